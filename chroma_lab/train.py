@@ -1,0 +1,9 @@
+"""``chroma-lab train``: not built yet (see the open issues)."""
+
+
+def add_arguments(parser) -> None:
+    pass
+
+
+def main(args) -> int:
+    raise ValueError("'chroma-lab train' is not available yet in this version")

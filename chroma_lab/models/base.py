@@ -1,0 +1,97 @@
+"""The surface every colorizer shares, so lessons and the evaluation harness can swap them.
+
+* ``fit(images)``: uint8 RGB images of shape (n, H, W, 3) -> ``self``.
+* ``colorize(gray)``: uint8 grayscale images of shape (n, H, W) -> uint8 RGB (n, H, W, 3).
+
+A gray pixel v means the sRGB colour (v, v, v); its CIE L* is the lightness to keep. A subclass
+only implements ``_fit(images)`` and ``_predict_ab(L)``, which maps lightness (n, H, W) in 0..100
+to ab (n, H, W, 2); the base class validates inputs and recombines L with the predicted ab.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chroma_lab.color import gray_to_lightness, rgb_from_l_ab
+
+
+def check_rgb_batch(images, name: str = "images") -> np.ndarray:
+    """Validate uint8 RGB images of shape (n, H, W, 3) (a single (H, W, 3) image is refused)."""
+    arr = np.asarray(images)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"{name} must be uint8 RGB (0..255), got dtype {arr.dtype}")
+    if arr.ndim != 4 or arr.shape[-1] != 3:
+        hint = " (a single image? use images[None])" if arr.ndim == 3 and arr.shape[-1] == 3 else ""
+        raise ValueError(f"{name} must have shape (n, H, W, 3), got {arr.shape}{hint}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: need at least one image")
+    return arr
+
+
+def check_gray_batch(gray, name: str = "gray") -> np.ndarray:
+    """Validate uint8 grayscale images of shape (n, H, W)."""
+    arr = np.asarray(gray)
+    if arr.dtype != np.uint8:
+        raise TypeError(f"{name} must be uint8 grayscale (0..255), got dtype {arr.dtype}")
+    if arr.ndim != 3:
+        hint = " (RGB? convert with chroma_lab.data.to_gray)" if arr.ndim == 4 else ""
+        hint = hint or (" (a single image? use gray[None])" if arr.ndim == 2 else "")
+        raise ValueError(f"{name} must have shape (n, H, W), got {arr.shape}{hint}")
+    return arr
+
+
+class Colorizer:
+    """Base class: input checks and the L + ab -> RGB recombination shared by all colorizers."""
+
+    def fit(self, images):
+        """Learn from colour images.
+
+        Parameters
+        ----------
+        images : ndarray of shape (n, H, W, 3), uint8 RGB
+
+        Returns
+        -------
+        self
+        """
+        self._fit(check_rgb_batch(images))
+        self.is_fitted_ = True
+        return self
+
+    def colorize(self, gray) -> np.ndarray:
+        """Colour grayscale images.
+
+        Parameters
+        ----------
+        gray : ndarray of shape (n, H, W), uint8
+            A gray value v stands for the sRGB colour (v, v, v).
+
+        Returns
+        -------
+        ndarray of shape (n, H, W, 3), uint8 RGB with the lightness of ``gray``
+        """
+        if not getattr(self, "is_fitted_", False):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet: call fit(images) first")
+        gray = check_gray_batch(gray)
+        L = gray_to_lightness(gray)
+        ab = np.asarray(self._predict_ab(L), dtype=np.float64)
+        if ab.shape != L.shape + (2,):
+            raise RuntimeError(f"{type(self).__name__}._predict_ab returned {ab.shape}, expected {L.shape + (2,)}")
+        return rgb_from_l_ab(L, ab)
+
+    # --- to implement -------------------------------------------------------------------------
+    def _fit(self, images: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict_ab(self, L: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class GrayColorizer(Colorizer):
+    """The all-gray baseline: predicts ab = 0 everywhere (what every colorizer must beat)."""
+
+    def _fit(self, images):
+        pass
+
+    def _predict_ab(self, L):
+        return np.zeros(L.shape + (2,))

@@ -1,9 +1,229 @@
-"""``chroma-lab lessons``: not built yet (see the open issues)."""
+"""``chroma-lab lessons``: build the lesson notebooks from their jupytext sources.
+
+Each lesson is a plain-text source ``lessons/lessonNN_*.py`` in jupytext percent format (``# %%``
+code cells, ``# %% [markdown]`` cells); it is the truth. From it :func:`build_lessons` generates
+
+* the teaching notebook ``lessons/notebooks/<name>.ipynb``: narrative, code and solutions;
+* the student notebook ``lessons/exercises/<name>.ipynb``: every block between the nbgrader-style
+  markers ``### BEGIN SOLUTION`` and ``### END SOLUTION`` replaced by
+  ``raise NotImplementedError(...)`` at the block's indentation (:func:`exercise_source`).
+
+Both are written without outputs or execution counts, with a fixed kernelspec, fixed cell ids and
+sorted-key JSON, so building twice gives byte-identical files and ``--check`` can tell a stale
+notebook from a fresh one.
+
+Lessons call :func:`fast_mode` in a parameter cell near the top (``FAST = fast_mode()``): with the
+environment variable ``CHROMA_LAB_FAST=1`` they shrink their data and epochs, which is how the tests
+execute every notebook in about a minute.
+
+``import chroma_lab.lessons`` stays light (the notebooks import it first thing): jupytext and
+nbformat are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+FAST_ENV = "CHROMA_LAB_FAST"
+BEGIN_SOLUTION = "### BEGIN SOLUTION"
+END_SOLUTION = "### END SOLUTION"
+EXERCISE_MESSAGE = "Exercise: replace this line with your solution, then run the check below"
+SOURCE_GLOB = "lesson[0-9]*.py"
+NOTEBOOKS_DIR = "notebooks"
+EXERCISES_DIR = "exercises"
+
+# The same kernelspec in every notebook, whatever machine built it: a notebook differs from the
+# committed one only when its source changed.
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+LANGUAGE_INFO = {"name": "python"}
+
+_EXERCISE_BANNER = (
+    "**Exercise version.** Each exercise cell raises `NotImplementedError` where the solution "
+    "goes: replace that line with your code and run the check cell below it, which prints "
+    "`PASS: ...` or `FAIL: ... Hint: ...`. Until then the checks print `FAIL: ... not implemented "
+    "yet`, and the rest of the notebook still runs: the narrative uses the library's functions, "
+    "not yours."
+)
 
 
+def fast_mode() -> bool:
+    """True when the environment variable ``CHROMA_LAB_FAST`` is ``1``.
+
+    Lessons read it once in their parameter cell (``FAST = fast_mode()``) and shrink data sets and
+    training epochs accordingly; the tests set it to execute every notebook quickly.
+    """
+    return os.environ.get(FAST_ENV, "").strip() == "1"
+
+
+def exercise_source(text: str) -> str:
+    """Turn a solution source into the student's version.
+
+    Every block between a line ``### BEGIN SOLUTION`` and a line ``### END SOLUTION`` (markers
+    included) becomes one line ``raise NotImplementedError("Exercise: ...")`` indented like the
+    BEGIN marker; everything else (function signature, docstring, check calls) is kept.
+
+    Parameters
+    ----------
+    text : str
+        A lesson source, a cell, or any Python text.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ValueError
+        A marker without its partner (unclosed, nested or stray END), naming the line.
+    """
+    out, inside, begin_line = [], False, 0
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        stripped = line.strip()
+        if stripped.startswith(BEGIN_SOLUTION):
+            if inside:
+                raise ValueError(f"line {number}: '{BEGIN_SOLUTION}' inside the solution block "
+                                 f"opened on line {begin_line}; close it with '{END_SOLUTION}' first")
+            inside, begin_line = True, number
+            indent = line[: len(line) - len(line.lstrip())]
+            newline = "\n" if line.endswith("\n") else ""
+            out.append(f'{indent}raise NotImplementedError("{EXERCISE_MESSAGE}"){newline}')
+        elif stripped.startswith(END_SOLUTION):
+            if not inside:
+                raise ValueError(f"line {number}: '{END_SOLUTION}' without a '{BEGIN_SOLUTION}' above it")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"line {begin_line}: '{BEGIN_SOLUTION}' is never closed by '{END_SOLUTION}'")
+    return "".join(out)
+
+
+def count_exercises(text: str) -> int:
+    """Number of solution blocks (``### BEGIN SOLUTION`` lines) in a lesson source."""
+    return sum(line.strip().startswith(BEGIN_SOLUTION) for line in text.splitlines())
+
+
+def lesson_sources(src="lessons") -> list[Path]:
+    """The lesson sources ``lessonNN_*.py`` in ``src``, sorted by name."""
+    src = Path(src)
+    if not src.is_dir():
+        raise FileNotFoundError(f"No lessons folder at '{src}'; pass --src with the folder holding lessonNN_*.py")
+    sources = sorted(src.glob(SOURCE_GLOB))
+    if not sources:
+        raise FileNotFoundError(f"No lesson sources matching '{SOURCE_GLOB}' in '{src}'")
+    return sources
+
+
+def notebook_json(text: str, exercise: bool = False) -> str:
+    """The notebook generated from a lesson source, as the exact JSON text that is committed.
+
+    Parameters
+    ----------
+    text : str
+        The jupytext percent-format source.
+    exercise : bool
+        Build the student version (solutions removed, a short banner cell first).
+
+    Returns
+    -------
+    str
+        nbformat 4.5 JSON, no outputs, no execution counts, sorted keys, ending in a newline.
+    """
+    import jupytext
+    import nbformat
+
+    if exercise:
+        text = exercise_source(text)
+    nb = jupytext.reads(text, fmt="py:percent")
+    if exercise:
+        nb.cells.insert(_banner_position(nb.cells), nbformat.v4.new_markdown_cell(_EXERCISE_BANNER))
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
+    for i, cell in enumerate(nb.cells):
+        # jupytext draws random cell ids; numbered ids keep rebuilt notebooks byte-identical
+        cell.id = f"cell-{i:03d}"
+        tags = cell.get("metadata", {}).get("tags")
+        cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def build_lessons(src="lessons", check: bool = False, out=None) -> list[Path]:
+    """Generate the teaching and exercise notebooks of every lesson source in ``src``.
+
+    Parameters
+    ----------
+    src : str or os.PathLike
+        Folder of ``lessonNN_*.py`` sources.
+    check : bool
+        Write nothing; only report which notebooks are missing, differ from their source, or have
+        no source any more.
+    out : str or os.PathLike, optional
+        Where to put ``notebooks/`` and ``exercises/``; ``src`` by default.
+
+    Returns
+    -------
+    list of Path
+        The notebooks that changed (written, or with ``check=True`` stale), sorted. Orphans
+        (notebooks whose source is gone) are deleted, or listed with ``check=True``.
+    """
+    sources = lesson_sources(src)
+    out = Path(src if out is None else out)
+    changed, expected = [], set()
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        for folder, exercise in ((NOTEBOOKS_DIR, False), (EXERCISES_DIR, True)):
+            target = out / folder / f"{source.stem}.ipynb"
+            expected.add(target)
+            try:
+                wanted = notebook_json(text, exercise)
+            except ValueError as exc:
+                raise ValueError(f"{source}: {exc}") from exc
+            if target.is_file() and target.read_text(encoding="utf-8") == wanted:
+                continue
+            changed.append(target)
+            if not check:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(wanted, encoding="utf-8", newline="\n")
+    for folder in (NOTEBOOKS_DIR, EXERCISES_DIR):
+        for orphan in sorted((out / folder).glob("lesson*.ipynb")):
+            if orphan not in expected:
+                changed.append(orphan)
+                if not check:
+                    orphan.unlink()
+    return sorted(changed)
+
+
+# ----------------------------------------------------------------------------------------------
+# Command line
+# ----------------------------------------------------------------------------------------------
 def add_arguments(parser) -> None:
-    pass
+    parser.add_argument("action", choices=["build"], help="build: generate the notebooks from the sources")
+    parser.add_argument("--src", default="lessons", help="folder of lessonNN_*.py sources (default: lessons)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 listing the notebooks that are stale")  # fmt: skip
 
 
 def main(args) -> int:
-    raise ValueError("'chroma-lab lessons' is not available yet in this version")
+    changed = build_lessons(args.src, check=args.check)
+    if args.check:
+        if changed:
+            print(f"{len(changed)} stale notebook(s); run 'chroma-lab lessons build':", file=sys.stderr)
+            for path in changed:
+                print(f"  {path}", file=sys.stderr)
+            return 1
+        print(f"all notebooks in '{args.src}' are up to date")
+        return 0
+    for path in changed:
+        print(f"wrote {path}" if path.exists() else f"removed {path}")
+    print(f"{len(changed)} notebook(s) changed" if changed else "all notebooks already up to date")
+    return 0
+
+
+def _banner_position(cells) -> int:
+    # after the title cell, so the notebook still opens with the lesson's name
+    return 1 if cells and cells[0].cell_type == "markdown" else 0

@@ -1,0 +1,165 @@
+"""Every exercise checker passes the library's function, fails a typical wrong answer and an unsolved
+stub, prints one PASS/FAIL line, and never raises."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chroma_lab import checks, color, quantize
+from chroma_lab.data import extract_patches
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("Exercise: replace this line with your solution")
+
+
+# --- reference solutions, written as a student would (library calls where that is the point) --
+def fit_palette(pixels, n_colors, random_state):
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_colors, n_init=4, random_state=random_state).fit(pixels).cluster_centers_
+
+
+def encode(pixels, palette):
+    return ((pixels[..., None, :] - palette) ** 2).sum(-1).argmin(-1)
+
+
+def decode(indices, palette):
+    return palette[indices]
+
+
+def lookup_table(gray, classes, n_classes):
+    counts = np.zeros((256, n_classes), int)
+    np.add.at(counts, (gray.ravel(), classes.ravel()), 1)
+    seen = np.flatnonzero(counts.sum(1))
+    nearest = seen[np.abs(np.arange(256)[:, None] - seen).argmin(1)]
+    return counts.argmax(1)[nearest]
+
+
+def train_mlp(X, y, hidden_layer_sizes, random_state):
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(hidden_layer_sizes, max_iter=300, random_state=random_state).fit(X, y)
+
+
+def index_losses(true_class, predicted_class, n_classes, confidence):
+    return abs(true_class - predicted_class), -np.log((1 - confidence) / (n_classes - 1))
+
+
+# --- deliberately wrong answers: the typical mistake each checker's hint is about --------------
+def constant_mlp(X, y, hidden_layer_sizes, random_state):
+    from sklearn.dummy import DummyClassifier
+
+    return DummyClassifier().fit(X, y)
+
+
+CASES = {
+    # checker: (library/reference function, wrong function)
+    "srgb_to_linear": (checks.check_srgb_to_linear, color.srgb_to_linear, lambda c: np.asarray(c) ** 2.2),
+    "rgb_to_xyz": (checks.check_rgb_to_xyz, color.rgb_to_xyz, lambda rgb: rgb @ color.XYZ_FROM_RGB.T),
+    "xyz_to_lab": (checks.check_xyz_to_lab, color.xyz_to_lab,
+                   lambda xyz: color.xyz_to_lab(xyz * color.D65_WHITE)),
+    "rgb_to_lab": (checks.check_rgb_to_lab, color.rgb_to_lab,
+                   lambda rgb: np.asarray(color.rgb_to_lab(rgb))[..., ::-1]),
+    "palette_fit": (checks.check_palette_fit, fit_palette, lambda px, n, rs: px[:n]),
+    "encode": (checks.check_encode, encode, lambda px, pal: ((px[..., None, :] - pal) ** 2).sum(-1).argmax(-1)),
+    "decode": (checks.check_decode, decode, lambda idx, pal: pal[::-1][idx]),
+    "lookup": (checks.check_lookup_colorizer, lookup_table,
+               lambda g, c, n: np.bincount(c.ravel(), minlength=n).argmax().repeat(256)),
+    "extract_patches": (checks.check_extract_patches, extract_patches,
+                        lambda g, p: extract_patches(g, p, pad_mode="edge")),
+    "som_classes": (checks.check_som_classes, encode, lambda ab, w: np.zeros(ab.shape[:-1], int)),
+    "patch_mlp": (checks.check_patch_mlp, train_mlp, constant_mlp),
+    "onehot": (checks.check_onehot, lambda y, n: np.eye(n)[y], lambda y, n: np.eye(n)[np.minimum(y + 1, n - 1)]),
+    "crossentropy": (checks.check_crossentropy, checks.crossentropy_reference,
+                     lambda p, t: float(np.mean(-t * np.log(p)))),
+    "index_losses": (checks.check_index_losses, index_losses, lambda t, p, n, c: (abs(t - p), -np.log(c))),
+    "soft_encode": (checks.check_soft_encode, quantize.soft_encode,
+                    lambda ab, k=5, sigma=5.0: quantize.soft_encode(ab, k, 2 * sigma)),
+    "rebalance_weights": (checks.check_rebalance_weights, quantize.rebalance_weights,
+                          lambda p, lam=0.5: 1.0 / ((1 - lam) * p + lam / p.size)),
+    "annealed_mean": (checks.check_annealed_mean, quantize.annealed_mean,
+                      lambda probs, T=0.38: quantize.annealed_mean(probs, 1.0)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_checker_passes_reference(name, capsys):
+    checker, right, _ = CASES[name]
+    assert checker(right) is True
+    out = capsys.readouterr().out
+    assert out.startswith("PASS: ") and out.count("\n") == 1, out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_checker_fails_wrong_answer_with_hint(name, capsys):
+    checker, _, wrong = CASES[name]
+    assert checker(wrong) is False
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL: ") and " Hint: " in out and out.count("\n") == 1, out
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_checker_reports_unsolved_stub(name, capsys):
+    checker, _, _ = CASES[name]
+    assert checker(stub) is False
+    assert capsys.readouterr().out.startswith("FAIL: not implemented yet")
+
+
+@pytest.mark.parametrize("method", color.GRAY_METHODS)
+def test_check_gray(method, capsys):
+    assert checks.check_gray(lambda rgb: color.rgb_to_gray(rgb, method), method) is True
+    # float 0..255 without rounding is as good as the library's uint8
+    assert checks.check_gray(lambda rgb: color.rgb_to_gray(rgb / 255.0, method) * 255.0, method) is True
+    assert checks.check_gray(stub, method) is False
+    other = "rec601" if method != "rec601" else "report"
+    assert checks.check_gray(lambda rgb: color.rgb_to_gray(rgb, other), method) is False
+    out = capsys.readouterr().out.splitlines()
+    assert [line[:5] for line in out] == ["PASS:", "PASS:", "FAIL:", "FAIL:"]
+
+
+def test_check_gray_explains_the_report_typo(capsys):
+    typo = lambda rgb: rgb @ np.array([0.21, 0.72, 0.007])  # noqa: E731
+    assert checks.check_gray(typo, "report") is False
+    out = capsys.readouterr().out
+    assert "white is no longer white" in out and "sum to 1" in out
+
+
+def test_check_gray_bad_method_fails_without_raising(capsys):
+    assert checks.check_gray(color.rgb_to_gray, "luma") is False
+    assert "'cie', 'rec601', 'report'" in capsys.readouterr().out
+
+
+def test_specific_hints(capsys):
+    checks.check_srgb_to_linear(lambda c: np.asarray(c) ** 2.2)
+    checks.check_rgb_to_xyz(lambda rgb: rgb @ color.XYZ_FROM_RGB.T)
+    checks.check_extract_patches(lambda g, p: extract_patches(g, p, pad_mode="edge"))
+    out = capsys.readouterr().out
+    assert "power 2.2" in out and "skipped the sRGB decoding" in out and "border" in out
+
+
+def test_checker_reports_other_exceptions_and_junk(capsys):
+    def broken(c):
+        raise IndexError("index 3 is out of bounds")
+
+    assert checks.check_srgb_to_linear(broken) is False
+    assert checks.check_onehot(lambda y, n: "not an array") is False
+    assert checks.check_encode(lambda px, pal: None) is False
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 3 and all(line.startswith("FAIL: ") for line in out)
+    assert "IndexError: index 3 is out of bounds" in out[0]
+
+
+def test_lookup_reference_matches_lookup_colorizer_rule():
+    # hand-checkable: level 1 ties between classes 0 and 2 (lower wins); level 2 unseen copies
+    # level 1 (darker on a tie with level 3); level 0 unseen copies level 1
+    gray = np.array([1, 1, 3, 3, 3])
+    classes = np.array([2, 0, 1, 1, 0])
+    table = checks.lookup_table_reference(gray, classes, 3, levels=5)
+    np.testing.assert_array_equal(table, [0, 0, 0, 1, 1])
+
+
+def test_crossentropy_reference_hand_value():
+    probs = np.array([[0.5, 0.25, 0.25]])
+    assert checks.crossentropy_reference(probs, np.array([[0, 1, 0]])) == pytest.approx(np.log(4))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from chroma_lab.checks import lookup_table_reference
 from chroma_lab.color import gray_to_lightness, in_gamut, lab_to_rgb, lightness, rgb_to_lab, to_uint8
 from chroma_lab.data import to_gray
 from chroma_lab.models.lookup import LookupColorizer
@@ -51,20 +52,36 @@ def test_same_lightness_gets_the_same_colour():
 
 def test_unseen_levels_borrow_the_nearest_seen_level():
     dark, light = lab_image(20.5, (-20, 15)), lab_image(80.5, (20, 30))
-    model = LookupColorizer(n_colors=2, levels=100).fit(np.stack([dark, light]))
-    assert np.flatnonzero(model.seen_).tolist() == [20, 80]  # levels of width 1 L* unit
-    dark_class, light_class = model.table_[20], model.table_[80]
+    images = np.stack([dark, light])
+    lo, hi = np.unique(to_gray(images))  # the two gray values seen in training
+    model = LookupColorizer(n_colors=2).fit(images)
+    assert np.flatnonzero(model.seen_).tolist() == [lo, hi]
+    dark_class, light_class = model.table_[lo], model.table_[hi]
     assert dark_class != light_class
     np.testing.assert_allclose(model.colors_ab_[dark_class], (-20, 15), atol=1)
     np.testing.assert_allclose(model.colors_ab_[light_class], (20, 30), atol=1)
-    assert np.all(model.table_[:51] == dark_class)  # 50 is as near to 20 as to 80: the darker
-    assert np.all(model.table_[51:] == light_class)
-    # a gray of L* about 30 is coloured like the dark training colour, one of 70 like the light one
-    gray = np.array([[[70, 175]]], dtype=np.uint8)
-    assert gray_to_lightness(gray)[0, 0, 0] < 50 < gray_to_lightness(gray)[0, 0, 1]
-    ab = rgb_to_lab(model.colorize(gray))[0, 0, :, 1:]
-    np.testing.assert_allclose(ab[0], model.colors_ab_[dark_class], atol=2)
-    np.testing.assert_allclose(ab[1], model.colors_ab_[light_class], atol=2)
+    darker_half = np.arange(256) - lo <= hi - np.arange(256)  # nearer to lo, or a tie
+    np.testing.assert_array_equal(model.table_, np.where(darker_half, dark_class, light_class))
+    # unseen grays get the ab of the nearest training colour (the colour itself may leave the
+    # gamut at another lightness and be clipped, so compare the prediction before recombining)
+    gray = np.array([[[lo - 20, lo + 10, hi - 10, hi + 20]]], dtype=np.uint8)
+    ab = model._predict_ab(gray_to_lightness(gray))[0, 0]
+    np.testing.assert_array_equal(ab, model.colors_ab_[[dark_class] * 2 + [light_class] * 2])
+    out = rgb_to_lab(model.colorize(gray[..., 1:3]))[0, 0, :, 1:]
+    np.testing.assert_allclose(out, ab[1:3], atol=2)
+
+
+def test_levels_group_gray_values_and_match_the_lesson_rule():
+    images, _ = synthetic_scenes(3, size=24, seed=4)
+    gray = to_gray(images)
+    for levels in (256, 16):
+        model = LookupColorizer(n_colors=6, levels=levels).fit(images)
+        classes = model.palette_.encode(images)
+        want = lookup_table_reference(gray.astype(int) * levels // 256, classes, 6, levels=levels)
+        np.testing.assert_array_equal(model.table_, want)
+        # every gray value is looked up in its band
+        ab = model._predict_ab(gray_to_lightness(np.arange(256, dtype=np.uint8)))
+        np.testing.assert_array_equal(ab, model.colors_ab_[want[np.arange(256) * levels // 256]])
 
 
 def test_lightness_is_preserved_and_fit_is_deterministic():
@@ -90,7 +107,8 @@ def test_bad_input_and_options():
     model = LookupColorizer(n_colors=4).fit(image)
     with pytest.raises(ValueError, match=r"RGB\? convert"):
         model.colorize(image)
-    with pytest.raises(ValueError, match="levels"):
-        LookupColorizer(n_colors=4, levels=0).fit(image)
+    for levels in (0, 257, 2.5):
+        with pytest.raises(ValueError, match="levels"):
+            LookupColorizer(n_colors=4, levels=levels).fit(image)
     with pytest.raises(ValueError, match="space"):
         LookupColorizer(n_colors=4, space="hsv").fit(image)

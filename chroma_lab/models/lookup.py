@@ -1,10 +1,11 @@
 """Lesson 2: colour by lightness alone, the simplest learned colorizer and the first to fail.
 
 A :class:`~chroma_lab.quantize.KMeansPalette` summarises the training colours in ``n_colors``
-classes; every training pixel gets its palette class; for each lightness level the colorizer
-remembers the most frequent class, and colorizing is a table lookup. It is context-free: a red and
-a blue ball of the same lightness get the same colour, whatever surrounds them, which is the point
-of the lesson (the next lessons look at a pixel's neighbourhood).
+classes; every training pixel gets its palette class; for each gray level (the 8-bit gray of the
+pixel's lightness) the colorizer remembers the most frequent class, and colorizing is a table
+lookup. It is context-free: a red and a blue ball of the same lightness get the same colour,
+whatever surrounds them, which is the point of the lesson (the next lessons look at a pixel's
+neighbourhood). The table follows the rule of :func:`chroma_lab.checks.lookup_table_reference`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from chroma_lab.quantize import KMeansPalette
 
 
 class LookupColorizer(Colorizer):
-    """Most frequent palette colour per lightness level.
+    """Most frequent palette colour per gray level.
 
     Parameters
     ----------
@@ -26,9 +27,10 @@ class LookupColorizer(Colorizer):
     space : {"ab", "rgb"}
         Cluster colours in the ab plane (the default: lightness comes from the input anyway) or
         in RGB, as the seed report does; an RGB palette colour contributes its a*, b* only.
-    levels : int
-        Number of lightness levels: L* in 0..100 is cut into ``levels`` equal intervals (256
-        gives intervals of 0.39 L* units, about one gray value each).
+    levels : int in 1..256
+        Number of gray levels. A pixel's level is its 8-bit gray value v (the gray of the same
+        CIE lightness, :func:`chroma_lab.data.to_gray`), grouped into ``levels`` equal bands:
+        ``v * levels // 256``. 256 (the default) gives one level per gray value.
     random_state : int or None
         Seed of the K-means palette.
 
@@ -39,7 +41,7 @@ class LookupColorizer(Colorizer):
     colors_ab_ : ndarray of shape (n_colors, 2)
         a*, b* of each palette colour.
     counts_ : ndarray of shape (levels, n_colors), int
-        How many training pixels of each lightness level fell in each palette class: a row with
+        How many training pixels of each gray level fell in each palette class: a row with
         several large counts is a gray level the table cannot colour well.
     table_ : ndarray of shape (levels,), int
         Palette index used for each level: the most frequent class (lowest index on ties); a level
@@ -65,8 +67,8 @@ class LookupColorizer(Colorizer):
 
     def _fit(self, images):
         if isinstance(self.levels, bool) or not isinstance(self.levels, (int, np.integer)) \
-                or self.levels < 1:
-            raise ValueError(f"levels must be a positive int (number of lightness levels), "
+                or not 1 <= self.levels <= 256:
+            raise ValueError(f"levels must be an int in 1..256 (number of gray levels), "
                              f"got {self.levels!r}")  # fmt: skip
         levels = int(self.levels)
         self.palette_ = KMeansPalette(n_colors=self.n_colors, space=self.space,
@@ -74,8 +76,8 @@ class LookupColorizer(Colorizer):
         centres = self.palette_.palette_
         self.colors_ab_ = centres if self.space == "ab" else rgb_to_lab(centres)[..., 1:]
         classes = self.palette_.encode(images).ravel()
-        # Learn from the lightness colorize() will be given: the 8-bit gray's, not the colour's.
-        level = self._level(gray_to_lightness(rgb_to_gray(images, method="cie"))).ravel()
+        # learn from what colorize() will be given: the 8-bit gray of each pixel
+        level = (rgb_to_gray(images, method="cie").ravel().astype(np.intp) * levels) // 256
         n = len(centres)
         self.counts_ = np.bincount(level * n + classes, minlength=levels * n).reshape(levels, n)
         self.seen_ = self.counts_.sum(axis=1) > 0
@@ -85,9 +87,10 @@ class LookupColorizer(Colorizer):
         self.table_ = np.argmax(self.counts_, axis=1)[nearest]
 
     def _predict_ab(self, L):
-        return self.colors_ab_[self.table_[self._level(L)]]
+        return self.colors_ab_[self.table_[(_gray_value(L) * int(self.levels)) // 256]]
 
-    def _level(self, L):
-        """Lightness level of L* values (any shape): 0 .. levels - 1."""
-        levels = int(self.levels)
-        return np.clip(np.floor(np.asarray(L) * (levels / 100.0)), 0, levels - 1).astype(np.intp)
+
+def _gray_value(L) -> np.ndarray:
+    """The 8-bit gray value v whose lightness is nearest to L* (inverts gray_to_lightness)."""
+    grid = gray_to_lightness(np.arange(256, dtype=np.uint8))  # strictly increasing
+    return np.searchsorted((grid[1:] + grid[:-1]) / 2, np.asarray(L)).astype(np.intp)

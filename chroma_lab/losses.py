@@ -1,0 +1,296 @@
+"""The three training objectives of Zhang, Isola and Efros (2016), Table 1, built from uint8 RGB.
+
+* ``"full"``: :class:`RebalancedCrossEntropy`, the multinomial cross-entropy against soft-encoded
+  targets, each pixel weighted by the rarity of its colour (eq. 2-4);
+* ``"class"``: :class:`SoftCrossEntropy`, the same without rebalancing;
+* ``"l2"``: :class:`L2AbLoss`, a plain regression of ab (the averaging, desaturating baseline).
+
+Every loss takes ``y_true`` = the **RGB images themselves**, values 0..255, shape (n, H, W, 3),
+and builds its targets inside the graph with ``keras.ops`` (:func:`zhang_targets`): Lab conversion,
+one pixel out of every ``stride`` in each direction (the network predicts at 1/4 resolution),
+soft-encoding on the 313 bins, rebalancing weights, and the gray-image mask. So a model is trained
+with ``model.fit(x=rgb, y=rgb)`` and the only data shipped to an accelerator is uint8 RGB. Nothing is
+re-derived here: colour maths comes from :mod:`chroma_lab.color`, bins and weights from
+:mod:`chroma_lab.quantize`.
+
+Choices that follow the reference implementation (richzhang/colorization, caffe training layers):
+
+* targets are taken at every 4th pixel, starting from the first (the caffe ``data_ab_ss`` layer),
+  not averaged over 4x4 blocks: an average of a red and a green pixel is a brown nobody painted;
+* the rebalancing weight of a pixel is looked up at the argmax of its soft encoding, i.e. its
+  nearest bin (``PriorFactor``);
+* images whose subsampled |a| and |b| never exceed 5 are grayscale photos and weigh 0
+  (``NonGrayMask``); the mask applies to all three losses;
+* normalisation: sum over classes (or over a and b), **mean over all pixels** of the batch, masked
+  pixels included in the count, as the caffe loss scales its gradient by 1 / (N H W).
+
+Each loss exists as a function returning per-pixel values of shape (n, h, w) and as a serialisable
+``keras.losses.Loss`` subclass whose default reduction averages them.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+from chroma_lab.color import normalize_ab, rgb_to_lab_ops
+from chroma_lab.quantize import N_BINS, rebalance_weights, soft_encode_ops
+
+LOSSES = ("full", "class", "l2")
+OUTPUT_STRIDE = 4  # the network predicts one ab value per 4x4 block of pixels
+GRAY_THRESHOLD = 5.0  # ab units; the reference NonGrayMask threshold
+
+
+# ----------------------------------------------------------------------------------------------
+# In-graph targets
+# ----------------------------------------------------------------------------------------------
+def target_ab(rgb, stride: int = OUTPUT_STRIDE):
+    """The ab values the network is trained to predict: every ``stride``-th pixel's a*, b*.
+
+    Parameters
+    ----------
+    rgb : tensor of shape (n, H, W, 3)
+        RGB values 0..255, any dtype (a Keras loss receives ``y_true`` cast to float32).
+    stride : int
+        Keep rows and columns 0, stride, 2 stride, ...
+
+    Returns
+    -------
+    tensor of shape (n, ceil(H / stride), ceil(W / stride), 2), float32, in Lab units
+    """
+    rgb = ops.convert_to_tensor(rgb)
+    # subsample first: the conversion is per pixel, so this is the same numbers for 1/16 the work
+    sub = ops.cast(rgb[:, ::stride, ::stride, :], "float32") / 255.0
+    return rgb_to_lab_ops(sub)[..., 1:]
+
+
+def nongray_mask(ab, threshold: float = GRAY_THRESHOLD):
+    """1.0 for images with some |a| or |b| above ``threshold``, 0.0 for gray ones.
+
+    Parameters
+    ----------
+    ab : tensor of shape (n, h, w, 2)
+
+    Returns
+    -------
+    tensor of shape (n, 1, 1), float32, ready to broadcast over pixels
+    """
+    peak = ops.max(ops.abs(ab), axis=(1, 2, 3))
+    return ops.reshape(ops.cast(peak > threshold, "float32"), (-1, 1, 1))
+
+
+def zhang_targets(rgb, weights=None, stride: int = OUTPUT_STRIDE, k: int = 5, sigma: float = 5.0,
+                  gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
+    """Soft-encoded targets and per-pixel loss weights from RGB images, with ``keras.ops``.
+
+    Parameters
+    ----------
+    rgb : tensor of shape (n, H, W, 3)
+        RGB values 0..255.
+    weights : array_like of shape (313,), optional
+        Rebalancing weight of each bin (:func:`chroma_lab.quantize.rebalance_weights`); None
+        weighs every pixel 1 (before the gray mask).
+    stride, k, sigma, gray_threshold
+        See :func:`target_ab`, :func:`chroma_lab.quantize.soft_encode`, :func:`nongray_mask`.
+
+    Returns
+    -------
+    z : tensor of shape (n, h, w, 313), float32
+        Soft encoding of each subsampled pixel; rows sum to 1.
+    pixel_weights : tensor of shape (n, h, w), float32
+        Weight of the bin with the largest share of each pixel, times the image's gray mask.
+    """
+    ab = target_ab(rgb, stride)
+    z = soft_encode_ops(ab, k=k, sigma=sigma)
+    pixel_weights = ops.ones_like(z[..., 0]) * nongray_mask(ab, gray_threshold)
+    if weights is not None:
+        table = ops.convert_to_tensor(np.asarray(weights, dtype=np.float32))
+        pixel_weights = pixel_weights * ops.take(table, ops.argmax(z, axis=-1), axis=0)
+    return z, pixel_weights
+
+
+# ----------------------------------------------------------------------------------------------
+# Loss functions: per-pixel values of shape (n, h, w)
+# ----------------------------------------------------------------------------------------------
+def rebalanced_crossentropy(y_true, y_pred, weights=None, stride: int = OUTPUT_STRIDE, k: int = 5,
+                            sigma: float = 5.0, gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
+    """Weighted multinomial cross-entropy against soft targets (Zhang et al. eq. 2).
+
+    Parameters
+    ----------
+    y_true : tensor of shape (n, H, W, 3)
+        The colour images, RGB values 0..255.
+    y_pred : tensor of shape (n, ceil(H / stride), ceil(W / stride), 313)
+        Logits (no softmax): ``log_softmax`` here is stable on every backend.
+    weights : array_like of shape (313,), optional
+        Rebalancing weights per bin; None gives the unweighted "class" loss.
+
+    Returns
+    -------
+    tensor of shape (n, h, w)
+        -sum_q z_q log softmax(y_pred)_q, times the pixel's weight.
+    """
+    _check_shapes(y_true, y_pred, stride, N_BINS)
+    z, pixel_weights = zhang_targets(y_true, weights, stride, k, sigma, gray_threshold)
+    log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
+    return -ops.sum(z * log_probs, axis=-1) * pixel_weights
+
+
+def soft_crossentropy(y_true, y_pred, stride: int = OUTPUT_STRIDE, k: int = 5, sigma: float = 5.0,
+                      gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
+    """:func:`rebalanced_crossentropy` without rebalancing (the paper's "class" variant)."""
+    return rebalanced_crossentropy(y_true, y_pred, None, stride, k, sigma, gray_threshold)
+
+
+def l2_ab(y_true, y_pred, stride: int = OUTPUT_STRIDE, gray_threshold: float = GRAY_THRESHOLD):
+    """Squared error on normalised ab (the paper's "L2" variant).
+
+    Parameters
+    ----------
+    y_true : tensor of shape (n, H, W, 3)
+        RGB values 0..255.
+    y_pred : tensor of shape (n, ceil(H / stride), ceil(W / stride), 2)
+        Predicted ab / 110 (:func:`chroma_lab.color.normalize_ab`).
+
+    Returns
+    -------
+    tensor of shape (n, h, w)
+        (a - a_true)^2 + (b - b_true)^2 in normalised units, times the gray mask.
+    """
+    _check_shapes(y_true, y_pred, stride, 2)
+    ab = target_ab(y_true, stride)
+    diff = ops.cast(y_pred, "float32") - normalize_ab(ab)
+    return ops.sum(diff * diff, axis=-1) * nongray_mask(ab, gray_threshold)
+
+
+# ----------------------------------------------------------------------------------------------
+# Serialisable Loss classes
+# ----------------------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class SoftCrossEntropy(keras.losses.Loss):
+    """Cross-entropy against soft-encoded targets built from RGB ``y_true`` ("class" in Table 1).
+
+    Parameters
+    ----------
+    stride : int
+        Output stride of the network: targets come from every ``stride``-th pixel.
+    k, sigma : int, float
+        Soft-encoding: ``k`` nearest bins, Gaussian width ``sigma`` (the paper: 5 and 5).
+    gray_threshold : float
+        Images whose |a| and |b| stay at or below this weigh 0.
+    """
+
+    def __init__(self, stride=OUTPUT_STRIDE, k=5, sigma=5.0, gray_threshold=GRAY_THRESHOLD,
+                 name="soft_crossentropy", reduction="sum_over_batch_size", dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.stride = _check_stride(stride)
+        self.k, self.sigma, self.gray_threshold = int(k), float(sigma), float(gray_threshold)
+
+    def call(self, y_true, y_pred):
+        return soft_crossentropy(y_true, y_pred, self.stride, self.k, self.sigma, self.gray_threshold)
+
+    def get_config(self):
+        return {**super().get_config(), "stride": self.stride, "k": self.k, "sigma": self.sigma,
+                "gray_threshold": self.gray_threshold}  # fmt: skip
+
+
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class RebalancedCrossEntropy(SoftCrossEntropy):
+    """The paper's "full" objective: :class:`SoftCrossEntropy` with class rebalancing.
+
+    Parameters
+    ----------
+    prior : array_like of shape (313,)
+        Bin probabilities of the training set, from
+        ``chroma_lab.quantize.class_prior(ab of the training images)`` (computed once, in NumPy).
+    lam : float
+        Mixing with the uniform distribution in the weights (the paper: 0.5).
+    stride, k, sigma, gray_threshold
+        As in :class:`SoftCrossEntropy`.
+    """
+
+    def __init__(self, prior, lam=0.5, stride=OUTPUT_STRIDE, k=5, sigma=5.0,
+                 gray_threshold=GRAY_THRESHOLD, name="rebalanced_crossentropy",
+                 reduction="sum_over_batch_size", dtype=None):  # fmt: skip
+        super().__init__(stride, k, sigma, gray_threshold, name=name, reduction=reduction, dtype=dtype)
+        prior = np.asarray(prior, dtype=np.float64)
+        if prior.shape != (N_BINS,):
+            raise ValueError(f"prior must have shape ({N_BINS},) (one probability per ab bin), "
+                             f"got {prior.shape}; compute it with quantize.class_prior")
+        self.prior = prior
+        self.lam = float(lam)
+        self.bin_weights = rebalance_weights(prior, self.lam)
+
+    def call(self, y_true, y_pred):
+        return rebalanced_crossentropy(y_true, y_pred, self.bin_weights, self.stride, self.k,
+                                       self.sigma, self.gray_threshold)  # fmt: skip
+
+    def get_config(self):
+        return {**super().get_config(), "prior": self.prior.tolist(), "lam": self.lam}
+
+
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class L2AbLoss(keras.losses.Loss):
+    """Squared error on normalised ab from RGB ``y_true`` ("L2" in Table 1).
+
+    Parameters
+    ----------
+    stride : int
+    gray_threshold : float
+    """
+
+    def __init__(self, stride=OUTPUT_STRIDE, gray_threshold=GRAY_THRESHOLD, name="l2_ab",
+                 reduction="sum_over_batch_size", dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.stride = _check_stride(stride)
+        self.gray_threshold = float(gray_threshold)
+
+    def call(self, y_true, y_pred):
+        return l2_ab(y_true, y_pred, self.stride, self.gray_threshold)
+
+    def get_config(self):
+        return {**super().get_config(), "stride": self.stride, "gray_threshold": self.gray_threshold}
+
+
+def get_loss(name: str, prior=None, lam: float = 0.5, stride: int = OUTPUT_STRIDE):
+    """The loss of one row of the paper's Table 1.
+
+    Parameters
+    ----------
+    name : {"full", "class", "l2"}
+    prior : array_like of shape (313,)
+        Needed by ``"full"`` only.
+
+    Returns
+    -------
+    keras.losses.Loss
+    """
+    if name == "full":
+        if prior is None:
+            raise ValueError("loss='full' needs the training prior: pass prior=class_prior(ab)")
+        return RebalancedCrossEntropy(prior, lam=lam, stride=stride)
+    if name == "class":
+        return SoftCrossEntropy(stride=stride)
+    if name == "l2":
+        return L2AbLoss(stride=stride)
+    raise ValueError(f"loss must be one of {LOSSES}, got {name!r}")
+
+
+def _check_stride(stride) -> int:
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
+        raise ValueError(f"stride must be a positive int, got {stride!r}")
+    return int(stride)
+
+
+def _check_shapes(y_true, y_pred, stride: int, channels: int) -> None:
+    """Catch a wrong stride or head early: broadcasting would otherwise hide it."""
+    t, p = tuple(y_true.shape), tuple(y_pred.shape)
+    if len(t) != 4 or t[-1] != 3:
+        raise ValueError(f"y_true must be RGB images of shape (n, H, W, 3), got {t}")
+    if len(p) != 4 or (p[-1] is not None and p[-1] != channels):
+        raise ValueError(f"y_pred must have shape (n, h, w, {channels}), got {p}")
+    for axis in (1, 2):
+        if t[axis] is not None and p[axis] is not None and -(-t[axis] // stride) != p[axis]:
+            raise ValueError(f"y_pred has spatial shape {p[1:3]} but y_true {t[1:3]} with "
+                             f"stride {stride} needs {tuple(-(-s // stride) for s in t[1:3])}")

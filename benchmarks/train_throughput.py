@@ -1,0 +1,94 @@
+"""Training throughput of Zhang et al. (2016), in images per second, on the active Keras backend.
+
+A training step here is the whole pipeline: uint8 RGB in, Lab conversion, soft-encoded targets,
+rebalancing weights and the gray mask built inside the graph, forward, backward, Adam update.
+The batch is placed on the device once, as uint8, before timing; warm-up steps (tracing, XLA
+compilation, autotuning) are excluded.
+
+    python3 benchmarks/train_throughput.py --size small --image-size 64              # 2-core CPU
+    python3 benchmarks/train_throughput.py --size full --image-size 224 --batch-size 4 --steps 2
+    KERAS_BACKEND=jax python3 benchmarks/train_throughput.py --size full --image-size 224 \
+        --batch-size 64 --mixed-bfloat16                                              # GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def on_device(array):
+    """A backend tensor on the default accelerator (the CPU when there is none)."""
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        with tf.device(gpus[0].name if gpus else "/CPU:0"):
+            return tf.identity(tf.constant(array))
+    return keras.ops.convert_to_tensor(array)  # jax and torch place it on their default device
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=("small", "full"), default="small")
+    parser.add_argument("--loss", choices=("full", "class", "l2"), default="full")
+    parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--steps", type=int, default=20, help="timed steps")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
+                        help="jit_compile (XLA on TensorFlow; JAX always compiles)")
+    parser.add_argument("--mixed-bfloat16", action="store_true")
+    args = parser.parse_args(argv)
+
+    import keras
+
+    from chroma_lab.data import split_lab
+    from chroma_lab.losses import get_loss
+    from chroma_lab.models.zhang2016 import build, build_training_model, conv_flops, conv_parameters
+    from chroma_lab.quantize import class_prior
+    from chroma_lab.scenes import synthetic_scenes
+
+    if args.mixed_bfloat16:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    keras.utils.set_random_seed(0)
+    # real-looking colours, so the soft encoding and the prior are those of training
+    images, _ = synthetic_scenes(min(args.batch_size, 64), size=args.image_size, seed=0)
+    images = np.resize(images, (args.batch_size,) + images.shape[1:])
+    prior = class_prior(split_lab(images)[1])
+
+    network = build(args.size, "ab" if args.loss == "l2" else "classes")
+    model = build_training_model(network)
+    jit = {"auto": "auto", "on": True, "off": False}[args.jit]
+    model.compile(optimizer=keras.optimizers.Adam(1e-4, beta_1=0.9, beta_2=0.99),
+                  loss=get_loss(args.loss, prior), jit_compile=jit)
+    x = on_device(images)
+
+    for _ in range(args.warmup):
+        model.train_on_batch(x, x)
+    start = time.perf_counter()
+    for _ in range(args.steps):
+        loss = model.train_on_batch(x, x)  # returns a host float: each step is synchronised
+    seconds = time.perf_counter() - start
+    rate = args.steps * args.batch_size / seconds
+
+    gflop = conv_flops(network, args.image_size, args.image_size) / 1e9
+    print(f"backend            {keras.backend.backend()}  (jit_compile={args.jit}, policy "
+          f"{keras.mixed_precision.global_policy().name})")
+    print(f"network            {args.size}: {conv_parameters(network):,} conv parameters, "
+          f"{gflop:.2f} GFLOP forward per {args.image_size}x{args.image_size} image")
+    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB, "
+          f"loss {args.loss}, last loss {float(np.asarray(loss)):.4f}")
+    print(f"time               {seconds / args.steps * 1000:.1f} ms per step "
+          f"({args.warmup} warm-up steps excluded, {args.steps} timed)")
+    print(f"throughput         {rate:.1f} images/s  "
+          f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

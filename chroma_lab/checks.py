@@ -414,6 +414,12 @@ def check_patch_mlp(fn, seed: int = 0) -> bool:
             "max_iter=300, random_state=random_state).fit(X, y)")  # fmt: skip
 
     def attempt():
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+
+        # a student's MLP that stops at max_iter still passes if it is accurate: no warning noise
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
         rng = np.random.default_rng(seed)
         X = rng.uniform(0, 1, (900, 25))
         # 6 classes: the centre pixel's level (dark, mid, light) and whether the pixel above it

@@ -143,6 +143,43 @@ def plot_palette(palette, space: str = "rgb", title: str | None = None, columns:
     return fig
 
 
+def plot_quantization_error(n_colors_list, errors, ylabel: str = "mean ab error (ab units)",
+                            title: str | None = None):  # fmt: skip
+    """How the quantisation error falls with the palette size, one line per colour space.
+
+    Parameters
+    ----------
+    n_colors_list : sequence of int
+        Palette sizes, e.g. (2, 4, 8, 16, 32, 64).
+    errors : dict of str -> sequence of float, or a sequence of float
+        One error per palette size for each named variant, e.g. ``{"rgb": [...], "ab": [...]}``
+        (K-means in RGB versus in the ab plane), measured with
+        :func:`chroma_lab.metrics.mean_ab_error` between the images and their quantised version.
+    ylabel, title : str
+    """
+    n_colors_list = [int(n) for n in n_colors_list]
+    if not isinstance(errors, dict):
+        errors = {"error": errors}
+    fig = _figure(figsize=(5.5, 3.6))
+    ax = fig.subplots()
+    for name, values in errors.items():
+        values = np.asarray(values, dtype=float)
+        if values.shape != (len(n_colors_list),):
+            raise ValueError(f"errors[{name!r}] must hold one value per palette size "
+                             f"({len(n_colors_list)}), got shape {values.shape}")  # fmt: skip
+        ax.plot(n_colors_list, values, marker="o", label=str(name))
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(n_colors_list)
+    ax.set_xticklabels([str(n) for n in n_colors_list])
+    ax.set_xlabel("palette size (n_colors)")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or "Quantisation error against palette size", fontsize=10)
+    return fig
+
+
 def plot_image_row(images, titles=None, suptitle: str | None = None, size: float = 2.4):
     """Images side by side (uint8 RGB (H, W, 3) or gray (H, W))."""
     images = list(images)
@@ -172,4 +209,129 @@ def plot_image_grid(rows, row_titles=None, col_titles=None, size: float = 2.0):
                 ax.axis("off")
         if row_titles:
             axes[i, 0].set_ylabel(row_titles[i], fontsize=9)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 3: SOM colour classes and patch classifiers
+# ----------------------------------------------------------------------------------------------
+def plot_som_grid(som_palette, L: float = 65.0, title: str | None = None):
+    """The colour classes of a self-organising map, drawn on the map's grid.
+
+    Neighbouring cells hold similar colours: that is what distinguishes a SOM from K-means.
+
+    Parameters
+    ----------
+    som_palette : chroma_lab.quantize.SOMPalette
+        Fitted (its ``shape``, ``space`` and ``palette_`` are used), e.g. ``model.som_`` of a
+        :class:`chroma_lab.models.som_mlp.SOMPatchColorizer`.
+    L : float
+        Lightness at which an ab palette is shown.
+    """
+    palette = getattr(som_palette, "palette_", None)
+    if palette is None:
+        raise ValueError("som_palette must be a fitted SOMPalette (call fit(images) first)")
+    rows, cols = (int(s) for s in som_palette.shape)
+    swatches = palette_swatches(palette, som_palette.space, L).reshape(rows, cols, 3)
+    fig = _figure(figsize=(1.3 * cols + 0.6, 1.3 * rows + 0.7))
+    ax = fig.subplots()
+    ax.imshow(swatches)
+    for r in range(rows):
+        for c in range(cols):
+            value = palette[r * cols + c]
+            text = f"{r * cols + c}\n" + ", ".join(f"{v:.0f}" if som_palette.space == "ab"
+                                                  else f"{v:.2f}" for v in value)  # fmt: skip
+            ax.text(c, r, text, ha="center", va="center", fontsize=7,
+                    color="white" if L < 50 else "black")  # fmt: skip
+    ax.set_xticks(range(cols))
+    ax.set_yticks(range(rows))
+    ax.set_xlabel("map column")
+    ax.set_ylabel("map row")
+    space = f"ab at L* = {L:g}" if som_palette.space == "ab" else "RGB"
+    ax.set_title(title or f"SOM colour classes, {rows}x{cols} map ({space})", fontsize=9)
+    return fig
+
+
+def plot_colorizations(gray, truth, predictions, max_images: int = 6, size: float = 1.8,
+                       title: str | None = None):  # fmt: skip
+    """Held-out colorizations side by side: one row per image, one column per model.
+
+    Also serves for comparisons within one model family (patch sizes, SOM sizes, losses): name
+    the entries of ``predictions`` accordingly, e.g. ``{"patch 3": ..., "patch 7": ...}``.
+
+    Parameters
+    ----------
+    gray : ndarray of shape (n, H, W), uint8
+        The inputs.
+    truth : ndarray of shape (n, H, W, 3), uint8, or None
+        The original colour images (None leaves the column out).
+    predictions : dict of str -> ndarray of shape (n, H, W, 3), uint8
+        Colorizations, e.g. ``{"lookup": ..., "SOM + MLP": ...}``.
+    max_images : int
+        Show the first ``max_images`` images only.
+    """
+    gray = np.asarray(gray)
+    n = min(len(gray), int(max_images))
+    columns = [("gray input", gray)]
+    if truth is not None:
+        columns.append(("truth", np.asarray(truth)))
+    columns += [(str(name), np.asarray(images)) for name, images in predictions.items()]
+    for name, images in columns:
+        if len(images) < n or images.shape[1:3] != gray.shape[1:3]:
+            raise ValueError(f"{name!r} must hold at least {n} images of size {gray.shape[1:3]}, "
+                             f"got shape {images.shape}")  # fmt: skip
+    rows = [[images[i] for _, images in columns] for i in range(n)]
+    fig = plot_image_grid(rows, col_titles=[name for name, _ in columns], size=size)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 4: training curves
+# ----------------------------------------------------------------------------------------------
+def plot_loss_curves(histories, key: str = "loss", relative: bool = False, log: bool = False,
+                     title: str | None = None):  # fmt: skip
+    """Loss per epoch, one line per variant (validation values dashed, when logged).
+
+    Parameters
+    ----------
+    histories : dict of str -> dict or keras History
+        Per-variant training logs, e.g. ``{"one-hot": model.history_, "L1 on index": ...}``
+        (``PaletteCNNColorizer.history_``, ``keras.callbacks.History.history`` or the History).
+    key : str
+        Which logged value to draw; ``"val_" + key`` is drawn dashed when present.
+    relative : bool
+        Divide each curve by its first value, so losses in different units (cross-entropy, L1 on
+        an index, L2 on ab) can share an axis: what counts is how far each one falls.
+    log : bool
+        Logarithmic y axis.
+    """
+    fig = _figure(figsize=(6, 3.8))
+    ax = fig.subplots()
+    for i, (name, history) in enumerate(histories.items()):
+        logs = getattr(history, "history", history)
+        if key not in logs:
+            raise ValueError(f"histories[{name!r}] has no {key!r}; it logged {sorted(logs)}")
+        colour = f"C{i % 10}"
+        for k, style in ((key, "-"), ("val_" + key, "--")):
+            if k not in logs:
+                continue
+            values = np.asarray(logs[k], dtype=float)
+            if relative:
+                values = values / values[0]
+            epochs = np.arange(1, len(values) + 1)
+            label = name if k == key else f"{name} (validation)"
+            ax.plot(epochs, values, style, color=colour, marker="." if len(values) < 40 else None,
+                    label=label)  # fmt: skip
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"{key} / first epoch" if relative else key)
+    if log:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or "Training loss per epoch", fontsize=10)
     return fig

@@ -81,6 +81,8 @@ def main(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if args.resume:
         _truncate_log(out / LOG_FILE, start)
+        for stale in out.glob(".*.tmp*"):  # half-written files of the killed run
+            stale.unlink()
     else:
         _write_json(out / RUN_FILE, {key: settings[key] for key in ("model", *_RUN_KEYS)})
     if start >= settings["epochs"]:
@@ -218,8 +220,13 @@ def _read_log(path: Path) -> dict:
         return {}
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    keys = [key for key in (rows[0] if rows else {}) if key != "epoch"]
-    return {key: [float(row[key]) for row in rows] for key in keys}
+    history = {}
+    for key in (rows[0] if rows else {}):
+        values = [row[key] for row in rows]
+        # CSVLogger writes "NA" for a value an epoch did not log (val_loss without validation)
+        if key != "epoch" and all(v not in ("", "NA") for v in values):
+            history[key] = [float(v) for v in values]
+    return history
 
 
 def _save_figure(fig, path: Path) -> None:

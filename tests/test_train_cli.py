@@ -1,0 +1,100 @@
+"""``chroma-lab train``: one-line errors, checkpoints, and a real kill -9 followed by --resume."""
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from chroma_lab import cli
+from chroma_lab.models.zhang2016 import ZhangColorizer
+
+# 24 scenes of 16x16 in batches of 8: 3 steps an epoch, a second or so
+TINY = ["--data", "scenes", "--n-scenes", "24", "--image-size", "16", "--batch-size", "8"]
+
+
+def _train(out, *extra):
+    return cli.main(["train", "zhang", "--out", str(out), *TINY, *extra])
+
+
+def _log_epochs(out):
+    with open(out / "log.csv", newline="") as handle:
+        return [int(row["epoch"]) for row in csv.DictReader(handle)]
+
+
+def _weights(colorizer):
+    return [keras.ops.convert_to_numpy(w) for w in colorizer.model_.weights]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "resnet", "--out", "{tmp}/o"], "unknown model 'resnet'; available: zhang"),
+    (["train", "zhang", "--out", "{tmp}/o", "--loss", "huber"], "loss must be one of"),
+    (["train", "zhang", "--out", "{tmp}/o", "--size", "huge"], "size must be one of"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "imagenet"], "unknown --data 'imagenet'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nope"], "No folder at"),
+    (["train", "zhang", "--out", "{tmp}/file.txt"], "is a file"),
+    (["train", "zhang", "--out", "{tmp}/o", "--resume"], "--resume: no checkpoint"),
+    (["train", "zhang", "--out", "{tmp}/o", "--image-size", "20"], "multiple of 8"),
+])  # fmt: skip
+def test_errors_are_one_line(argv, message, tmp_path, capsys):
+    (tmp_path / "file.txt").write_text("not a folder")
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("chroma-lab train: error: ") and message in err, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_resumed_run_equals_uninterrupted_run(tmp_path, capsys):
+    assert _train(tmp_path / "a", "--epochs", "2") == 0
+    assert _train(tmp_path / "b", "--epochs", "1") == 0
+    assert _train(tmp_path / "b", "--epochs", "2", "--resume") == 0
+    a, b = ZhangColorizer.load(tmp_path / "a"), ZhangColorizer.load(tmp_path / "b")
+    assert a.epochs_done_ == b.epochs_done_ == 2
+    # same weights, BatchNorm statistics and Adam moments, bit for bit, on a CPU
+    for wa, wb in zip(_weights(a), _weights(b)):
+        np.testing.assert_array_equal(wa, wb)
+    for name in ("m", "v"):
+        va = [keras.ops.convert_to_numpy(v) for v in a.model_.optimizer.variables if name in v.path]
+        vb = [keras.ops.convert_to_numpy(v) for v in b.model_.optimizer.variables if name in v.path]
+        assert va and all(np.array_equal(x, y) for x, y in zip(va, vb))
+    assert _log_epochs(tmp_path / "a") == _log_epochs(tmp_path / "b") == [0, 1]
+    for out in ("a", "b"):
+        assert (tmp_path / out / "loss_curves.png").is_file()
+        assert (tmp_path / out / "samples" / "epoch_002.png").is_file()
+    # a finished run: nothing to do; a second fresh start in the same folder: refused
+    assert _train(tmp_path / "b", "--epochs", "2", "--resume") == 0
+    assert _train(tmp_path / "b", "--epochs", "2") == 1
+    assert "already holds a trained model" in capsys.readouterr().err
+    assert _train(tmp_path / "b", "--resume", "--loss", "l2") == 1
+    assert "which used --loss full" in capsys.readouterr().err
+
+
+def test_kill_dash_nine_then_resume(tmp_path):
+    out = tmp_path / "run"
+    epochs = 8
+    cmd = [sys.executable, "-m", "chroma_lab.cli", "train", "zhang", "--out", str(out), *TINY,
+           "--epochs", str(epochs)]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "model.keras").exists():
+            assert proc.poll() is None, "training exited before its first checkpoint"
+            assert time.monotonic() < deadline, "no checkpoint after 120 s"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    interrupted = ZhangColorizer.load(out)  # the checkpoint on disk is complete and loads
+    assert 1 <= interrupted.epochs_done_ < epochs
+    assert cli.main(["train", "zhang", "--out", str(out), "--resume"]) == 0
+    done = ZhangColorizer.load(out)
+    assert done.epochs_done_ == epochs
+    assert _log_epochs(out) == list(range(epochs))  # each epoch logged once
+    assert not [p.name for p in out.iterdir() if ".tmp" in p.name]  # leftovers cleaned up

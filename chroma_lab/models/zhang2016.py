@@ -259,6 +259,8 @@ class ZhangColorizer(Colorizer):
             optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.9, beta_2=0.99),
             loss=get_loss(self.loss, self.prior_),
         )
+        # built now, so that even an untrained model saves (and reloads) its optimizer slots
+        self.model_.optimizer.build(self.model_.trainable_variables)
         self.steps_per_epoch_ = math.ceil(len(images) / self.batch_size)
         self.is_fitted_ = True  # callbacks may colorize samples between epochs
         return self.continue_fit(images, callbacks=callbacks)

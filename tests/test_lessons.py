@@ -1,0 +1,265 @@
+"""The lesson machinery and the lessons themselves.
+
+* Unit tests of :mod:`chroma_lab.lessons`: the exercise transform, deterministic notebook JSON,
+  ``build_lessons`` and the ``chroma-lab lessons build`` command (fast, on temporary folders).
+* The committed notebooks are exactly what their sources generate (not stale).
+* Every lesson source follows the house rules (parameter cell, 3-6 checked exercises, no data
+  outside the package, no Keras in the Keras-free lessons).
+* ``@pytest.mark.notebook``: every teaching notebook runs top to bottom in a fresh ``python3``
+  kernel in fast mode and prints ``PASS:`` for every check (these are the reference solutions in
+  place of the exercise cells) and no ``FAIL:``; every exercise notebook, unsolved, runs to the end
+  and prints ``FAIL: not implemented yet`` for every check.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from chroma_lab import cli
+from chroma_lab.lessons import (BEGIN_SOLUTION, END_SOLUTION, build_lessons, count_exercises,
+                                exercise_source, fast_mode, lesson_sources, notebook_json)  # fmt: skip
+
+REPO = Path(__file__).resolve().parents[1]
+LESSONS = REPO / "lessons"
+SOURCES = sorted(LESSONS.glob("lesson[0-9]*.py"))
+CHECK_CALL = re.compile(r"^\s*checks\.check_\w+\(", re.MULTILINE)
+CELL_TIMEOUT = 300  # seconds per cell; fast mode needs a few
+
+
+SOLVED = '''\
+# %% [markdown]
+# # Lesson 0 - a test
+# Some text.
+
+# %%
+import numpy as np
+
+# %% tags=["parameters"]
+FAST = True
+
+
+# %%
+def double(x):
+    """Twice x."""
+    ### BEGIN SOLUTION
+    y = 2 * x
+    return y
+    ### END SOLUTION
+
+
+def square(x):
+    """x squared."""
+    if x is not None:
+        ### BEGIN SOLUTION
+        return x * x
+        ### END SOLUTION
+
+
+print(double(2))
+'''
+
+
+# ----------------------------------------------------------------------------------------------
+# exercise_source
+# ----------------------------------------------------------------------------------------------
+def test_exercise_source_replaces_each_block_at_its_indentation():
+    out = exercise_source(SOLVED)
+    assert BEGIN_SOLUTION not in out and END_SOLUTION not in out
+    assert "y = 2 * x" not in out and "return x * x" not in out
+    raises = [line for line in out.splitlines() if "raise NotImplementedError" in line]
+    assert len(raises) == 2 == count_exercises(SOLVED)
+    assert raises[0].startswith("    raise NotImplementedError(\"Exercise: ")
+    assert raises[1].startswith("        raise NotImplementedError(\"Exercise: ")
+    # signature, docstring and the code around the blocks are kept, line for line
+    assert 'def double(x):\n    """Twice x."""\n    raise NotImplementedError' in out
+    assert out.endswith("print(double(2))\n")
+    compile(out, "exercise", "exec")  # still valid Python
+
+
+def test_exercise_source_of_a_function_raises_when_called():
+    namespace = {}
+    exec(compile(exercise_source(SOLVED.replace("print(double(2))", "")), "ex", "exec"), namespace)
+    with pytest.raises(NotImplementedError, match="Exercise"):
+        namespace["double"](2)
+
+
+def test_exercise_source_without_markers_is_unchanged():
+    text = "x = 1\n\ndef f():\n    return x\n"
+    assert exercise_source(text) == text
+    assert count_exercises(text) == 0
+
+
+@pytest.mark.parametrize("text, line", [
+    ("a = 1\n### BEGIN SOLUTION\nb = 2\n", 2),
+    ("### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION\n", 2),
+    ("a = 1\n### END SOLUTION\n", 2),
+])  # fmt: skip
+def test_exercise_source_rejects_unbalanced_markers(text, line):
+    with pytest.raises(ValueError, match=f"line {line}: "):
+        exercise_source(text)
+
+
+# ----------------------------------------------------------------------------------------------
+# Notebook JSON and build_lessons
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("exercise", [False, True])
+def test_notebook_json_is_deterministic_and_clean(exercise):
+    text = notebook_json(SOLVED, exercise)
+    assert text == notebook_json(SOLVED, exercise)  # jupytext's random cell ids are replaced
+    nb = json.loads(text)
+    assert text.endswith("}\n") and (nb["nbformat"], nb["nbformat_minor"]) == (4, 5)
+    assert nb["metadata"] == {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                             "name": "python3"}, "language_info": {"name": "python"}}
+    ids = [cell["id"] for cell in nb["cells"]]
+    assert len(set(ids)) == len(ids)
+    code = [cell for cell in nb["cells"] if cell["cell_type"] == "code"]
+    assert all(cell["outputs"] == [] and cell["execution_count"] is None for cell in code)
+    assert code[1]["metadata"] == {"tags": ["parameters"]}
+    source = "".join("".join(cell["source"]) for cell in code)
+    assert ("y = 2 * x" in source) is not exercise
+    assert source.count("raise NotImplementedError") == (2 if exercise else 0)
+    # the exercise version opens with the title, then a banner that explains the exercises
+    first = "".join(nb["cells"][0]["source"])
+    assert first.startswith("# Lesson 0")
+    assert ("Exercise version" in "".join(nb["cells"][1]["source"])) is exercise
+
+
+def test_build_lessons_writes_checks_and_removes_orphans(tmp_path):
+    (tmp_path / "lesson00_test.py").write_text(SOLVED)
+    (tmp_path / "not_a_lesson.py").write_text("x = 1\n")
+    teaching = tmp_path / "notebooks" / "lesson00_test.ipynb"
+    student = tmp_path / "exercises" / "lesson00_test.ipynb"
+
+    assert build_lessons(tmp_path, check=True) == [student, teaching]  # missing: stale, not written
+    assert not teaching.exists()
+    assert build_lessons(tmp_path) == [student, teaching]
+    first = teaching.read_bytes()
+    assert build_lessons(tmp_path) == [] and build_lessons(tmp_path, check=True) == []
+    assert teaching.read_bytes() == first
+
+    (tmp_path / "lesson00_test.py").write_text(SOLVED.replace("Some text.", "Other text."))
+    assert build_lessons(tmp_path, check=True) == [student, teaching]
+    assert teaching.read_bytes() == first  # --check writes nothing
+
+    orphan = tmp_path / "notebooks" / "lesson09_gone.ipynb"
+    orphan.write_text("{}")
+    assert orphan in build_lessons(tmp_path, check=True) and orphan.exists()
+    assert orphan in build_lessons(tmp_path) and not orphan.exists()
+
+
+def test_build_lessons_names_the_bad_source(tmp_path):
+    (tmp_path / "lesson00_bad.py").write_text("# %%\n### BEGIN SOLUTION\nx = 1\n")
+    with pytest.raises(ValueError, match=r"lesson00_bad\.py: line 2"):
+        build_lessons(tmp_path)
+
+
+def test_lesson_sources_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No lessons folder"):
+        lesson_sources(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match="No lesson sources"):
+        lesson_sources(tmp_path)
+
+
+def test_cli_build_and_check(tmp_path, capsys):
+    (tmp_path / "lesson00_test.py").write_text(SOLVED)
+    assert cli.main(["lessons", "build", "--src", str(tmp_path), "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "2 stale notebook(s)" in err and "lesson00_test.ipynb" in err
+    assert cli.main(["lessons", "build", "--src", str(tmp_path)]) == 0
+    assert "2 notebook(s) changed" in capsys.readouterr().out
+    assert cli.main(["lessons", "build", "--src", str(tmp_path), "--check"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_cli_missing_folder_is_one_line_error(tmp_path, capsys):
+    assert cli.main(["lessons", "build", "--src", str(tmp_path / "nope")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chroma-lab lessons: error: No lessons folder") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("value, expected", [("1", True), ("0", False), ("", False), ("yes", False)])
+def test_fast_mode(monkeypatch, value, expected):
+    monkeypatch.setenv("CHROMA_LAB_FAST", value)
+    assert fast_mode() is expected
+    monkeypatch.delenv("CHROMA_LAB_FAST")
+    assert fast_mode() is False
+
+
+# ----------------------------------------------------------------------------------------------
+# The committed lessons
+# ----------------------------------------------------------------------------------------------
+def test_committed_notebooks_are_not_stale():
+    stale = build_lessons(LESSONS, check=True)
+    assert stale == [], f"rebuild with 'chroma-lab lessons build': {[str(p) for p in stale]}"
+
+
+def test_there_are_lessons():
+    assert [s.stem[:8] for s in SOURCES][:4] == ["lesson01", "lesson02", "lesson03", "lesson04"]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_lesson_source_follows_the_house_rules(source):
+    text = source.read_text(encoding="utf-8")
+    assert re.search(r'^# %% tags=\["parameters"\]\n(#.*\n)*FAST = fast_mode\(\)$', text, re.MULTILINE), \
+        "a parameter cell near the top must set FAST = fast_mode()"
+    assert 3 <= count_exercises(text) <= 6
+    assert len(CHECK_CALL.findall(text)) >= count_exercises(text)  # every solution block is checked
+    assert "# %matplotlib inline" in text  # viz returns Figure objects; inline displays them
+    assert "shared" not in text.replace("shares", ""), "lessons must not read ../shared (users lack it)"
+    assert "## Summary" in text
+
+
+@pytest.mark.parametrize("name", ["lesson01", "lesson02", "lesson03"])
+def test_early_lessons_do_not_import_keras(name):
+    # their kernels start in a second instead of importing TensorFlow
+    text = next(s for s in SOURCES if s.stem.startswith(name)).read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(import keras|from keras|import tensorflow|from chroma_lab\.models\.("
+                         r"palette_cnn|zhang))", text, re.MULTILINE)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------------------
+# Executing the notebooks (fast mode)
+# ----------------------------------------------------------------------------------------------
+def _execute(path: Path, cwd: Path, monkeypatch) -> list[str]:
+    """Run a notebook in a fresh python3 kernel in fast mode; return its stdout lines."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    monkeypatch.setenv("CHROMA_LAB_FAST", "1")
+    # the kernel inherits the environment: find the package even when it is not pip-installed
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
+                                     resources={"metadata": {"path": str(cwd)}})  # fmt: skip
+    client.execute()
+    return [line for cell in nb.cells for out in cell.get("outputs", [])
+            if out.get("output_type") == "stream" and out.get("name") == "stdout"
+            for line in out.get("text", "").splitlines()]  # fmt: skip
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_teaching_notebook_runs_and_every_check_passes(source, tmp_path, monkeypatch):
+    lines = _execute(LESSONS / "notebooks" / f"{source.stem}.ipynb", tmp_path, monkeypatch)
+    n_checks = len(CHECK_CALL.findall(source.read_text(encoding="utf-8")))
+    fails = [line for line in lines if line.startswith("FAIL:")]
+    assert fails == []
+    assert sum(line.startswith("PASS:") for line in lines) == n_checks
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_exercise_notebook_runs_unsolved_and_every_check_fails(source, tmp_path, monkeypatch):
+    lines = _execute(LESSONS / "exercises" / f"{source.stem}.ipynb", tmp_path, monkeypatch)
+    n_checks = len(CHECK_CALL.findall(source.read_text(encoding="utf-8")))
+    assert not any(line.startswith("PASS:") for line in lines)
+    fails = [line for line in lines if line.startswith("FAIL:")]
+    assert len(fails) == n_checks
+    assert all(line.startswith("FAIL: not implemented yet") for line in fails)

@@ -112,3 +112,26 @@ def test_bad_input_and_options():
             LookupColorizer(n_colors=4, levels=levels).fit(image)
     with pytest.raises(ValueError, match="space"):
         LookupColorizer(n_colors=4, space="hsv").fit(image)
+
+
+def test_quantization_error_and_colorizations_figures():
+    from chroma_lab.viz import plot_colorizations, plot_quantization_error
+
+    fig = plot_quantization_error([2, 4, 8], {"rgb": [9.0, 6.0, 4.0], "ab": [7.0, 4.0, 2.0]})
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["rgb", "ab"]
+    np.testing.assert_array_equal(lines[1].get_xdata(), [2, 4, 8])
+    np.testing.assert_array_equal(lines[1].get_ydata(), [7.0, 4.0, 2.0])
+    with pytest.raises(ValueError, match="one value per palette size"):
+        plot_quantization_error([2, 4, 8], {"rgb": [1.0, 2.0]})
+
+    images = stripes(COLOURS)
+    gray = to_gray(images)
+    out = LookupColorizer(n_colors=4).fit(images).colorize(gray)
+    fig = plot_colorizations(np.repeat(gray, 3, 0), np.repeat(images, 3, 0),
+                             {"lookup": np.repeat(out, 3, 0)}, max_images=2)  # fmt: skip
+    assert len(fig.axes) == 2 * 3  # 2 images x (gray, truth, lookup)
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["gray input", "truth", "lookup"]
+    np.testing.assert_array_equal(fig.axes[2].images[0].get_array(), out[0])
+    with pytest.raises(ValueError, match="'lookup' must hold"):
+        plot_colorizations(gray, images, {"lookup": out[:, :2]})

@@ -106,3 +106,16 @@ def test_bad_input_and_options():
 def test_colorize_refuses_rgb(texture_model):
     with pytest.raises(ValueError, match=r"RGB\? convert"):
         texture_model.colorize(texture_images(1)[0])
+
+
+def test_som_grid_figure(texture_model):
+    from chroma_lab.viz import palette_swatches, plot_som_grid
+
+    fig = plot_som_grid(texture_model.som_, L=50)
+    shown = fig.axes[0].images[0].get_array()
+    assert shown.shape == (1, 2, 3)  # the (1, 2) map
+    want = palette_swatches(texture_model.som_.palette_, "ab", 50).reshape(1, 2, 3)
+    np.testing.assert_allclose(shown, want)
+    assert len(fig.axes[0].texts) == 2
+    with pytest.raises(ValueError, match="fitted SOMPalette"):
+        plot_som_grid(SOMPatchColorizer())

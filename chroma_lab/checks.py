@@ -564,3 +564,91 @@ def check_annealed_mean(fn, seed: int = 0) -> bool:
         return "annealed_mean matches chroma_lab.quantize.annealed_mean for T = 1, 0.38 and 0.1."
 
     return _run("annealed_mean", attempt, hint)
+
+
+def rebalanced_crossentropy_reference(soft_targets, logits, weights) -> float:
+    """Mean over pixels of w * (-sum_q z_q log softmax(logits)_q) (NumPy re-derivation, eq. 2).
+
+    Parameters
+    ----------
+    soft_targets : array_like of shape (n, Q)
+        Soft-encoded targets z (rows sum to 1).
+    logits : array_like of shape (n, Q)
+        The network's raw scores.
+    weights : array_like of shape (n,)
+        Rebalancing weight of each pixel.
+    """
+    z, x = np.asarray(soft_targets, dtype=np.float64), np.asarray(logits, dtype=np.float64)
+    shifted = x - x.max(axis=-1, keepdims=True)  # softmax is shift-invariant; exp cannot overflow
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return float(np.mean(np.asarray(weights, dtype=np.float64) * -np.sum(z * log_probs, axis=-1)))
+
+
+def check_rebalanced_loss(fn, seed: int = 0) -> bool:
+    """Check ``fn(soft_targets, logits, weights)``: (n, 313), (n, 313), (n,) -> one number.
+
+    The number is the mean over the n pixels of weight times cross-entropy between the soft target
+    and softmax(logits), Zhang et al.'s eq. 2 divided by the pixel count. Compared with
+    :func:`rebalanced_crossentropy_reference`, on logits shifted by 1000 (a stable log-softmax
+    gives the same answer), and with the library's Keras loss
+    :func:`chroma_lab.losses.rebalanced_crossentropy` on targets and weights it built from a tiny
+    RGB batch (one colour image, one gray image that the gray mask weighs 0).
+    """
+    hint = ("log_probs = logits - logsumexp(logits) per row (subtract the row maximum before exp); "
+            "ce = -(soft_targets * log_probs).sum(axis=-1); return (weights * ce).mean().")  # fmt: skip
+
+    def value(z, logits, w, what, nan_hint):
+        got = _as_array(fn(z.copy(), logits.copy(), w.copy()), what)
+        if got.size != 1:
+            raise _Mismatch(f"{what} returned shape {got.shape}, expected one number (the mean over pixels)",
+                            hint)  # fmt: skip
+        if not np.isfinite(got.reshape(())):
+            raise _Mismatch(f"{what} returned {got.reshape(())}", nan_hint + hint)
+        return float(got.reshape(()))
+
+    def attempt():
+        rng = np.random.default_rng(seed)
+        ab = color.rgb_to_lab(rng.uniform(0, 1, (40, 3)))[:, 1:]
+        z = quantize.soft_encode(ab).astype(np.float64)
+        w = quantize.rebalance_weights(quantize.class_prior(ab))[quantize.nearest_bin(ab)]
+        logits = rng.normal(0, 3, (40, quantize.N_BINS))
+        got = value(z, logits, w, "rebalanced_loss(soft_targets, logits, weights)",
+                    "logits are raw scores, some negative: take the log of softmax(logits), not of the logits; ")
+        ce = np.array([rebalanced_crossentropy_reference(z[i : i + 1], logits[i : i + 1], 1.0) for i in range(40)])
+        want = rebalanced_crossentropy_reference(z, logits, w)
+        mistakes = (
+            (ce.mean(), "you left out the weights: every pixel counts the same, so the dull colours "
+                        "win again"),
+            (float((w * ce).sum() / w.sum()), "you divided by the sum of the weights; divide by the "
+                                              "number of pixels (the weights already average 1)"),
+            (float((w * ce).sum()), "you summed over the pixels; take the mean"),
+            (float((w * ce).mean() / quantize.N_BINS), "you averaged over the 313 bins; sum over them"),
+        )  # fmt: skip
+        for wrong, message in mistakes:
+            if not np.isclose(want, wrong, rtol=1e-4) and np.isclose(got, wrong, rtol=1e-6):
+                raise _Mismatch(message, hint)
+        _expect_close(got, want, "rebalanced_loss(soft_targets, logits, weights)", rtol=1e-5, hint=hint)
+        shifted = value(z, logits + 1000.0, w, "rebalanced_loss with logits + 1000",
+                        "exp(1000) overflows: subtract each row's maximum before exp; ")
+        _expect_close(shifted, want, "rebalanced_loss with logits + 1000 (softmax ignores a shift)",
+                      rtol=1e-5, hint="subtract each row's maximum before exp: " + hint)  # fmt: skip
+
+        from keras.ops import convert_to_numpy  # Keras loads only once the NumPy answer is right
+
+        from chroma_lab import losses
+
+        rgb = rng.integers(0, 256, (2, 8, 8, 3)).astype(np.uint8)
+        rgb[1] = rgb[1, ..., :1]  # a gray image: the mask weighs its pixels 0
+        bin_weights = quantize.rebalance_weights(quantize.class_prior(color.rgb_to_lab(rgb[0])[..., 1:]))
+        targets, pixel_weights = (convert_to_numpy(t).astype(np.float64)
+                                  for t in losses.zhang_targets(rgb, bin_weights))  # fmt: skip
+        net = rng.normal(0, 3, targets.shape)
+        keras_loss = convert_to_numpy(losses.rebalanced_crossentropy(rgb, net.astype(np.float32), bin_weights))
+        mine = value(targets.reshape(-1, quantize.N_BINS), net.reshape(-1, quantize.N_BINS),
+                     pixel_weights.reshape(-1), "rebalanced_loss on chroma_lab.losses.zhang_targets", "")  # fmt: skip
+        _expect_close(mine, keras_loss.mean(), "rebalanced_loss against chroma_lab.losses.rebalanced_crossentropy",
+                      rtol=1e-4, hint=hint)  # fmt: skip
+        return ("rebalanced_loss matches the NumPy re-derivation (also with logits + 1000) and "
+                "chroma_lab.losses.rebalanced_crossentropy.")
+
+    return _run("rebalanced_loss", attempt, hint)

@@ -163,3 +163,73 @@ def test_lookup_reference_matches_lookup_colorizer_rule():
 def test_crossentropy_reference_hand_value():
     probs = np.array([[0.5, 0.25, 0.25]])
     assert checks.crossentropy_reference(probs, np.array([[0, 1, 0]])) == pytest.approx(np.log(4))
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 5: the rebalanced loss (checked against NumPy and chroma_lab.losses)
+# ----------------------------------------------------------------------------------------------
+def _log_softmax(x):
+    x = x - x.max(-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+
+def rebalanced_loss(soft_targets, logits, weights):
+    return float(np.mean(weights * -(soft_targets * _log_softmax(logits)).sum(-1)))
+
+
+def test_rebalanced_loss_reference_hand_value():
+    # two bins, equal logits: softmax (0.5, 0.5), so each pixel's cross-entropy is log 2
+    z = np.array([[1.0, 0.0], [0.25, 0.75]])
+    assert checks.rebalanced_crossentropy_reference(z, np.zeros((2, 2)), np.array([2.0, 0.0])) \
+        == pytest.approx(np.log(2))
+    # a shift of the logits changes nothing; a large one does not overflow
+    logits = np.array([[1.0, 3.0], [0.0, -2.0]])
+    want = np.mean([1.0 * -np.log(np.exp(1) / (np.exp(1) + np.exp(3))),
+                    0.5 * -(0.25 * np.log(1 / (1 + np.exp(-2))) + 0.75 * np.log(np.exp(-2) / (1 + np.exp(-2))))])
+    w = np.array([1.0, 0.5])
+    assert checks.rebalanced_crossentropy_reference(z, logits, w) == pytest.approx(want)
+    assert checks.rebalanced_crossentropy_reference(z, logits + 1e4, w) == pytest.approx(want)
+
+
+def test_check_rebalanced_loss_passes_reference(capsys):
+    assert checks.check_rebalanced_loss(rebalanced_loss) is True
+    assert checks.check_rebalanced_loss(checks.rebalanced_crossentropy_reference) is True
+    out = capsys.readouterr().out
+    assert out.count("PASS: ") == 2 and "chroma_lab.losses.rebalanced_crossentropy" in out
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda z, x, w: rebalanced_loss(z, x, np.ones_like(w)), "left out the weights"),
+    (lambda z, x, w: rebalanced_loss(z, x, w) * len(w) / w.sum(), "sum of the weights"),
+    (lambda z, x, w: rebalanced_loss(z, x, w) * len(w), "summed over the pixels"),
+    (lambda z, x, w: rebalanced_loss(z, x, w) / z.shape[-1], "averaged over the 313 bins"),
+    (lambda z, x, w: float(np.mean(w * -(z * np.log(x)).sum(-1))), "not of the logits"),
+    (lambda z, x, w: float(np.mean(w * -(z * np.log(np.exp(x) / np.exp(x).sum(-1, keepdims=True))).sum(-1))),
+     "exp(1000) overflows"),
+    (lambda z, x, w: np.mean(w * -(z * _log_softmax(x)).sum(-1), keepdims=True).repeat(2), "one number"),
+])  # fmt: skip
+def test_check_rebalanced_loss_fails_typical_mistakes_with_hint(wrong, says, capsys):
+    with np.errstate(all="ignore"):
+        assert checks.check_rebalanced_loss(wrong) is False
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL: ") and " Hint: " in out and out.count("\n") == 1, out
+    assert says in out
+
+
+def test_check_rebalanced_loss_catches_a_wrong_library_mask(capsys, monkeypatch):
+    # the NumPy cases pass; only the comparison with the Keras loss fails, here a loss that
+    # forgets its rebalancing weights
+    from chroma_lab import losses
+
+    original = losses.rebalanced_crossentropy
+    monkeypatch.setattr(losses, "rebalanced_crossentropy", lambda y_true, y_pred, weights: original(y_true, y_pred))
+    assert checks.check_rebalanced_loss(rebalanced_loss) is False
+    assert "against chroma_lab.losses.rebalanced_crossentropy" in capsys.readouterr().out
+
+
+def test_check_rebalanced_loss_unsolved_and_broken(capsys):
+    assert checks.check_rebalanced_loss(stub) is False
+    assert checks.check_rebalanced_loss(lambda z, x, w: None) is False
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("FAIL: not implemented yet (rebalanced_loss)")
+    assert out[1].startswith("FAIL: rebalanced_loss") and len(out) == 2

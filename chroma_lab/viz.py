@@ -335,3 +335,57 @@ def plot_loss_curves(histories, key: str = "loss", relative: bool = False, log: 
     ax.legend(fontsize=8)
     ax.set_title(title or "Training loss per epoch", fontsize=10)
     return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 5: Zhang, Isola, Efros 2016 (class rebalancing, annealed mean)
+# ----------------------------------------------------------------------------------------------
+def plot_prior_and_weights(prior, lam: float = 0.5, title: str | None = None):
+    """The class prior over the 313 bins (log scale) beside the rebalancing weights it gives.
+
+    Parameters
+    ----------
+    prior : array_like of shape (313,)
+        E.g. ``quantize.class_prior(ab of the training images)`` or Zhang et al.'s ImageNet prior.
+    lam : float
+        Mixing with the uniform distribution, as in :func:`chroma_lab.quantize.rebalance_weights`.
+    """
+    from chroma_lab.quantize import rebalance_weights
+
+    prior = np.asarray(prior, dtype=float)
+    weights = rebalance_weights(prior, lam)
+    bins = ab_bins()
+    fig = _figure(figsize=(10.5, 4.3), layout="constrained")
+    axes = fig.subplots(1, 2)
+    panels = ((np.log10(np.maximum(prior, 1e-12)), "log10 p(q)", "viridis"),
+              (weights, f"w(q), lambda = {lam:g}", "magma"))  # fmt: skip
+    for ax, (values, label, cmap) in zip(axes, panels):
+        sc = ax.scatter(bins[:, 0], bins[:, 1], c=values, marker="s", s=45, cmap=cmap)
+        fig.colorbar(sc, ax=ax, label=label)
+        ax.set_xlabel("a*")
+        ax.set_ylabel("b*")
+        ax.set_aspect("equal")
+    axes[0].set_title("How often each colour occurs", fontsize=10)
+    axes[1].set_title("Its weight in the loss (mean over pixels = 1)", fontsize=10)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_temperature_sweep(gray, truth, by_temperature, max_images: int = 4, size: float = 1.8):
+    """Colorizations decoded with the annealed mean at several temperatures, one column each.
+
+    Parameters
+    ----------
+    gray : ndarray of shape (n, H, W), uint8
+    truth : ndarray of shape (n, H, W, 3), uint8, or None
+    by_temperature : dict of float -> ndarray of shape (n, H, W, 3), uint8
+        E.g. ``{t: model.colorize(gray) for t in (0, 0.38, 1)}`` after setting
+        ``model.temperature = t``. T = 0 is the mode (vivid, patchy), T = 1 the mean (smooth,
+        desaturated); the paper settles on 0.38.
+    """
+    names = {0.0: " (mode)", 1.0: " (mean)"}
+    predictions = {f"T = {t:g}{names.get(float(t), '')}": images
+                   for t, images in sorted(by_temperature.items())}  # fmt: skip
+    return plot_colorizations(gray, truth, predictions, max_images=max_images, size=size,
+                              title="Annealed mean: from the mode to the mean")  # fmt: skip

@@ -177,3 +177,21 @@ def test_unfitted_and_missing_model_errors(tmp_path):
         z.ZhangColorizer().colorize(np.zeros((1, 8, 8), np.uint8))
     with pytest.raises(FileNotFoundError, match="no saved ZhangColorizer"):
         z.ZhangColorizer.load(tmp_path)
+
+
+def test_lesson5_figures(fitted, scenes):
+    from matplotlib.figure import Figure
+
+    from chroma_lab import viz
+
+    fig = viz.plot_prior_and_weights(fitted.prior_)
+    assert isinstance(fig, Figure) and len(fig.axes) == 4  # two panels and their colour bars
+    gray = to_gray(scenes[:2])
+    sweep = {}
+    for t in (0.0, 0.38, 1.0):
+        fitted.temperature = t
+        sweep[t] = fitted.colorize(gray)
+    fitted.temperature = 0.38
+    fig = viz.plot_temperature_sweep(gray, scenes[:2], sweep)
+    titles = [ax.get_title() for ax in fig.axes[:5]]
+    assert titles == ["gray input", "truth", "T = 0 (mode)", "T = 0.38", "T = 1 (mean)"]

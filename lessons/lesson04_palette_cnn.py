@@ -22,7 +22,12 @@
 
 # %%
 # %matplotlib inline
+import os
+
 import numpy as np
+
+# hide TensorFlow's start-up notes about CPU instructions (your own setting wins)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from chroma_lab import checks, color
 from chroma_lab.data import to_gray, train_test_split_images

@@ -109,6 +109,7 @@ def linear_to_srgb(linear) -> np.ndarray:
 def rgb_to_xyz(rgb) -> np.ndarray:
     """sRGB (uint8 or float 0..1, shape (..., 3)) -> CIE XYZ (D65), float64 of the same shape."""
     arr = np.asarray(rgb)
+    _check_last_axis(arr, "rgb")
     linear = srgb_to_linear(arr) if arr.dtype == np.uint8 else srgb_to_linear(as_float_rgb(arr))
     return linear @ XYZ_FROM_RGB.T
 
@@ -208,6 +209,7 @@ def rgb_from_l_ab(L, ab) -> np.ndarray:
 def lightness(rgb) -> np.ndarray:
     """CIE L* (0..100) of sRGB colours, shape (...,). Depends on Y only: no need for a and b."""
     arr = np.asarray(rgb)
+    _check_last_axis(arr, "rgb")
     linear = srgb_to_linear(arr) if arr.dtype == np.uint8 else srgb_to_linear(as_float_rgb(arr))
     y = linear @ XYZ_FROM_RGB[1]
     return 116.0 * np.where(y > _LAB_EPSILON, np.cbrt(y), _LAB_KAPPA_SLOPE * y + 16.0 / 116.0) - 16.0

@@ -15,10 +15,12 @@ of a generic nearest-neighbour search over all 313 bins (see ``benchmarks/bench_
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 import numpy as np
 
+from chroma_lab import _bin_search
 from chroma_lab.color import as_float_rgb, rgb_from_l_ab, rgb_to_lab, to_uint8
 
 GRID_STEP = 10
@@ -33,12 +35,11 @@ _BIN_COLUMNS = (
     (60, -110, 80), (70, -110, 80), (80, -110, 70), (90, -110, 70), (100, -90, 0),
 )  # fmt: skip
 
-# Candidate lists are precomputed for sub-cells of _SUB_CELL ab units covering [-_CELL_RANGE,
-# _CELL_RANGE)^2 (every sRGB colour has |a|, |b| < 110); for k = 5 no list is longer than 12.
-# Points outside that square take an exact brute-force path instead.
-_CELL_RANGE = 120.0
-_SUB_CELL = 2.5
-_CHUNK = 16384
+# soft_encode(out=buffer) remembers where it wrote into each buffer, so that the next call clears
+# only those entries, not all 82 MB of a 256x256 image; a sample of the buffer tells whether
+# someone else wrote into it meanwhile.
+_LAST_WRITES: dict = {}
+_SAMPLE_STRIDE = 4099  # a prime, so the sample visits every column
 
 # ----------------------------------------------------------------------------------------------
 # The 313 bins and the encodings onto them
@@ -64,68 +65,20 @@ def ab_bins() -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _candidates(k: int):
-    """For every sub-cell, the bins that can be among the k nearest of a point in that sub-cell.
+    """Per sub-cell candidate tables of the k-nearest-bin search (``chroma_lab._bin_search``).
 
-    A bin whose closest distance to the sub-cell exceeds R, the k-th smallest *farthest* distance
-    from the sub-cell to any bin, can never be among the k nearest of a point in the sub-cell.
-
-    Returns
-    -------
-    index : ndarray (n, n, W) of bin indices, padded with N_BINS
-    a, b : ndarrays (n, n, W) of their coordinates (padding far away)
+    None for k above ``_bin_search.MAX_K``: the search then measures distances to all 313 bins.
     """
-    bins = _bins()
-    edges = np.arange(-_CELL_RANGE, _CELL_RANGE, _SUB_CELL)
-    lo = np.stack(np.meshgrid(edges, edges, indexing="ij"), axis=-1)[:, :, None, :]  # (n, n, 1, 2)
-    hi = lo + _SUB_CELL
-    near = np.clip(bins, lo, hi)  # the sub-cell's point closest to each bin
-    far = np.where(np.abs(bins - lo) > np.abs(bins - hi), lo, hi)
-    min_d = np.linalg.norm(bins - near, axis=-1)  # (n, n, 313)
-    max_d = np.linalg.norm(bins - far, axis=-1)
-    radius = np.partition(max_d, k - 1, axis=-1)[..., k - 1 : k]
-    is_candidate = min_d <= radius + 1e-9
-    width = int(is_candidate.sum(axis=-1).max())
-    order = np.argsort(~is_candidate, axis=-1, kind="stable")[..., :width]
-    index = np.where(np.take_along_axis(is_candidate, order, axis=-1), order, N_BINS)
-    padded = np.concatenate([bins, np.full((1, 2), 1e6)])  # index 313: a bin nobody is near
-    return index, padded[index, 0], padded[index, 1]
-
-
-def _brute_force_knn(flat: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact k nearest bins by distances to all 313 bins, (N, k) indices and squared distances."""
-    bins = _bins()
-    idx = np.empty((len(flat), k), dtype=np.intp)
-    d2 = np.empty((len(flat), k))
-    for s in range(0, len(flat), 8192):
-        full = ((flat[s : s + 8192, None, :] - bins[None]) ** 2).sum(-1)
-        part = np.argpartition(full, k - 1, axis=1)[:, :k] if k < N_BINS else np.argsort(full, 1)
-        idx[s : s + 8192], d2[s : s + 8192] = part, np.take_along_axis(full, part, 1)
-    return idx, d2
-
-
-def _knn_unsorted(flat: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """k nearest bins of points (N, 2), in no particular order: (N, k) indices, squared distances."""
-    index, cand_a, cand_b = _candidates(k)
-    n = index.shape[0]
-    cell = np.floor((flat + _CELL_RANGE) / _SUB_CELL).astype(np.intp)
-    slow = ~np.all((cell >= 0) & (cell < n), axis=1)
-    cell[slow] = 0
-    i, j = cell[:, 0], cell[:, 1]
-    d2 = (cand_a[i, j] - flat[:, :1]) ** 2 + (cand_b[i, j] - flat[:, 1:]) ** 2  # (N, W)
-    if k < d2.shape[1]:
-        part = np.argpartition(d2, k - 1, axis=1)[:, :k]
-        idx, d2 = np.take_along_axis(index[i, j], part, 1), np.take_along_axis(d2, part, 1)
-    else:
-        idx = index[i, j]
-    if slow.any():
-        idx[slow], d2[slow] = _brute_force_knn(flat[slow], k)
-    return idx, d2
+    return _bin_search.build_tables(_bins(), k) if k <= _bin_search.MAX_K else None
 
 
 def _check_ab(ab, name: str = "ab") -> np.ndarray:
     ab = np.asarray(ab, dtype=np.float64)
     if ab.ndim == 0 or ab.shape[-1] != 2:
         raise ValueError(f"{name} must have a and b on its last axis (shape (..., 2)), got {ab.shape}")
+    bad = ab.size - np.count_nonzero(np.isfinite(ab))
+    if bad:
+        raise ValueError(f"{name} holds {bad} NaN or infinite values; a and b must be finite")
     return ab
 
 
@@ -134,6 +87,10 @@ def _check_k_sigma(k: int, sigma: float) -> None:
         raise ValueError(f"k must be an integer in 1..{N_BINS}, got {k!r}")
     if not sigma > 0:
         raise ValueError(f"sigma must be positive, got {sigma!r}")
+
+
+def _flat_points(ab) -> np.ndarray:
+    return np.ascontiguousarray(ab.reshape(-1, 2))
 
 
 def k_nearest_bins(ab, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -147,50 +104,32 @@ def k_nearest_bins(ab, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     indices : ndarray of shape (..., k), int
-        Bin indices into :func:`ab_bins`, nearest first.
+        Bin indices into :func:`ab_bins`, nearest first; equally near bins in index order.
     distances : ndarray of shape (..., k), float64
     """
     _check_k_sigma(k, 1.0)
     ab = _check_ab(ab)
-    idx, d2 = _knn_unsorted(ab.reshape(-1, 2), int(k))
-    # nearest first; equal distances in bin order, so ties resolve the same way every time
-    by_index = np.argsort(idx, axis=1)
-    idx, d2 = np.take_along_axis(idx, by_index, 1), np.take_along_axis(d2, by_index, 1)
-    order = np.argsort(d2, axis=1, kind="stable")
-    idx = np.take_along_axis(idx, order, 1)
-    dist = np.sqrt(np.take_along_axis(d2, order, 1))
-    return idx.reshape(ab.shape[:-1] + (k,)), dist.reshape(ab.shape[:-1] + (k,))
+    flat, k = _flat_points(ab), int(k)
+    tables = _candidates(k)
+    idx = np.empty((len(flat), k), dtype=np.intp)
+    d2 = np.empty((len(flat), k))
+
+    def task(start, stop):
+        for rows, index, dist2 in _bin_search.search(tables, _bins(), flat[start:stop], k):
+            idx[start:stop][rows], d2[start:stop][rows] = index.T, dist2.T
+
+    _bin_search.run_chunks(task, len(flat))
+    if k > 1:  # nearest first; equal distances in bin order, so ties resolve the same way every time
+        by_index = np.argsort(idx, axis=1)
+        idx, d2 = np.take_along_axis(idx, by_index, 1), np.take_along_axis(d2, by_index, 1)
+        order = np.argsort(d2, axis=1, kind="stable")
+        idx, d2 = np.take_along_axis(idx, order, 1), np.take_along_axis(d2, order, 1)
+    return idx.reshape(ab.shape[:-1] + (k,)), np.sqrt(d2).reshape(ab.shape[:-1] + (k,))
 
 
 def nearest_bin(ab) -> np.ndarray:
     """Hard encoding: the index of the nearest of the 313 bins, shape (...,)."""
     return k_nearest_bins(ab, k=1)[0][..., 0]
-
-
-def _soft_weights_chunk(pts: np.ndarray, k: int, sigma: float) -> tuple[np.ndarray, np.ndarray]:
-    """Soft-encoding of points (n, 2) over their candidate list: (n, W) bin indices and weights.
-
-    Candidates beyond the k-th smallest distance, and padding slots (index N_BINS), weigh 0.
-    """
-    index, cand_a, cand_b = _candidates(k)
-    n_cells, width = index.shape[0], index.shape[-1]
-    cell = np.floor((pts + _CELL_RANGE) * (1.0 / _SUB_CELL)).astype(np.intp)
-    fast = np.all((cell >= 0) & (cell < n_cells), axis=1)
-    cell = np.where(fast, cell[:, 0] * n_cells + cell[:, 1], 0)
-    idx = np.take(index.reshape(-1, width), cell, axis=0)
-    d2 = (np.take(cand_a.reshape(-1, width), cell, axis=0) - pts[:, :1]) ** 2
-    d2 += (np.take(cand_b.reshape(-1, width), cell, axis=0) - pts[:, 1:]) ** 2
-    if not fast.all():
-        slow_idx, slow_d2 = _brute_force_knn(pts[~fast], k)
-        idx[~fast], d2[~fast] = N_BINS, np.inf
-        idx[~fast, :k], d2[~fast, :k] = slow_idx, slow_d2
-    kth = np.partition(d2, k - 1, axis=1)[:, k - 1 : k]
-    # exponent relative to the nearest bin: the same weights after normalising, no underflow to
-    # 0/0 for far-away points, and -inf (not a huge negative number) for the slots left out
-    shifted = np.where(d2 <= kth, d2 - d2.min(axis=1, keepdims=True), np.inf)
-    weights = np.exp(shifted * (-0.5 / sigma**2))
-    weights /= weights.sum(axis=1, keepdims=True)
-    return idx, weights
 
 
 def soft_encode_sparse(ab, k: int = 5, sigma: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
@@ -202,24 +141,23 @@ def soft_encode_sparse(ab, k: int = 5, sigma: float = 5.0) -> tuple[np.ndarray, 
     Returns
     -------
     index : ndarray of shape (..., k), int
+        The k nearest bins, in no particular order.
     weights : ndarray of shape (..., k), float64, summing to 1 over the last axis
+        Within about 1e-7 of the exact Gaussian weights (the exponential runs in float32).
     """
     _check_k_sigma(k, sigma)
     ab = _check_ab(ab)
-    flat = ab.reshape(-1, 2)
+    flat, k = _flat_points(ab), int(k)
+    tables = _candidates(k)
     index = np.empty((len(flat), k), dtype=np.intp)
     weights = np.empty((len(flat), k))
-    for s in range(0, len(flat), _CHUNK):
-        idx, w = _soft_weights_chunk(flat[s : s + _CHUNK], int(k), sigma)
-        keep = w > 0
-        if keep.sum() == keep.shape[0] * k:  # exactly k per row: compact without sorting
-            index[s : s + _CHUNK] = idx[keep].reshape(-1, k)
-            weights[s : s + _CHUNK] = w[keep].reshape(-1, k)
-        else:  # ties at the k-th distance: keep the k largest weights, lower bin index first
-            part = np.argsort(-w, axis=1, kind="stable")[:, :k]
-            index[s : s + _CHUNK] = np.take_along_axis(idx, part, 1)
-            weights[s : s + _CHUNK] = np.take_along_axis(w, part, 1)
-            weights[s : s + _CHUNK] /= weights[s : s + _CHUNK].sum(axis=1, keepdims=True)
+
+    def task(start, stop):
+        for rows, idx, d2 in _bin_search.search(tables, _bins(), flat[start:stop], k):
+            w = _bin_search.gaussian_weights(d2, sigma, np.float64)
+            index[start:stop][rows], weights[start:stop][rows] = idx.T, w.T
+
+    _bin_search.run_chunks(task, len(flat))
     return index.reshape(ab.shape[:-1] + (k,)), weights.reshape(ab.shape[:-1] + (k,))
 
 
@@ -237,10 +175,13 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
     sigma : float
         Gaussian width in ab units (the paper uses 5).
     dtype : numpy dtype
-        Of the result; float32 by default, since a 256x256 image already takes 82 MB.
+        Of the result; float32 by default, since a 256x256 image already takes 82 MB. float64
+        results are exact; smaller types are within about 1e-7 (the exponential runs in float32).
     out : ndarray of shape (N, 314), optional
-        A buffer to reuse between calls of the same size (N = number of ab values), as the
-        reference implementation does; the result is then a view into it.
+        A C-contiguous buffer to reuse between calls of the same size (N = number of ab values),
+        as the reference implementation does; the result is then a view into it, of its dtype.
+        The next call with the same buffer clears only the entries this call wrote (a buffer
+        changed in between is detected by sampling and cleared in full).
 
     Returns
     -------
@@ -248,20 +189,67 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
     """
     _check_k_sigma(k, sigma)
     ab = _check_ab(ab)
-    flat = ab.reshape(-1, 2)
-    n = len(flat)
+    flat, k = _flat_points(ab), int(k)
+    n, tables = len(flat), _candidates(k)
+    record = None
     if out is None:
-        out = np.zeros((n, N_BINS + 1), dtype=dtype)
+        out = np.zeros((n, N_BINS + 1), dtype=dtype)  # the OS zeroes the pages lazily, on first write
     elif out.shape != (n, N_BINS + 1):
         raise ValueError(f"out must have shape {(n, N_BINS + 1)}, got {out.shape}")
+    elif not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError("out must be a writeable C-contiguous array, such as np.zeros((N, 314))")
     else:
-        out[...] = 0
-    rows = out.reshape(-1)
-    for s in range(0, n, _CHUNK):  # chunks small enough for the intermediates to stay in cache
-        idx, weights = _soft_weights_chunk(flat[s : s + _CHUNK], int(k), sigma)
-        # zero-weight slots write 0 over 0; padding slots land in column 313, dropped below
-        rows[(np.arange(s, s + len(idx))[:, None] * (N_BINS + 1) + idx).ravel()] = weights.ravel()
+        record = _reuse_record(out, k)
+    values = out.reshape(-1)
+    wdtype = np.float64 if out.dtype == np.float64 else np.float32
+    positions = None
+    if record is not None:
+        positions, valid = record["positions"], record["valid"]
+        record["valid"] = False  # until every chunk below has run
+        if valid:  # clear only what the last call wrote, before writing anything new
+            _bin_search.run_chunks(lambda a, b: values.__setitem__(positions[k * a : k * b], 0), n)
+        else:
+            _bin_search.run_chunks(lambda a, b: out[a:b].fill(0), n)
+
+    def task(start, stop):
+        done = k * start
+        for rows, idx, d2 in _bin_search.search(tables, _bins(), flat[start:stop], k):
+            weights = _bin_search.gaussian_weights(d2, sigma, wdtype, exact=wdtype == np.float64)
+            row = np.arange(start, stop) if isinstance(rows, slice) else rows + start
+            idx += row * (N_BINS + 1)  # flat positions in out
+            values[idx] = weights
+            if positions is not None:
+                positions[done : done + idx.size] = idx.ravel()
+                done += idx.size
+
+    _bin_search.run_chunks(task, n)
+    if record is not None:
+        record.update(valid=True, sample=values[::_SAMPLE_STRIDE].copy())
     return out[:, :N_BINS].reshape(ab.shape[:-1] + (N_BINS,))
+
+
+def _reuse_record(out: np.ndarray, k: int) -> dict:
+    """What soft_encode remembers of a reused ``out``: the flat positions it wrote last time.
+
+    ``valid`` is False for a buffer seen for the first time, or one whose contents changed since
+    (label smoothing, ``+=`` ...: most such changes touch some of the sampled entries); it is then
+    cleared in full.
+    """
+    key = id(out)
+    record = _LAST_WRITES.get(key)
+    if record is not None and record["ref"]() is out and record["k"] == k:
+        if not np.array_equal(out.reshape(-1)[::_SAMPLE_STRIDE], record["sample"]):
+            record["valid"] = False
+        return record
+
+    def forget(ref):
+        if key in _LAST_WRITES and _LAST_WRITES[key]["ref"] is ref:
+            del _LAST_WRITES[key]
+
+    record = {"ref": weakref.ref(out, forget), "k": k, "valid": False,
+              "positions": np.empty(k * len(out), dtype=np.intp)}  # fmt: skip
+    _LAST_WRITES[key] = record
+    return record
 
 
 # ----------------------------------------------------------------------------------------------

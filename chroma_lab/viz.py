@@ -280,8 +280,12 @@ def plot_colorizations(gray, truth, predictions, max_images: int = 6, size: floa
         if len(images) < n or images.shape[1:3] != gray.shape[1:3]:
             raise ValueError(f"{name!r} must hold at least {n} images of size {gray.shape[1:3]}, "
                              f"got shape {images.shape}")  # fmt: skip
+    import textwrap
+
     rows = [[images[i] for _, images in columns] for i in range(n)]
-    fig = plot_image_grid(rows, col_titles=[name for name, _ in columns], size=size)
+    # long model names would run into each other above narrow columns
+    titles = [textwrap.fill(name, width=max(8, int(9 * size))) for name, _ in columns]
+    fig = plot_image_grid(rows, col_titles=titles, size=size)
     if title:
         fig.suptitle(title)
     return fig

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from chroma_lab.checks import lookup_table_reference
-from chroma_lab.color import gray_to_lightness, in_gamut, lab_to_rgb, lightness, rgb_to_lab, to_uint8
+from chroma_lab.color import gray_to_lightness, in_gamut, lab_to_rgb, lightness, rgb_to_lab
+from chroma_lab.color import to_uint8
 from chroma_lab.data import to_gray
 from chroma_lab.models.lookup import LookupColorizer
 from chroma_lab.scenes import BALL_COLORS, synthetic_scenes

@@ -1,4 +1,4 @@
-"""PaletteCNNColorizer and build_palette_cnn (lesson 4): per-pixel palette classes with a small CNN."""
+"""PaletteCNNColorizer and build_palette_cnn (lesson 4): per-pixel palette classes, small CNN."""
 
 import keras
 import numpy as np

@@ -214,8 +214,8 @@ class PaletteCNNColorizer(Colorizer):
         if self.image_size is not None:
             _check_int(self.image_size, "image_size")
         _check_dropout(self.dropout)
-        if isinstance(self.learning_rate, bool) or not isinstance(self.learning_rate, (int, float)) \
-                or not self.learning_rate > 0:
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
             raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
         if isinstance(self.verbose, bool) or self.verbose not in VERBOSE:
             raise ValueError(f"verbose must be one of {VERBOSE}, got {self.verbose!r}")

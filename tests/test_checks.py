@@ -160,6 +160,14 @@ def test_lookup_reference_matches_lookup_colorizer_rule():
     np.testing.assert_array_equal(table, [0, 0, 0, 1, 1])
 
 
+def test_check_encode_decode_pair(capsys):
+    assert checks.check_encode_decode(encode, decode) is True
+    assert checks.check_encode_decode(encode, lambda idx, pal: pal[::-1][idx]) is False
+    assert checks.check_encode_decode(stub, decode) is False
+    out = capsys.readouterr().out.splitlines()
+    assert [line[:5] for line in out] == ["PASS:", "FAIL:", "FAIL:"] and "not implemented yet" in out[2]
+
+
 def test_crossentropy_reference_hand_value():
     probs = np.array([[0.5, 0.25, 0.25]])
     assert checks.crossentropy_reference(probs, np.array([[0, 1, 0]])) == pytest.approx(np.log(4))

@@ -266,7 +266,8 @@ plot_image_row([photos[i], grays["cie"][i], grays["rec601"][i], grays["report"][
 
 # %% [markdown]
 # The CIE gray is off by rounding only (8-bit levels); Rec. 601 misses L\* by a unit on average
-# and by much more on saturated colours (a pure blue is far darker than its luma says). A model
+# and by much more on saturated colours: pure blue (0, 0, 255) gets luma 29, a gray of L\* 11,
+# although its own L\* is 32, because luma weighs the gamma-encoded values, not light. A model
 # trained on one kind of gray and fed another gets the wrong lightness, so the whole course uses
 # the L\*-preserving gray of `to_gray`.
 #

@@ -293,7 +293,7 @@ for Lstar in (5, 10, 30, 50, 70, 90, 97):
 # ## 7. The 313 bins
 #
 # Zhang, Isola and Efros (2016), lesson 5, turn colorization into classification: they cut the ab
-# plane into squares of side 10 and keep the 313 whose centre is displayable at *some*
+# plane into squares of side 10 and keep the 313 that hold displayable colours at *some*
 # lightness. Here they are, coloured by their colour at L\* = 50, then by how often the pixels of
 # our nine photos fall in each (log scale): a few dull bins near the gray centre hold most pixels.
 
@@ -333,7 +333,7 @@ print(f"all-gray baseline: mean ab error {scores['mean_ab_error']:.1f}, "
 #   gray weights must sum to 1 (the report's 0.007 turns white into level 239).
 # * The displayable ab region shrinks at very low and very high L\*; the 313 bins of Zhang et al.
 #   cover it at all lightnesses, and a few dull bins hold most pixels.
-# * The all-gray baseline scores a mean ab error of about 20 on these photos: the number to beat.
+# * The all-gray baseline scores a mean ab error above 20 on these photos: the number to beat.
 #
 # **Next:** lesson 2 reduces the colours of the training images to a small palette and builds a
 # first colorizer that looks at nothing but a pixel's lightness.

@@ -234,7 +234,7 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # %% [markdown]
 # The lookup table beats gray on the numbers: the sky's smooth light blues and the snow's whites
 # have lightness values of their own. But look at the pictures: grass comes out speckled with
-# blue, and sand takes the colour of water or sky.
+# blue, and water, sand and roofs take whatever colour is most common at their gray levels.
 #
 # ## 6. Why it fails: same lightness, different colours
 #

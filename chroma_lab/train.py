@@ -132,7 +132,11 @@ def _settings(args, out: Path) -> dict:
         if (out / "model.keras").exists():
             raise ValueError(f"'{out}' already holds a trained model; add --resume to continue it "
                              "or choose another --out")
-        return {"model": args.model, **DEFAULTS, **given}
+        settings = {"model": args.model, **DEFAULTS, **given}
+        if settings["data"].startswith("folder:") and len(settings["data"]) > len("folder:"):
+            # absolute, so that --resume from another working folder reads the same images
+            settings["data"] = "folder:" + str(Path(settings["data"][len("folder:") :]).resolve())
+        return settings
     run_file = out / RUN_FILE
     if not (out / "model.keras").is_file() or not run_file.is_file():
         raise FileNotFoundError(f"--resume: no checkpoint in '{out}' (an interrupted run leaves "

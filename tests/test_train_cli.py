@@ -50,6 +50,7 @@ def test_errors_are_one_line(argv, message, tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_resumed_run_equals_uninterrupted_run(tmp_path, capsys):
     assert _train(tmp_path / "a", "--epochs", "2") == 0
     assert _train(tmp_path / "b", "--epochs", "1") == 0
@@ -75,6 +76,7 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, capsys):
     assert "which used --loss full" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_kill_dash_nine_then_resume(tmp_path):
     out = tmp_path / "run"
     epochs = 8
@@ -98,3 +100,22 @@ def test_kill_dash_nine_then_resume(tmp_path):
     assert done.epochs_done_ == epochs
     assert _log_epochs(out) == list(range(epochs))  # each epoch logged once
     assert not [p.name for p in out.iterdir() if ".tmp" in p.name]  # leftovers cleaned up
+
+
+def test_data_specs(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from chroma_lab import train
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    for i, shape in enumerate([(20, 30, 3), (40, 24, 3), (16, 16, 3)]):
+        Image.fromarray(np.full(shape, 40 * i, np.uint8)).save(folder / f"{i}.png")
+    images = train.load_training_images({"data": f"folder:{folder}", "image_size": 16})
+    assert images.shape == (3, 16, 16, 3) and images.dtype == np.uint8
+    scenes = train.load_training_images({"data": "scenes", "image_size": 16, "n_scenes": 5, "seed": 0})
+    assert scenes.shape == (5, 16, 16, 3)
+    # a relative folder is stored absolute, so --resume works from any working folder
+    monkeypatch.chdir(tmp_path)
+    args = cli.build_parser().parse_args(["train", "zhang", "--out", "o", "--data", "folder:pics"])
+    assert train._settings(args, tmp_path / "o")["data"] == f"folder:{folder.resolve()}"

@@ -3,7 +3,8 @@
 Private. :mod:`chroma_lab.quantize` is the public home of the bins and the encodings; this module
 only answers "which k bins are nearest to each point, and at what squared distance", exactly as a
 generic nearest-neighbour search would (float64, (a - a_bin)^2 + (b - b_bin)^2, like
-scikit-learn), about 20 times faster per core. ``benchmarks/bench_core.py`` measures it.
+scikit-learn), about 10 times faster per core, and on several cores at once.
+``benchmarks/bench_core.py`` measures it.
 
 How. The ab plane is cut into square sub-cells of ``SUB_CELL`` units. For each k, a table lists
 for every sub-cell
@@ -12,7 +13,7 @@ for every sub-cell
 * the u bins that are among the k nearest of *some* of its points ("uncertain"),
 
 so a point needs the distances to m + u bins and, among the uncertain ones, the r = k - m
-nearest. For two thirds of the points of a photo r is 0 or u = 2. Points are grouped by their
+nearest. For 80% of the points of a photo r is 0, or r = 1 and u = 2. Points are sorted by their
 sub-cell's (r, u) and each group is computed on a (slot, point) layout, so that every NumPy call
 streams over contiguous rows (reducing along a short last axis is slow in NumPy). Temporaries live
 in per-thread buffers: fresh multi-megabyte arrays cost page faults that would double the time.
@@ -38,7 +39,6 @@ SHAPE = (162, 175)  # a in -95.95..106.55, b in -115.7..103.05; sRGB spans -86..
 MAX_K = 16  # tables exist for k <= MAX_K
 TOL = 1e-6  # slack on squared distances while building: covers rounding in a point's sub-cell
 CHUNK = 65536  # points per task at most
-SLOW = 255  # group of points off the tables
 _WINDOW = 4  # bins within +-4 grid steps of a sub-cell are examined while building its list
 _FAR = 44.0**2  # farther than any bin outside that window (it is >= 50 - 5.625 away)
 _SIDE_B = SHAPE[1] + 2  # table rows carry one border cell on each side
@@ -49,7 +49,7 @@ class Tables:
     """Candidate lists of every sub-cell for one k (see :func:`build_tables`)."""
 
     groups: tuple  # group id -> (r, u): the r nearest of u uncertain bins complete the k - r certain
-    group_of_cell: np.ndarray  # ((SHAPE[0] + 2) * (SHAPE[1] + 2),) uint8; border cells are SLOW
+    group_of_cell: np.ndarray  # ((SHAPE[0] + 2) * (SHAPE[1] + 2),) int16; off the tables: len(groups)
     slot_index: np.ndarray  # (n_slots, n_cells) intp: certain bins, then uncertain ones
     slot_ab: np.ndarray  # (n_slots, n_cells) complex128: their coordinates a + ib
 
@@ -82,8 +82,9 @@ def build_tables(bins: np.ndarray, k: int) -> Tables:
     n_slots = int((k - groups[:, 0] + groups[:, 1]).max())
     slots = np.pad(slots, ((0, 0), (0, max(0, n_slots - width))), constant_values=n_bins)[:, :n_slots]
 
-    group_of_cell = np.full((SHAPE[0] + 2, _SIDE_B), SLOW, dtype=np.uint8)
-    inner = np.full(len(lo), SLOW, dtype=np.uint8)
+    off_table = len(groups)  # the last group id: brute force
+    group_of_cell = np.full((SHAPE[0] + 2, _SIDE_B), off_table, dtype=np.int16)
+    inner = np.full(len(lo), off_table, dtype=np.int16)
     inner[on_table] = gid.ravel()
     group_of_cell[1:-1, 1:-1] = inner.reshape(SHAPE)
     slot_index = np.full((SHAPE[0] + 2, _SIDE_B, n_slots), n_bins, dtype=np.intp)
@@ -154,40 +155,64 @@ _WS = _Workspace()
 
 
 def search(tables: Tables | None, bins: np.ndarray, pts: np.ndarray, k: int):
-    """The k nearest bins of points (n, 2) (C-contiguous float64), group by group.
+    """The k nearest bins of points (n, 2) (C-contiguous float64).
 
-    Yields ``(rows, index, d2)``: the rows of ``pts`` in the group (a slice or an index array), and
-    (k, len(rows)) arrays of bin indices (intp) and squared distances (float64), in no particular
-    order. Equally near bins are taken in bin-index order. ``index`` and ``d2`` live in per-thread
-    buffers: use or copy them before asking for the next group.
+    Returns
+    -------
+    order : ndarray of shape (n,) or None
+        Column j of the results belongs to point ``order[j]`` (points sorted by group); None means
+        the identity.
+    index : ndarray of shape (k, n), intp
+        Bin indices, in no particular order within a column; equally near bins are taken in
+        bin-index order.
+    d2 : ndarray of shape (k, n), float64
+        Their squared distances. ``index`` and ``d2`` are per-thread buffers, overwritten by the
+        next call in the same thread.
     """
-    if tables is None:
-        yield slice(None), *brute_force(bins, pts, k)
-        return
     n = len(pts)
+    if tables is None:
+        return None, *brute_force(bins, pts, k)
     cell = _cells(pts)
-    gid = np.take(tables.group_of_cell, cell, out=_WS.get("gid", n, np.uint8), mode="clip")
-    counts = np.bincount(gid, minlength=SLOW + 1)
-    as_complex = pts.view(np.complex128).reshape(n)
-    for g in np.flatnonzero(counts):
-        rows = slice(None) if counts[g] == n else np.flatnonzero(gid == g)
-        if g == SLOW:
-            yield rows, *brute_force(bins, pts[rows], k)
+    gid = np.take(tables.group_of_cell, cell, out=_WS.get("gid", n, np.int16), mode="clip")
+    order = np.argsort(gid, kind="stable")  # a radix sort; keeps each group in row order
+    bounds = np.searchsorted(gid[order], np.arange(len(tables.groups) + 2))
+    cell = np.take(cell, order, out=_WS.get("cell_sorted", n, np.intp))
+    points = np.take(pts.view(np.complex128).reshape(n), order, out=_WS.get("p", n, np.complex128))
+    index = _WS.get("index", (k, n), np.intp)
+    d2 = _WS.get("d2", (k, n), np.float64)
+    for g, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
+        if start == stop:
+            continue
+        if g == len(tables.groups):  # off the tables
+            slow = np.take(pts, order[start:stop], axis=0)
+            index[:, start:stop], d2[:, start:stop] = brute_force(bins, slow, k)
             continue
         r, u = tables.groups[g]
-        m, n_slots, size = k - r, k - r + u, int(counts[g])
-        c = cell[rows]
+        m, n_slots, size = k - r, k - r + u, stop - start
+        c = cell[start:stop]
         diff = np.take(tables.slot_ab[:n_slots], c, axis=1, mode="clip",
                        out=_WS.get("diff", (n_slots, size), np.complex128))  # fmt: skip
-        diff -= as_complex[rows]
+        diff -= points[start:stop]
         parts = diff.view(np.float64)  # (n_slots, 2 size): a and b differences, interleaved
         np.square(parts, out=parts)
-        d2 = np.add(parts[:, 0::2], parts[:, 1::2], out=_WS.get("d2", (n_slots, size), np.float64))
-        index = np.take(tables.slot_index[:n_slots], c, axis=1, mode="clip",
-                        out=_WS.get("index", (n_slots, size), np.intp))  # fmt: skip
+        dist2 = np.add(parts[:, 0::2], parts[:, 1::2], out=_WS.get("dist2", (n_slots, size), np.float64))
+        idx = np.take(tables.slot_index[:n_slots], c, axis=1, mode="clip",
+                      out=_WS.get("idx", (n_slots, size), np.intp))  # fmt: skip
         if r:
-            _keep_nearest(d2, index, m, r)
-        yield rows, index[:k], d2[:k]
+            _keep_nearest(dist2, idx, m, r)
+        index[:, start:stop], d2[:, start:stop] = idx[:k], dist2[:k]
+    return order, index, d2
+
+
+def unsort(values: np.ndarray, order, out: np.ndarray) -> None:
+    """``out[order[j]] = values[:, j]``: (k, n) results in search order -> (n, k) in point order."""
+    if order is None:
+        np.copyto(out, values.T, casting="same_kind")
+        return
+    inverse = _WS.get("inverse", len(order), np.intp)
+    inverse[order] = np.arange(len(order))
+    gathered = np.take(values, inverse, axis=1, mode="clip", out=_WS.get("gathered", values.shape, values.dtype))
+    np.copyto(out, gathered.T, casting="same_kind")  # cheaper than scattering rows of k
 
 
 def _cells(pts: np.ndarray) -> np.ndarray:
@@ -275,7 +300,7 @@ def run_chunks(task, n: int) -> None:
     """
     global _POOL
     cores = min(_cores(), 8)
-    count = max(-(-n // CHUNK), min(cores, -(-n // 4096)), 1)
+    count = max(-(-n // CHUNK), min(cores, n // 16384), 1)  # below 16384 points, threads cost more
     edges = [n * i // count for i in range(count + 1)]
     if count == 1:
         task(0, n)

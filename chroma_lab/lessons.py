@@ -198,17 +198,81 @@ def build_lessons(src="lessons", check: bool = False, out=None) -> list[Path]:
     return sorted(changed)
 
 
+def run_notebook(path, fast: bool = False, timeout: int = 600, cwd=None) -> tuple[float, list[str]]:
+    """Execute a notebook top to bottom in a fresh ``python3`` kernel (nbclient).
+
+    The kernel sees ``CHROMA_LAB_FAST=1`` when ``fast`` (``0`` otherwise) and imports this same
+    ``chroma_lab``, installed or not. Nothing is written back to the notebook.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.ipynb`` file.
+    fast : bool
+        Fast mode (:func:`fast_mode`): smaller data and fewer epochs.
+    timeout : int
+        Seconds allowed per cell.
+    cwd : str or os.PathLike, optional
+        The kernel's working folder; the notebook's folder by default.
+
+    Returns
+    -------
+    seconds : float
+        Wall-clock time of the execution, kernel start included.
+    stdout : list of str
+        The lines the cells printed, in order (``PASS: ...`` / ``FAIL: ...`` among them).
+
+    Raises
+    ------
+    nbclient.exceptions.CellExecutionError
+        A cell raised; the message names the cell and the exception.
+    """
+    import time
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No notebook at '{path}'; build it with 'chroma-lab lessons build'")
+    nb = nbformat.read(path, as_version=4)
+    env = dict(os.environ, **{FAST_ENV: "1" if fast else "0"})
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up notes go to the kernel's stderr
+    package_root = str(Path(__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    client = NotebookClient(nb, kernel_name=KERNELSPEC["name"], timeout=timeout,
+                            resources={"metadata": {"path": str(cwd or path.parent)}})  # fmt: skip
+    start = time.perf_counter()
+    client.execute(env=env)
+    seconds = time.perf_counter() - start
+    lines = [line for cell in nb.cells for out in cell.get("outputs", [])
+             if out.get("output_type") == "stream" and out.get("name") == "stdout"
+             for line in out.get("text", "").splitlines()]  # fmt: skip
+    return seconds, lines
+
+
 # ----------------------------------------------------------------------------------------------
 # Command line
 # ----------------------------------------------------------------------------------------------
 def add_arguments(parser) -> None:
-    parser.add_argument("action", choices=["build"], help="build: generate the notebooks from the sources")
+    parser.add_argument("action", choices=["build", "run"],
+                        help="build: generate the notebooks from the sources; "
+                             "run: execute them and report time and checks")  # fmt: skip
+    parser.add_argument("names", nargs="*", metavar="LESSON",
+                        help="run: only lessons whose name starts with this (e.g. lesson02)")
     parser.add_argument("--src", default="lessons", help="folder of lessonNN_*.py sources (default: lessons)")
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 listing the notebooks that are stale")  # fmt: skip
+                        help="build: write nothing; exit 1 listing the notebooks that are stale")  # fmt: skip
+    parser.add_argument("--fast", action="store_true", help="run: in fast mode (CHROMA_LAB_FAST=1)")
+    parser.add_argument("--exercises", action="store_true",
+                        help="run: the exercise notebooks instead of the teaching ones")  # fmt: skip
 
 
 def main(args) -> int:
+    if args.action == "run":
+        return _run_lessons(args)
+    if args.names:
+        raise ValueError(f"lesson names ({' '.join(args.names)}) only apply to 'run'; 'build' builds every lesson")
     changed = build_lessons(args.src, check=args.check)
     if args.check:
         if changed:
@@ -222,6 +286,29 @@ def main(args) -> int:
         print(f"wrote {path}" if path.exists() else f"removed {path}")
     print(f"{len(changed)} notebook(s) changed" if changed else "all notebooks already up to date")
     return 0
+
+
+def _run_lessons(args) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    folder = Path(args.src) / (EXERCISES_DIR if args.exercises else NOTEBOOKS_DIR)
+    stems = [s.stem for s in lesson_sources(args.src)]
+    chosen = [s for s in stems if not args.names or any(s.startswith(n) for n in args.names)]
+    if not chosen:
+        raise ValueError(f"no lesson in '{args.src}' starts with {', '.join(args.names)}; lessons: {', '.join(stems)}")
+    failed = 0
+    for stem in chosen:
+        try:
+            seconds, lines = run_notebook(folder / f"{stem}.ipynb", fast=args.fast)
+        except CellExecutionError as exc:
+            failed += 1
+            last = str(exc).strip().splitlines()[-1]
+            print(f"{stem}: a cell raised: {last}", file=sys.stderr)
+            continue
+        passed = sum(line.startswith("PASS:") for line in lines)
+        fails = sum(line.startswith("FAIL:") for line in lines)
+        print(f"{stem}: {seconds:6.1f} s ({'fast' if args.fast else 'full'} mode), {passed} PASS, {fails} FAIL")
+    return 1 if failed else 0
 
 
 def _banner_position(cells) -> int:

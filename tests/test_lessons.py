@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -22,7 +21,8 @@ import pytest
 
 from chroma_lab import cli
 from chroma_lab.lessons import (BEGIN_SOLUTION, END_SOLUTION, build_lessons, count_exercises,
-                                exercise_source, fast_mode, lesson_sources, notebook_json)  # fmt: skip
+                                exercise_source, fast_mode, lesson_sources, notebook_json,
+                                run_notebook)  # fmt: skip
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = REPO / "lessons"
@@ -225,28 +225,55 @@ def test_early_lessons_do_not_import_keras(name):
 # ----------------------------------------------------------------------------------------------
 # Executing the notebooks (fast mode)
 # ----------------------------------------------------------------------------------------------
-def _execute(path: Path, cwd: Path, monkeypatch) -> list[str]:
+def _execute(path: Path, cwd: Path) -> list[str]:
     """Run a notebook in a fresh python3 kernel in fast mode; return its stdout lines."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    monkeypatch.setenv("CHROMA_LAB_FAST", "1")
-    # the kernel inherits the environment: find the package even when it is not pip-installed
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])))
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
-                                     resources={"metadata": {"path": str(cwd)}})  # fmt: skip
-    client.execute()
-    return [line for cell in nb.cells for out in cell.get("outputs", [])
-            if out.get("output_type") == "stream" and out.get("name") == "stdout"
-            for line in out.get("text", "").splitlines()]  # fmt: skip
+    pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    return run_notebook(path, fast=True, timeout=CELL_TIMEOUT, cwd=cwd)[1]
+
+
+PROBE = """\
+# %%
+from chroma_lab.lessons import fast_mode
+print("FAST", fast_mode())
+print("PASS: probe")
+"""
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("fast", [True, False])
+def test_run_notebook_passes_fast_mode_and_finds_the_package(tmp_path, fast):
+    (tmp_path / "lesson00_probe.py").write_text(PROBE)
+    build_lessons(tmp_path)
+    seconds, lines = run_notebook(tmp_path / "notebooks" / "lesson00_probe.ipynb", fast=fast, cwd=tmp_path)
+    assert lines == [f"FAST {fast}", "PASS: probe"] and seconds > 0
+
+
+@pytest.mark.notebook
+def test_cli_run_reports_checks_and_a_failing_cell(tmp_path, capsys):
+    (tmp_path / "lesson00_probe.py").write_text(PROBE)
+    (tmp_path / "lesson01_broken.py").write_text("# %%\nraise KeyError('boom')\n")
+    build_lessons(tmp_path)
+    assert cli.main(["lessons", "run", "lesson00", "--src", str(tmp_path), "--fast"]) == 0
+    assert re.fullmatch(r"lesson00_probe: +[0-9.]+ s \(fast mode\), 1 PASS, 0 FAIL\n", capsys.readouterr().out)
+    assert cli.main(["lessons", "run", "lesson01", "--src", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("lesson01_broken: a cell raised: ") and "boom" in err and err.count("\n") == 1
+
+
+def test_cli_run_and_build_argument_errors(tmp_path, capsys):
+    (tmp_path / "lesson00_probe.py").write_text(PROBE)
+    assert cli.main(["lessons", "run", "lesson07", "--src", str(tmp_path)]) == 1
+    assert "no lesson in" in capsys.readouterr().err
+    assert cli.main(["lessons", "build", "lesson00", "--src", str(tmp_path)]) == 1
+    assert "only apply to 'run'" in capsys.readouterr().err
 
 
 @pytest.mark.notebook
 @pytest.mark.slow
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
-def test_teaching_notebook_runs_and_every_check_passes(source, tmp_path, monkeypatch):
-    lines = _execute(LESSONS / "notebooks" / f"{source.stem}.ipynb", tmp_path, monkeypatch)
+def test_teaching_notebook_runs_and_every_check_passes(source, tmp_path):
+    lines = _execute(LESSONS / "notebooks" / f"{source.stem}.ipynb", tmp_path)
     n_checks = len(CHECK_CALL.findall(source.read_text(encoding="utf-8")))
     fails = [line for line in lines if line.startswith("FAIL:")]
     assert fails == []
@@ -256,8 +283,8 @@ def test_teaching_notebook_runs_and_every_check_passes(source, tmp_path, monkeyp
 @pytest.mark.notebook
 @pytest.mark.slow
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
-def test_exercise_notebook_runs_unsolved_and_every_check_fails(source, tmp_path, monkeypatch):
-    lines = _execute(LESSONS / "exercises" / f"{source.stem}.ipynb", tmp_path, monkeypatch)
+def test_exercise_notebook_runs_unsolved_and_every_check_fails(source, tmp_path):
+    lines = _execute(LESSONS / "exercises" / f"{source.stem}.ipynb", tmp_path)
     n_checks = len(CHECK_CALL.findall(source.read_text(encoding="utf-8")))
     assert not any(line.startswith("PASS:") for line in lines)
     fails = [line for line in lines if line.startswith("FAIL:")]

@@ -1,4 +1,4 @@
-"""``chroma-lab lessons``: build the lesson notebooks from their jupytext sources.
+"""``chroma-lab lessons``: build the lesson notebooks from their jupytext sources, and run them.
 
 Each lesson is a plain-text source ``lessons/lessonNN_*.py`` in jupytext percent format (``# %%``
 code cells, ``# %% [markdown]`` cells); it is the truth. From it :func:`build_lessons` generates
@@ -16,8 +16,11 @@ Lessons call :func:`fast_mode` in a parameter cell near the top (``FAST = fast_m
 environment variable ``CHROMA_LAB_FAST=1`` they shrink their data and epochs, which is how the tests
 execute every notebook in about a minute.
 
-``import chroma_lab.lessons`` stays light (the notebooks import it first thing): jupytext and
-nbformat are imported inside the functions that need them.
+:func:`run_notebook` (``chroma-lab lessons run``) executes a notebook in a fresh kernel and returns
+its run time and printed lines; the tests and the timings in the lessons' README use it.
+
+``import chroma_lab.lessons`` stays light (the notebooks import it first thing): jupytext,
+nbformat and nbclient are imported inside the functions that need them.
 """
 
 from __future__ import annotations

@@ -48,10 +48,12 @@ _SIDE_B = SHAPE[1] + 2  # table rows carry one border cell on each side
 class Tables:
     """Candidate lists of every sub-cell for one k (see :func:`build_tables`)."""
 
-    groups: tuple  # group id -> (r, u): the r nearest of u uncertain bins complete the k - r certain
-    group_of_cell: np.ndarray  # ((SHAPE[0] + 2) * (SHAPE[1] + 2),) int16; off the tables: len(groups)
+    groups: tuple  # group id -> (r, u): the r nearest of u uncertain bins join the k - r certain
+    group_of_cell: np.ndarray  # ((SHAPE[0] + 2) * (SHAPE[1] + 2),) int16; off tables: len(groups)
     slot_index: np.ndarray  # (n_slots, n_cells) intp: certain bins, then uncertain ones
     slot_ab: np.ndarray  # (n_slots, n_cells) complex128: their coordinates a + ib
+    n_main: int  # groups 0..n_main-1 are (0, 0) and (1, 2): every point is first computed as those
+    main_slots: int  # k + 1 when (1, 2) is one of them, else k
 
 
 def build_tables(bins: np.ndarray, k: int) -> Tables:
@@ -63,7 +65,8 @@ def build_tables(bins: np.ndarray, k: int) -> Tables:
     coords = np.concatenate([bins, np.full((1, 2), 1e6)])  # index n_bins: a bin nobody is near
     ii, jj = np.divmod(np.arange(SHAPE[0] * SHAPE[1]), SHAPE[1])
     lo = np.stack([ORIGIN[0] + SUB_CELL * ii, ORIGIN[1] + SUB_CELL * jj], axis=-1)
-    parts = [_classify(lo[s : s + 4096], k, grid, coords, bins.min(axis=0)) for s in range(0, len(lo), 4096)]
+    parts = [_classify(lo[s : s + 4096], k, grid, coords, bins.min(axis=0))
+             for s in range(0, len(lo), 4096)]  # fmt: skip
     on_table = np.concatenate([p[2] for p in parts])
     width = max(p[0].shape[1] for p in parts)
     slots = np.concatenate([np.pad(p[0], ((0, 0), (0, width - p[0].shape[1])), constant_values=n_bins)
@@ -76,10 +79,12 @@ def build_tables(bins: np.ndarray, k: int) -> Tables:
         raise AssertionError("inconsistent k-nearest-bin tables")  # a bug, never bad input
     # fewer groups, less Python: pad the uncertain beyond r to a power of two; r == u needs no search
     extra = u - r
-    u_pad = np.where(extra > 0, r + 2 ** np.ceil(np.log2(np.maximum(extra, 1))).astype(int), 0)
-    keys = np.stack([np.where(u_pad > 0, r, 0), u_pad], axis=1)[on_table]
-    groups, gid = np.unique(keys, axis=0, return_inverse=True)
-    n_slots = int((k - groups[:, 0] + groups[:, 1]).max())
+    search = (r > 0) & (extra > 0)  # else the certain bins, with the uncertain if r == u, are all
+    u_pad = np.where(search, r + 2 ** np.ceil(np.log2(np.maximum(extra, 1))).astype(int), 0)
+    keys = np.stack([np.where(search, r, 0), u_pad], axis=1)[on_table]
+    groups, gid = np.unique(keys, axis=0, return_inverse=True)  # sorted: (0, 0), (1, 2) first
+    slots[~search, k:] = n_bins
+    n_slots = max(int((k - groups[:, 0] + groups[:, 1]).max()), k + 1)
     slots = np.pad(slots, ((0, 0), (0, max(0, n_slots - width))), constant_values=n_bins)[:, :n_slots]
 
     off_table = len(groups)  # the last group id: brute force
@@ -90,11 +95,15 @@ def build_tables(bins: np.ndarray, k: int) -> Tables:
     slot_index = np.full((SHAPE[0] + 2, _SIDE_B, n_slots), n_bins, dtype=np.intp)
     slot_index[1:-1, 1:-1] = np.where(on_table[:, None], slots, n_bins).reshape(SHAPE + (n_slots,))
     slot_index = np.ascontiguousarray(slot_index.reshape(-1, n_slots).T)
+    groups = tuple((int(a), int(b)) for a, b in groups)
+    main = [g for g in groups if g in ((0, 0), (1, 2))]
     return Tables(
-        groups=tuple((int(a), int(b)) for a, b in groups),
+        groups=groups,
         group_of_cell=group_of_cell.reshape(-1),
         slot_index=slot_index,
         slot_ab=coords[slot_index, 0] + 1j * coords[slot_index, 1],
+        n_main=len(main),
+        main_slots=k + 1 if (1, 2) in main else k,
     )
 
 
@@ -159,60 +168,56 @@ def search(tables: Tables | None, bins: np.ndarray, pts: np.ndarray, k: int):
 
     Returns
     -------
-    order : ndarray of shape (n,) or None
-        Column j of the results belongs to point ``order[j]`` (points sorted by group); None means
-        the identity.
     index : ndarray of shape (k, n), intp
-        Bin indices, in no particular order within a column; equally near bins are taken in
+        Bin indices of point j in column j, in no particular order; equally near bins are taken in
         bin-index order.
     d2 : ndarray of shape (k, n), float64
-        Their squared distances. ``index`` and ``d2`` are per-thread buffers, overwritten by the
-        next call in the same thread.
+        Their squared distances. Both are per-thread buffers, overwritten by the next call.
     """
-    n = len(pts)
     if tables is None:
-        return None, *brute_force(bins, pts, k)
+        return brute_force(bins, pts, k)
     cell = _cells(pts)
-    gid = np.take(tables.group_of_cell, cell, out=_WS.get("gid", n, np.int16), mode="clip")
-    order = np.argsort(gid, kind="stable")  # a radix sort; keeps each group in row order
-    bounds = np.searchsorted(gid[order], np.arange(len(tables.groups) + 2))
-    cell = np.take(cell, order, out=_WS.get("cell_sorted", n, np.intp))
-    points = np.take(pts.view(np.complex128).reshape(n), order, out=_WS.get("p", n, np.complex128))
-    index = _WS.get("index", (k, n), np.intp)
-    d2 = _WS.get("d2", (k, n), np.float64)
-    for g, (start, stop) in enumerate(zip(bounds[:-1], bounds[1:])):
-        if start == stop:
-            continue
-        if g == len(tables.groups):  # off the tables
-            slow = np.take(pts, order[start:stop], axis=0)
-            index[:, start:stop], d2[:, start:stop] = brute_force(bins, slow, k)
-            continue
-        r, u = tables.groups[g]
-        m, n_slots, size = k - r, k - r + u, stop - start
-        c = cell[start:stop]
-        diff = np.take(tables.slot_ab[:n_slots], c, axis=1, mode="clip",
-                       out=_WS.get("diff", (n_slots, size), np.complex128))  # fmt: skip
-        diff -= points[start:stop]
-        parts = diff.view(np.float64)  # (n_slots, 2 size): a and b differences, interleaved
-        np.square(parts, out=parts)
-        dist2 = np.add(parts[:, 0::2], parts[:, 1::2], out=_WS.get("dist2", (n_slots, size), np.float64))
-        idx = np.take(tables.slot_index[:n_slots], c, axis=1, mode="clip",
-                      out=_WS.get("idx", (n_slots, size), np.intp))  # fmt: skip
-        if r:
-            _keep_nearest(dist2, idx, m, r)
-        index[:, start:stop], d2[:, start:stop] = idx[:k], dist2[:k]
-    return order, index, d2
+    points = pts.view(np.complex128).reshape(len(pts))
+    # every point first as if its sub-cell had k - 1 certain bins and the nearer of 2 more (r = 1,
+    # u = 2) or k certain ones (a padding slot makes up the 2nd): true for 80% of a photo's points,
+    # which then need no sorting into groups, gathering and scattering back
+    index, d2 = _distances(tables, cell, points, tables.main_slots, "main")
+    if tables.main_slots > k:
+        _keep_nearest(d2, index, k - 1, 1)
+    index, d2 = index[:k], d2[:k]
+    gid = np.take(tables.group_of_cell, cell, out=_WS.get("gid", len(pts), np.int16), mode="clip")
+    others = np.flatnonzero(gid >= tables.n_main)
+    if len(others):  # redo the others group by group
+        others = others[np.argsort(gid[others], kind="stable")]  # a radix sort
+        ids = range(tables.n_main, len(tables.groups) + 1)  # the last one: off the tables
+        bounds = np.searchsorted(gid[others], np.arange(tables.n_main, len(tables.groups) + 2))
+        for g, start, stop in zip(ids, bounds[:-1], bounds[1:]):
+            if start == stop:
+                continue
+            rows = others[start:stop]
+            if g == len(tables.groups):
+                idx, dist2 = brute_force(bins, pts[rows], k)
+            else:
+                r, u = tables.groups[g]
+                idx, dist2 = _distances(tables, cell[rows], points[rows], k - r + u, "group")
+                _keep_nearest(dist2, idx, k - r, r)
+            index[:, rows], d2[:, rows] = idx[:k], dist2[:k]
+    return index, d2
 
 
-def unsort(values: np.ndarray, order, out: np.ndarray) -> None:
-    """``out[order[j]] = values[:, j]``: (k, n) results in search order -> (n, k) in point order."""
-    if order is None:
-        np.copyto(out, values.T, casting="same_kind")
-        return
-    inverse = _WS.get("inverse", len(order), np.intp)
-    inverse[order] = np.arange(len(order))
-    gathered = np.take(values, inverse, axis=1, mode="clip", out=_WS.get("gathered", values.shape, values.dtype))
-    np.copyto(out, gathered.T, casting="same_kind")  # cheaper than scattering rows of k
+def _distances(tables: Tables, cell, points, n_slots: int, name: str):
+    """Bin indices and squared distances of the first ``n_slots`` slots, each (n_slots, n)."""
+    size = len(cell)
+    diff = np.take(tables.slot_ab[:n_slots], cell, axis=1, mode="clip",
+                   out=_WS.get(name + "_diff", (n_slots, size), np.complex128))  # fmt: skip
+    diff -= points
+    parts = diff.view(np.float64)  # (n_slots, 2 size): a and b differences, interleaved
+    np.square(parts, out=parts)
+    d2 = _WS.get(name + "_d2", (n_slots, size), np.float64)
+    np.add(parts[:, 0::2], parts[:, 1::2], out=d2)
+    index = np.take(tables.slot_index[:n_slots], cell, axis=1, mode="clip",
+                    out=_WS.get(name + "_index", (n_slots, size), np.intp))  # fmt: skip
+    return index, d2
 
 
 def _cells(pts: np.ndarray) -> np.ndarray:

@@ -117,9 +117,8 @@ def k_nearest_bins(ab, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     d2 = np.empty((len(flat), k))
 
     def task(start, stop):
-        order, index, dist2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
-        _bin_search.unsort(index, order, idx[start:stop])
-        _bin_search.unsort(dist2, order, d2[start:stop])
+        index, dist2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
+        idx[start:stop], d2[start:stop] = index.T, dist2.T
 
     _bin_search.run_chunks(task, len(flat))
     if k > 1:  # nearest first; equal distances in bin order, so ties resolve the same way every time
@@ -156,9 +155,9 @@ def soft_encode_sparse(ab, k: int = 5, sigma: float = 5.0) -> tuple[np.ndarray, 
     weights = np.empty((len(flat), k))
 
     def task(start, stop):
-        order, idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
-        _bin_search.unsort(idx, order, index[start:stop])
-        _bin_search.unsort(_bin_search.gaussian_weights(d2, sigma, np.float64), order, weights[start:stop])
+        idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
+        index[start:stop] = idx.T
+        weights[start:stop] = _bin_search.gaussian_weights(d2, sigma, np.float64).T
 
     _bin_search.run_chunks(task, len(flat))
     return index.reshape(ab.shape[:-1] + (k,)), weights.reshape(ab.shape[:-1] + (k,))
@@ -215,10 +214,9 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
             _bin_search.run_chunks(lambda a, b: out[a:b].fill(0), n)
 
     def task(start, stop):
-        order, idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
+        idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
         weights = _bin_search.gaussian_weights(d2, sigma, wdtype, exact=wdtype == np.float64)
-        row = np.arange(start, stop) if order is None else order + start
-        idx += row * (N_BINS + 1)  # flat positions in out
+        idx += np.arange(start * (N_BINS + 1), stop * (N_BINS + 1), N_BINS + 1)  # flat positions
         values[idx] = weights
         if positions is not None:
             positions[k * start : k * stop] = idx.ravel()

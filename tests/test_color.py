@@ -150,7 +150,8 @@ def test_white_stays_white_and_black_stays_black(method):
 
 
 def test_gray_to_lightness_of_extremes():
-    np.testing.assert_allclose(gray_to_lightness(np.array([0, 255], dtype=np.uint8)), [0, 100], atol=1e-3)
+    extremes = np.array([0, 255], dtype=np.uint8)
+    np.testing.assert_allclose(gray_to_lightness(extremes), [0, 100], atol=1e-3)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -203,7 +204,8 @@ def test_bad_rgb_is_refused_clearly(bad, error, words):
 def test_bad_lab_and_method_are_refused_clearly():
     with pytest.raises(ValueError, match=r"lab .*3 channels.*\(5, 2\)"):
         lab_to_rgb(np.zeros((5, 2)))
-    with pytest.raises(ValueError, match=r"method must be one of \('cie', 'rec601', 'report'\), got 'hsv'"):
+    expected = r"method must be one of \('cie', 'rec601', 'report'\), got 'hsv'"
+    with pytest.raises(ValueError, match=expected):
         rgb_to_gray(np.zeros((1, 3), dtype=np.uint8), method="hsv")
     with pytest.raises(ValueError, match="ab must have shape"):
         color.rgb_from_l_ab(np.zeros((2, 2)), np.zeros((2, 3, 2)))

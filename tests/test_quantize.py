@@ -46,8 +46,8 @@ def photo_ab():
     """ab of 12000 random pixels of three real photos (scikit-image's, shipped with it)."""
     import skimage.data
 
-    pixels = np.concatenate([im.reshape(-1, 3) for im in
-                             (skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea())])  # fmt: skip
+    photos = (skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea())
+    pixels = np.concatenate([im.reshape(-1, 3) for im in photos])
     pick = np.random.default_rng(0).choice(len(pixels), 12000, replace=False)
     return rgb_to_lab(pixels[pick])[:, 1:]
 

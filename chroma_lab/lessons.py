@@ -230,6 +230,7 @@ def run_notebook(path, fast: bool = False, timeout: int = 600, cwd=None) -> tupl
     nbclient.exceptions.CellExecutionError
         A cell raised; the message names the cell and the exception.
     """
+    import subprocess
     import time
 
     import nbformat
@@ -246,7 +247,9 @@ def run_notebook(path, fast: bool = False, timeout: int = 600, cwd=None) -> tupl
     client = NotebookClient(nb, kernel_name=KERNELSPEC["name"], timeout=timeout,
                             resources={"metadata": {"path": str(cwd or path.parent)}})  # fmt: skip
     start = time.perf_counter()
-    client.execute(env=env)
+    # the kernel process's own log lines (ipykernel's transport notice) would interleave with the
+    # caller's output; what the cells write to stderr still lands in the notebook
+    client.execute(env=env, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
     lines = [line for cell in nb.cells for out in cell.get("outputs", [])
              if out.get("output_type") == "stream" and out.get("name") == "stdout"

@@ -50,7 +50,7 @@ class Tables:
 
     groups: tuple  # group id -> (r, u): the r nearest of u uncertain bins join the k - r certain
     group_of_cell: np.ndarray  # ((SHAPE[0] + 2) * (SHAPE[1] + 2),) int16; off tables: len(groups)
-    slot_index: np.ndarray  # (n_slots, n_cells) intp: certain bins, then uncertain ones
+    slot_index: np.ndarray  # (n_slots, n_cells) int16: certain bins, then uncertain ones
     slot_ab: np.ndarray  # (n_slots, n_cells) complex128: their coordinates a + ib
     n_main: int  # groups 0..n_main-1 are (0, 0) and (1, 2): every point is first computed as those
     main_slots: int  # k + 1 when (1, 2) is one of them, else k
@@ -94,7 +94,7 @@ def build_tables(bins: np.ndarray, k: int) -> Tables:
     group_of_cell[1:-1, 1:-1] = inner.reshape(SHAPE)
     slot_index = np.full((SHAPE[0] + 2, _SIDE_B, n_slots), n_bins, dtype=np.intp)
     slot_index[1:-1, 1:-1] = np.where(on_table[:, None], slots, n_bins).reshape(SHAPE + (n_slots,))
-    slot_index = np.ascontiguousarray(slot_index.reshape(-1, n_slots).T)
+    slot_index = np.ascontiguousarray(slot_index.reshape(-1, n_slots).T.astype(np.int16))
     groups = tuple((int(a), int(b)) for a, b in groups)
     main = [g for g in groups if g in ((0, 0), (1, 2))]
     return Tables(
@@ -168,7 +168,7 @@ def search(tables: Tables | None, bins: np.ndarray, pts: np.ndarray, k: int):
 
     Returns
     -------
-    index : ndarray of shape (k, n), intp
+    index : ndarray of shape (k, n), int16
         Bin indices of point j in column j, in no particular order; equally near bins are taken in
         bin-index order.
     d2 : ndarray of shape (k, n), float64
@@ -201,7 +201,8 @@ def search(tables: Tables | None, bins: np.ndarray, pts: np.ndarray, k: int):
                 r, u = tables.groups[g]
                 idx, dist2 = _distances(tables, cell[rows], points[rows], k - r + u, "group")
                 _keep_nearest(dist2, idx, k - r, r)
-            index[:, rows], d2[:, rows] = idx[:k], dist2[:k]
+            for t in range(k):  # row by row: 2-D fancy assignment is twice as slow
+                index[t][rows], d2[t][rows] = idx[t], dist2[t]
     return index, d2
 
 
@@ -216,7 +217,7 @@ def _distances(tables: Tables, cell, points, n_slots: int, name: str):
     d2 = _WS.get(name + "_d2", (n_slots, size), np.float64)
     np.add(parts[:, 0::2], parts[:, 1::2], out=d2)
     index = np.take(tables.slot_index[:n_slots], cell, axis=1, mode="clip",
-                    out=_WS.get(name + "_index", (n_slots, size), np.intp))  # fmt: skip
+                    out=_WS.get(name + "_index", (n_slots, size), np.int16))  # fmt: skip
     return index, d2
 
 
@@ -240,21 +241,26 @@ def _keep_nearest(d2: np.ndarray, index: np.ndarray, start: int, r: int) -> None
     """In place: rows start..start+r-1 receive the r nearest of rows start.., sorted.
 
     Insertion with strict comparisons: a later candidate never displaces an equally near earlier
-    one, and candidates come in bin-index order, so ties go to the lower bin index.
+    one, and candidates come in bin-index order, so ties go to the lower bin index. Indices swap
+    by arithmetic (i += nearer * (j - i)): np.where and masked copies are 10 times slower.
     """
-    for j in range(start + 1, len(d2)):
-        cand_d, cand_i = d2[j], index[j]
-        filled = min(j - start, r)
-        for t in range(start, start + filled):
-            nearer = cand_d < d2[t]
-            if t < start + r - 1:  # the loser moves down a place
-                out_d, out_i = np.where(nearer, d2[t], cand_d), np.where(nearer, index[t], cand_i)
-            np.copyto(d2[t], cand_d, where=nearer)
-            np.copyto(index[t], cand_i, where=nearer)
-            if t < start + r - 1:
-                cand_d, cand_i = out_d, out_i
-        if filled < r:  # the r places are not all taken yet: the last loser takes row j
-            d2[j], index[j] = cand_d, cand_i
+    n = d2.shape[1]
+    nearer = _WS.get("nearer", n, np.bool_)
+    delta = _WS.get("delta", n, index.dtype)
+    spare = _WS.get("spare", n, np.float64)
+    for j in range(start + 1, len(d2)):  # candidate j goes down the places while it is nearer
+        for t in range(start, start + min(j - start, r)):
+            np.less(d2[j], d2[t], out=nearer)
+            np.subtract(index[j], index[t], out=delta)
+            delta *= nearer
+            index[t] += delta
+            if t == start + r - 1:  # the last place: the farther one is dropped
+                np.minimum(d2[t], d2[j], out=d2[t])
+            else:  # the farther one moves on, in row j (which is the next free place, if any)
+                index[j] -= delta
+                np.maximum(d2[t], d2[j], out=spare)
+                np.minimum(d2[t], d2[j], out=d2[t])
+                d2[j] = spare
 
 
 def brute_force(bins: np.ndarray, pts: np.ndarray, k: int):
@@ -267,7 +273,15 @@ def brute_force(bins: np.ndarray, pts: np.ndarray, k: int):
         index = np.nonzero(keep)[1].reshape(-1, k)  # exactly k per row, in bin order
     else:
         index = np.broadcast_to(np.arange(d2.shape[1]), d2.shape)
-    return np.ascontiguousarray(index.T), np.take_along_axis(d2, index, axis=1).T.copy()
+    return index.T.astype(np.int16), np.take_along_axis(d2, index, axis=1).T.copy()
+
+
+def flat_positions(index: np.ndarray, first_row: int, row_width: int) -> np.ndarray:
+    """Positions in a flattened (rows, row_width) array of ``index`` (k, n): column j is row
+    first_row + j. A per-thread intp buffer."""
+    n = index.shape[1]
+    rows = np.arange(first_row * row_width, (first_row + n) * row_width, row_width)
+    return np.add(index, rows, out=_WS.get("flat", index.shape, np.intp))
 
 
 def gaussian_weights(d2: np.ndarray, sigma: float, dtype=np.float32, exact: bool = False):

@@ -204,22 +204,23 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
         record = _reuse_record(out, k)
     values = out.reshape(-1)
     wdtype = np.float64 if out.dtype == np.float64 else np.float32
-    positions = None
+    positions, clear = None, "none"
     if record is not None:
-        positions, valid = record["positions"], record["valid"]
+        positions = record["positions"]  # (k, n): where each row's k weights went last time
+        clear = "written" if record["valid"] else "all"
         record["valid"] = False  # until every chunk below has run
-        if valid:  # clear only what the last call wrote, before writing anything new
-            _bin_search.run_chunks(lambda a, b: values.__setitem__(positions[k * a : k * b], 0), n)
-        else:
-            _bin_search.run_chunks(lambda a, b: out[a:b].fill(0), n)
 
     def task(start, stop):
         idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
         weights = _bin_search.gaussian_weights(d2, sigma, wdtype, exact=wdtype == np.float64)
-        idx += np.arange(start * (N_BINS + 1), stop * (N_BINS + 1), N_BINS + 1)  # flat positions
+        idx = _bin_search.flat_positions(idx, start, N_BINS + 1)
+        if clear == "written":  # only this chunk's rows: chunks run in parallel
+            values[positions[:, start:stop]] = 0
+        elif clear == "all":
+            out[start:stop] = 0
         values[idx] = weights
         if positions is not None:
-            positions[k * start : k * stop] = idx.ravel()
+            positions[:, start:stop] = idx
 
     _bin_search.run_chunks(task, n)
     if record is not None:
@@ -246,7 +247,7 @@ def _reuse_record(out: np.ndarray, k: int) -> dict:
             del _LAST_WRITES[key]
 
     record = {"ref": weakref.ref(out, forget), "k": k, "valid": False,
-              "positions": np.empty(k * len(out), dtype=np.intp)}  # fmt: skip
+              "positions": np.empty((k, len(out)), dtype=np.intp)}  # fmt: skip
     _LAST_WRITES[key] = record
     return record
 

@@ -230,6 +230,15 @@ def test_reused_buffer_gives_the_same_results():
         soft_encode(ab, out=np.zeros((314, 3000)).T)
 
 
+def test_reused_buffer_across_parallel_chunks():
+    rng = np.random.default_rng(7)
+    buffer = np.zeros((33000, 314), dtype=np.float32)  # two chunks on two cores
+    for _ in range(2):
+        ab = rng.uniform(-100, 100, (33000, 2))
+        np.testing.assert_array_equal(soft_encode(ab, out=buffer), soft_encode(ab))
+        assert np.count_nonzero(buffer) == 5 * 33000
+
+
 def test_soft_encode_is_deterministic_across_chunks():
     # several chunks (run in parallel) give the same rows as one point at a time
     ab = np.random.default_rng(4).uniform(-110, 110, (20000, 2))

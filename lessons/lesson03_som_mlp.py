@@ -33,7 +33,7 @@ from chroma_lab.models.lookup import LookupColorizer
 from chroma_lab.models.som_mlp import SOMPatchColorizer
 from chroma_lab.quantize import KMeansPalette, SOMPalette
 from chroma_lab.scenes import synthetic_scenes
-from chroma_lab.viz import plot_colorizations, plot_image_row, plot_quantization_error, plot_som_grid
+from chroma_lab.viz import plot_colorizations, plot_quantization_error, plot_som_grid
 
 # %% tags=["parameters"]
 # Parameters. CHROMA_LAB_FAST=1 (used by the tests) shrinks data and training; the lesson is the same.

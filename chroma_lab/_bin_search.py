@@ -191,18 +191,21 @@ def search(tables: Tables | None, bins: np.ndarray, pts: np.ndarray, k: int):
         others = others[np.argsort(gid[others], kind="stable")]  # a radix sort
         ids = range(tables.n_main, len(tables.groups) + 1)  # the last one: off the tables
         bounds = np.searchsorted(gid[others], np.arange(tables.n_main, len(tables.groups) + 2))
+        cell, points = cell[others], points[others]
+        other_index = _WS.get("other_index", (k, len(others)), np.int16)
+        other_d2 = _WS.get("other_d2", (k, len(others)), np.float64)
         for g, start, stop in zip(ids, bounds[:-1], bounds[1:]):
             if start == stop:
                 continue
-            rows = others[start:stop]
             if g == len(tables.groups):
-                idx, dist2 = brute_force(bins, pts[rows], k)
+                idx, dist2 = brute_force(bins, pts[others[start:stop]], k)
             else:
                 r, u = tables.groups[g]
-                idx, dist2 = _distances(tables, cell[rows], points[rows], k - r + u, "group")
+                idx, dist2 = _distances(tables, cell[start:stop], points[start:stop], k - r + u, "group")
                 _keep_nearest(dist2, idx, k - r, r)
-            for t in range(k):  # row by row: 2-D fancy assignment is twice as slow
-                index[t][rows], d2[t][rows] = idx[t], dist2[t]
+            other_index[:, start:stop], other_d2[:, start:stop] = idx[:k], dist2[:k]
+        for t in range(k):  # row by row: 2-D fancy assignment is twice as slow
+            index[t][others], d2[t][others] = other_index[t], other_d2[t]
     return index, d2
 
 

@@ -287,24 +287,25 @@ def flat_positions(index: np.ndarray, first_row: int, row_width: int) -> np.ndar
     return np.add(index, rows, out=_WS.get("flat", index.shape, np.intp))
 
 
-def gaussian_weights(d2: np.ndarray, sigma: float, dtype=np.float32, exact: bool = False):
-    """exp(-d2 / (2 sigma^2)) normalised over axis 0, as ``dtype`` (a per-thread buffer).
+def gaussian_weights(d2: np.ndarray, sigma: float, exact: bool = False, out=None) -> np.ndarray:
+    """exp(-d2 / (2 sigma^2)) normalised over axis 0; ``d2`` (k, n) is overwritten.
 
-    ``d2`` is overwritten. The exponent is taken relative to the nearest bin: the same weights
-    after normalising, and no 0/0 for points far from every bin. exp runs in float32 unless
-    ``exact``: without AVX-512, NumPy's float64 exp is 4-8 times slower and would dominate the
-    whole encoding; float32 exp keeps the weights within about 1e-7 of the exact ones.
+    The exponent is taken relative to the nearest bin: the same weights after normalising, and no
+    0/0 for points far from every bin. exp runs in float32 unless ``exact``: without AVX-512,
+    NumPy's float64 exp is 4-8 times slower and would dominate the whole encoding; float32 exp
+    keeps the weights within about 1e-7 of the exact ones.
+
+    Returns a per-thread float32 buffer (float64 if ``exact``), or writes float64 weights into
+    ``out`` (k, n), which may be a transposed view: normalising and transposing in one pass.
     """
     d2 -= d2.min(axis=0)
-    exp_dtype = np.float64 if exact else np.float32
-    e = np.multiply(d2, -0.5 / sigma**2, out=_WS.get("e", d2.shape, exp_dtype), casting="same_kind")
+    e = _WS.get("e", d2.shape, np.float64 if exact else np.float32)
+    np.multiply(d2, -0.5 / sigma**2, out=e, casting="same_kind")
     np.exp(e, out=e)
-    if e.dtype != dtype:
-        w = _WS.get("w", d2.shape, dtype)
-        np.copyto(w, e, casting="same_kind")
-        e = w
-    e /= e.sum(axis=0)
-    return e
+    if out is None:
+        e /= e.sum(axis=0)
+        return e
+    return np.divide(e, e.sum(axis=0, dtype=np.float64), out=out, dtype=np.float64)
 
 
 _POOL = None

@@ -157,7 +157,7 @@ def soft_encode_sparse(ab, k: int = 5, sigma: float = 5.0) -> tuple[np.ndarray, 
     def task(start, stop):
         idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
         index[start:stop] = idx.T
-        weights[start:stop] = _bin_search.gaussian_weights(d2, sigma, np.float64).T
+        _bin_search.gaussian_weights(d2, sigma, out=weights[start:stop].T)
 
     _bin_search.run_chunks(task, len(flat))
     return index.reshape(ab.shape[:-1] + (k,)), weights.reshape(ab.shape[:-1] + (k,))
@@ -203,7 +203,6 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
     else:
         record = _reuse_record(out, k)
     values = out.reshape(-1)
-    wdtype = np.float64 if out.dtype == np.float64 else np.float32
     positions, clear = None, "none"
     if record is not None:
         positions = record["positions"]  # (k, n): where each row's k weights went last time
@@ -212,7 +211,7 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
 
     def task(start, stop):
         idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
-        weights = _bin_search.gaussian_weights(d2, sigma, wdtype, exact=wdtype == np.float64)
+        weights = _bin_search.gaussian_weights(d2, sigma, exact=out.dtype == np.float64)
         idx = _bin_search.flat_positions(idx, start, N_BINS + 1)
         if clear == "written":  # only this chunk's rows: chunks run in parallel
             values[positions[:, start:stop]] = 0

@@ -23,6 +23,7 @@ all bins.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -153,7 +154,7 @@ class _Workspace(threading.local):
     """Per-thread scratch arrays, grown on demand and reused from call to call."""
 
     def get(self, name: str, shape, dtype) -> np.ndarray:
-        size = int(np.prod(shape))
+        size = math.prod(shape) if isinstance(shape, tuple) else shape
         buf = self.__dict__.get(name)
         if buf is None or buf.dtype != dtype or buf.size < size:
             buf = self.__dict__[name] = np.empty(max(size, CHUNK), dtype=dtype)

@@ -129,7 +129,8 @@ def build(size: str = "full", output: str = "classes", config: ZhangConfig | Non
                               activation="relu", name=f"conv{block}_{i}")(x)  # fmt: skip
         x = layers.BatchNormalization(name=f"conv{block}_{depth}norm")(x)
     width = config.widths[7]
-    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu", name="conv8_1")(x)
+    x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu",
+                               name="conv8_1")(x)  # 4x4, stride 2: back up to 1/4 resolution
     for i in range(2, config.depths[7] + 1):
         x = layers.Conv2D(width, 3, padding="same", activation="relu", name=f"conv8_{i}")(x)
     # float32 head: logits feed a softmax and the loss, which bfloat16 would round coarsely
@@ -143,7 +144,8 @@ def build(size: str = "full", output: str = "classes", config: ZhangConfig | Non
 def build_training_model(network: keras.Model) -> keras.Model:
     """``network`` behind :class:`LightnessFromRGB`: uint8 RGB (n, H, W, 3) -> its output."""
     rgb = keras.Input(shape=(None, None, 3), dtype="uint8", name="rgb")
-    return keras.Model(rgb, network(LightnessFromRGB(name="rgb_to_l")(rgb)), name=f"{network.name}_train")
+    l_norm = LightnessFromRGB(name="rgb_to_l")(rgb)
+    return keras.Model(rgb, network(l_norm), name=f"{network.name}_train")
 
 
 def conv_parameters(model: keras.Model) -> int:
@@ -267,7 +269,7 @@ class ZhangColorizer(Colorizer):
         return self.continue_fit(images, callbacks=callbacks)
 
     def continue_fit(self, images, callbacks=None):
-        """Train up to ``self.epochs`` epochs in all, from where the model stopped (``load`` + resume).
+        """Train up to ``self.epochs`` epochs in all, from where the model stopped (after ``load``).
 
         The images must be the ones ``fit`` started with: epoch e sees them in the order drawn
         from ``(seed, e)``, so an interrupted and resumed run sees the same batches as an
@@ -281,7 +283,7 @@ class ZhangColorizer(Colorizer):
             raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
                              f"model was trained with {self.steps_per_epoch_}: resume on the same data")
         start = self.epochs_done_
-        batches = make_batches(images, images, batch_size=self.batch_size, shuffle=True, seed=self.seed)
+        batches = make_batches(images, images, batch_size=self.batch_size, seed=self.seed)
         for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
             batches.on_epoch_end()
         if start < self.epochs:
@@ -309,9 +311,10 @@ class ZhangColorizer(Colorizer):
         side = self.image_size
         out = []
         for start in range(0, n, self.batch_size):
-            l_norm = ops.convert_to_tensor(normalize_l(L[start : start + self.batch_size, ..., None]), "float32")
-            if (height, width) != (side, side):
-                l_norm = ops.image.resize(l_norm, (side, side), interpolation="bilinear", antialias=True)
+            chunk = L[start : start + self.batch_size, ..., None]
+            l_norm = ops.convert_to_tensor(normalize_l(chunk), "float32")
+            if (height, width) != (side, side):  # the scale the network was trained at
+                l_norm = ops.image.resize(l_norm, (side, side), antialias=True)
             ab = decode_ab(self.network_(l_norm, training=False), self.temperature)
             ab = ops.image.resize(ab, (height, width), interpolation="bilinear")
             out.append(ops.convert_to_numpy(ab))

@@ -329,7 +329,7 @@ def run_chunks(task, n: int) -> None:
     if count == 1:
         task(0, n)
         return
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=cores, thread_name_prefix="chroma_lab")
-    for future in [_POOL.submit(task, a, b) for a, b in zip(edges[:-1], edges[1:])]:
+    if _POOL is None or _POOL[0] != os.getpid():  # a forked child has the pool but not its threads
+        _POOL = (os.getpid(), ThreadPoolExecutor(max_workers=cores, thread_name_prefix="chroma_lab"))
+    for future in [_POOL[1].submit(task, a, b) for a, b in zip(edges[:-1], edges[1:])]:
         future.result()

@@ -430,3 +430,22 @@ def test_som_is_deterministic_for_a_seed():
     assert indices.shape == (32, 32) and indices.min() >= 0 and indices.max() <= 8
     with pytest.raises(ValueError, match="space must be one of"):
         SOMPalette(space="hsv").fit(_noisy_image())
+
+
+def test_soft_encode_works_in_a_forked_child():
+    # the thread pool of the parent does not survive fork(): the child must make its own
+    import multiprocessing
+
+    ab = np.random.default_rng(8).uniform(-100, 100, (40000, 2))
+    expected = soft_encode_sparse(ab)[1].sum()  # the parent's pool now exists
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:
+        pytest.skip("no fork on this platform")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(_sparse_weight_sum, (ab,)).get(timeout=30)
+    assert np.isclose(result, expected)
+
+
+def _sparse_weight_sum(ab):
+    return soft_encode_sparse(ab)[1].sum()

@@ -15,7 +15,7 @@ import sys
 # subcommand -> (module, one-line help)
 SUBCOMMANDS = {
     "demo": ("chroma_lab.demo", "draw the Lab decomposition, the 313-bin gamut and a palette of the bundled photos"),
-    "lessons": ("chroma_lab.lessons", "build the lesson notebooks from their jupytext sources"),
+    "lessons": ("chroma_lab.lessons", "build the lesson notebooks from their jupytext sources, or run them (time, PASS/FAIL)"),
     "train": ("chroma_lab.train", "train a colorization model"),
     "colorize": ("chroma_lab.colorize", "colorize image files with a trained model"),
 }

@@ -433,7 +433,7 @@ def plot_rebalancing_effect(prior, lams=(1.0, 0.5, 0.0), title: str | None = Non
         share = np.cumsum((prior * weights)[order])
         right.plot(ranks, share / share[-1], color=f"C{i}", label=label)
     left.axvline(1.0 / prior.size, color="gray", ls=":", lw=1)
-    left.text(1.0 / prior.size, left.get_ylim()[0], " 1/Q", color="gray", fontsize=8, va="bottom")
+    left.text(1.0 / prior.size, 0.5, " 1/Q", color="gray", fontsize=8, transform=left.get_xaxis_transform())
     left.set_xscale("log")
     left.set_yscale("log")
     left.set_xlabel("prior probability of the bin")

@@ -14,6 +14,7 @@ compilation, autotuning) are excluded.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -40,6 +41,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=20, help="timed steps")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs of --steps steps")
     parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                         help="jit_compile (XLA on TensorFlow; JAX always compiles)")
     parser.add_argument("--mixed-bfloat16", action="store_true")
@@ -75,18 +77,27 @@ def main(argv=None) -> int:
         data = np.resize(images, (args.steps * args.batch_size,) + images.shape[1:])
         batches = make_batches(data, data, batch_size=args.batch_size, seed=0)
         model.fit(batches, epochs=1, verbose=0, shuffle=False)  # warm-up epoch: tracing
-        start = time.perf_counter()
-        loss = model.fit(batches, epochs=1, verbose=0, shuffle=False).history["loss"][-1]
-        seconds = time.perf_counter() - start
+
+        def run():
+            return model.fit(batches, epochs=1, verbose=0, shuffle=False).history["loss"][-1]
     else:
         x = on_device(images)
         for _ in range(args.warmup):
             model.train_on_batch(x, x)
+
+        def run():
+            for _ in range(args.steps):
+                loss = model.train_on_batch(x, x)  # a host float: every step is synchronised
+            return loss
+
+    times = []
+    for _ in range(args.repeats):  # a shared machine is noisy: report the median and the best
         start = time.perf_counter()
-        for _ in range(args.steps):
-            loss = model.train_on_batch(x, x)  # returns a host float: each step is synchronised
-        seconds = time.perf_counter() - start
+        loss = run()
+        times.append(time.perf_counter() - start)
+    seconds = float(np.median(times))
     rate = args.steps * args.batch_size / seconds
+    best = args.steps * args.batch_size / min(times)
 
     gflop = conv_flops(network, args.image_size, args.image_size) / 1e9
     print(f"backend            {keras.backend.backend()}  (jit_compile={args.jit}, policy "
@@ -96,11 +107,13 @@ def main(argv=None) -> int:
     print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB, "
           f"loss {args.loss}, last loss {float(np.asarray(loss)):.4f}")
     how = "model.fit epoch on host batches" if args.via_fit else "train_on_batch on a device batch"
-    print(f"time               {seconds / args.steps * 1000:.1f} ms per step ({how}; "
-          f"{'one warm-up epoch' if args.via_fit else f'{args.warmup} warm-up steps'} excluded, "
-          f"{args.steps} timed)")
-    print(f"throughput         {rate:.1f} images/s  "
+    print(f"time               {seconds / args.steps * 1000:.1f} ms per step, median of "
+          f"{args.repeats} runs of {args.steps} steps ({how}; "
+          f"{'one warm-up epoch' if args.via_fit else f'{args.warmup} warm-up steps'} excluded)")
+    print(f"throughput         {rate:.1f} images/s median, {best:.1f} best  "
           f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")
+    if hasattr(os, "getloadavg"):
+        print(f"load average       {os.getloadavg()[0]:.2f} (other processes share the CPU)")
     return 0
 
 

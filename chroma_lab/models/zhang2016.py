@@ -9,7 +9,7 @@ and conv8_1 doubles it back once.
 
 * ``build(size="full")`` is the published network (32,230,393 convolution parameters, about 64
   GFLOP per 224x224 image); ``build(size="small")`` is the same layout at 1/4 to 1/8 of the width
-  (613k parameters, 0.12 GFLOP per 64x64 image), which a 2-core CPU trains in minutes.
+  (613k parameters, 0.13 GFLOP per 64x64 image), which a 2-core CPU trains in minutes.
 * ``build_training_model(network)`` puts :class:`LightnessFromRGB` in front: its input is uint8
   RGB, and the losses of :mod:`chroma_lab.losses` build their targets from the same RGB, so
   ``model.fit(x=rgb, y=rgb)`` trains it and only uint8 RGB travels to an accelerator.

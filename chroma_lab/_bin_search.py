@@ -53,8 +53,8 @@ class Tables:
     group_of_cell: np.ndarray  # ((SHAPE[0] + 2) * (SHAPE[1] + 2),) int16; off tables: len(groups)
     slot_index: np.ndarray  # (n_slots, n_cells) int16: certain bins, then uncertain ones
     slot_ab: np.ndarray  # (n_slots, n_cells) complex128: their coordinates a + ib
-    n_main: int  # groups 0..n_main-1 are (0, 0) and (1, 2): every point is first computed as those
-    main_slots: int  # k + 1 when (1, 2) is one of them, else k
+    n_main: int  # groups 0..n_main-1 are the common case every point is first computed as
+    main_r: int  # ... the nearest main_r of main_r + 1 candidates after k - main_r certain bins
 
 
 def build_tables(bins: np.ndarray, k: int) -> Tables:
@@ -83,7 +83,13 @@ def build_tables(bins: np.ndarray, k: int) -> Tables:
     search = (r > 0) & (extra > 0)  # else the certain bins, with the uncertain if r == u, are all
     u_pad = np.where(search, r + 2 ** np.ceil(np.log2(np.maximum(extra, 1))).astype(int), 0)
     keys = np.stack([np.where(search, r, 0), u_pad], axis=1)[on_table]
-    groups, gid = np.unique(keys, axis=0, return_inverse=True)  # sorted: (0, 0), (1, 2) first
+    groups, gid = np.unique(keys, axis=0, return_inverse=True)
+    # the common case first: r <= 2 with one candidate to spare, (0, 0), (1, 2) and (2, 3): 90% of
+    # a photo's points. Moving certain bins to the head of the candidates gives them that shape.
+    main_r = min(2, k)
+    is_main = (groups[:, 1] == 0) | ((groups[:, 0] <= main_r) & (groups[:, 1] == groups[:, 0] + 1))
+    order = np.argsort(~is_main, kind="stable")
+    groups, gid = groups[order], np.argsort(order)[gid]
     slots[~search, k:] = n_bins
     n_slots = max(int((k - groups[:, 0] + groups[:, 1]).max()), k + 1)
     slots = np.pad(slots, ((0, 0), (0, max(0, n_slots - width))), constant_values=n_bins)[:, :n_slots]
@@ -96,15 +102,13 @@ def build_tables(bins: np.ndarray, k: int) -> Tables:
     slot_index = np.full((SHAPE[0] + 2, _SIDE_B, n_slots), n_bins, dtype=np.intp)
     slot_index[1:-1, 1:-1] = np.where(on_table[:, None], slots, n_bins).reshape(SHAPE + (n_slots,))
     slot_index = np.ascontiguousarray(slot_index.reshape(-1, n_slots).T.astype(np.int16))
-    groups = tuple((int(a), int(b)) for a, b in groups)
-    main = [g for g in groups if g in ((0, 0), (1, 2))]
     return Tables(
-        groups=groups,
+        groups=tuple((int(a), int(b)) for a, b in groups),
         group_of_cell=group_of_cell.reshape(-1),
         slot_index=slot_index,
         slot_ab=coords[slot_index, 0] + 1j * coords[slot_index, 1],
-        n_main=len(main),
-        main_slots=k + 1 if (1, 2) in main else k,
+        n_main=int(is_main.sum()),
+        main_r=main_r,
     )
 
 
@@ -179,12 +183,12 @@ def search(tables: Tables | None, bins: np.ndarray, pts: np.ndarray, k: int):
         return brute_force(bins, pts, k)
     cell = _cells(pts)
     points = pts.view(np.complex128).reshape(len(pts))
-    # every point first as if its sub-cell had k - 1 certain bins and the nearer of 2 more (r = 1,
-    # u = 2) or k certain ones (a padding slot makes up the 2nd): true for 80% of a photo's points,
-    # which then need no sorting into groups, gathering and scattering back
-    index, d2 = _distances(tables, cell, points, tables.main_slots, "main")
-    if tables.main_slots > k:
-        _keep_nearest(d2, index, k - 1, 1)
+    # every point first as if its sub-cell had k - r certain bins and the r nearest of r + 1 more
+    # (padding slots make up the count): true for 90% of a photo's points, which then need no
+    # sorting into groups, gathering and scattering back
+    r = tables.main_r
+    index, d2 = _distances(tables, cell, points, k + 1, "main")
+    _keep_nearest(d2, index, k - r, r)
     index, d2 = index[:k], d2[:k]
     gid = np.take(tables.group_of_cell, cell, out=_WS.get("gid", len(pts), np.int16), mode="clip")
     others = np.flatnonzero(gid >= tables.n_main)
@@ -242,29 +246,42 @@ def _cells(pts: np.ndarray) -> np.ndarray:
 
 
 def _keep_nearest(d2: np.ndarray, index: np.ndarray, start: int, r: int) -> None:
-    """In place: rows start..start+r-1 receive the r nearest of rows start.., sorted.
+    """In place: rows start..start+r-1 receive the r nearest of rows start.. (in no fixed order).
 
-    Insertion with strict comparisons: a later candidate never displaces an equally near earlier
-    one, and candidates come in bin-index order, so ties go to the lower bin index. Indices swap
-    by arithmetic (i += nearer * (j - i)): np.where and masked copies are 10 times slower.
+    The first r rows are sorted by insertion, then each further candidate challenges the farthest
+    of them and, unless it is the last candidate, is moved up to its place. Comparisons are
+    strict: a later candidate never displaces an equally near earlier one, and candidates come in
+    bin-index order after the certain bins, so ties go to the lower bin index.
+    """
+    end = len(d2)
+    for j in range(start + 1, min(start + r, end)):  # sort the first r
+        for t in range(start, j):
+            _exchange(d2, index, t, j)
+    for j in range(start + r, end):
+        _exchange(d2, index, start + r - 1, j, keep_loser=False)
+        if j < end - 1:
+            for t in range(start + r - 2, start - 1, -1):
+                _exchange(d2, index, t, t + 1)
+
+
+def _exchange(d2, index, t: int, j: int, keep_loser: bool = True) -> None:
+    """Row t gets the nearer of rows t and j (row t if equally near), row j the other one.
+
+    Indices swap by arithmetic (i += nearer * (j - i)): np.where and masked copies are 10 times
+    slower.
     """
     n = d2.shape[1]
-    nearer = _WS.get("nearer", n, np.bool_)
-    delta = _WS.get("delta", n, index.dtype)
-    spare = _WS.get("spare", n, np.float64)
-    for j in range(start + 1, len(d2)):  # candidate j goes down the places while it is nearer
-        for t in range(start, start + min(j - start, r)):
-            np.less(d2[j], d2[t], out=nearer)
-            np.subtract(index[j], index[t], out=delta)
-            delta *= nearer
-            index[t] += delta
-            if t == start + r - 1:  # the last place: the farther one is dropped
-                np.minimum(d2[t], d2[j], out=d2[t])
-            else:  # the farther one moves on, in row j (which is the next free place, if any)
-                index[j] -= delta
-                np.maximum(d2[t], d2[j], out=spare)
-                np.minimum(d2[t], d2[j], out=d2[t])
-                d2[j] = spare
+    nearer = np.less(d2[j], d2[t], out=_WS.get("nearer", n, np.bool_))
+    delta = np.subtract(index[j], index[t], out=_WS.get("delta", n, index.dtype))
+    delta *= nearer
+    index[t] += delta
+    if keep_loser:
+        index[j] -= delta
+        spare = np.maximum(d2[t], d2[j], out=_WS.get("spare", n, np.float64))
+        np.minimum(d2[t], d2[j], out=d2[t])
+        d2[j] = spare
+    else:
+        np.minimum(d2[t], d2[j], out=d2[t])
 
 
 def brute_force(bins: np.ndarray, pts: np.ndarray, k: int):

@@ -21,7 +21,9 @@ def _figure(*args, **kwargs):
 
 
 def _image_axis(ax, image, title=None, cmap=None):
-    ax.imshow(image, cmap=cmap, vmin=0 if cmap else None, vmax=255 if cmap else None)
+    # gray follows imshow's own rule for RGB: float images are 0..1, integer ones 0..255
+    vmax = (1.0 if np.issubdtype(np.asarray(image).dtype, np.floating) else 255) if cmap else None
+    ax.imshow(image, cmap=cmap, vmin=0 if cmap else None, vmax=vmax)
     ax.set_xticks([])
     ax.set_yticks([])
     if title:
@@ -122,9 +124,12 @@ def plot_bins(values=None, log: bool = True, title: str = "The 313 ab bins"):
 # ----------------------------------------------------------------------------------------------
 def palette_swatches(palette, space: str = "rgb", L: float = 65.0):
     """Palette colours as displayable RGB (n, 3) floats; ab palettes are shown at lightness L."""
-    palette = np.asarray(palette, dtype=float)
+    raw = np.asarray(palette)
+    palette = raw.astype(float)
     if space == "rgb":
-        return np.clip(palette if palette.max() <= 1.0 else palette / 255.0, 0, 1)
+        # uint8 is 0..255 whatever its largest value (a dark palette may stop at 1)
+        scale = 255.0 if raw.dtype == np.uint8 or palette.max() > 1.0 else 1.0
+        return np.clip(palette / scale, 0, 1)
     return lab_to_rgb(np.column_stack([np.full(len(palette), L), palette]))
 
 

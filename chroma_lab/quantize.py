@@ -535,7 +535,8 @@ class KMeansPalette(_Palette):
                 f"the images hold fewer distinct colours than n_colors={self.n_colors}; lower n_colors"
             )
         km = KMeans(self.n_colors, n_init=self.n_init, random_state=self.random_state).fit(feats)
-        # sort by lightness-like order so palettes from different seeds are easy to compare
+        # sort the centres by their first feature (R for RGB, a* for ab; ties by the next), so
+        # palettes from different seeds are easy to compare; indices thus follow R or a*
         order = np.lexsort(km.cluster_centers_.T[::-1])
         self.palette_ = km.cluster_centers_[order]
         self.inertia_ = float(km.inertia_)

@@ -38,6 +38,9 @@ def save_figure(fig, path, dpi: int = 110) -> None:
 # ----------------------------------------------------------------------------------------------
 # Lesson 1: colour spaces
 # ----------------------------------------------------------------------------------------------
+AB_SHOWN = 60.0  # a*, b* colour scales of plot_lab_decomposition span -AB_SHOWN..AB_SHOWN
+
+
 def plot_lab_decomposition(image, title: str | None = None):
     """An RGB image beside its L*, a* and b* channels, and its ab drawn at constant L = 50.
 
@@ -45,17 +48,25 @@ def plot_lab_decomposition(image, title: str | None = None):
     ----------
     image : ndarray of shape (H, W, 3), uint8 or float RGB
     """
+    from matplotlib.colors import LinearSegmentedColormap
+
     lab = rgb_to_lab(image)
     flat_l = lab.copy()
     flat_l[..., 0] = 50.0
-    fig = _figure(figsize=(12, 3.0))
+    fig = _figure(figsize=(13, 3.0))
     axes = fig.subplots(1, 5)
     _image_axis(axes[0], np.asarray(image), "RGB")
     axes[1].imshow(lab[..., 0], cmap="gray", vmin=0, vmax=100)
     axes[1].set_title("L* (lightness, the input)", fontsize=9)
-    for ax, ch, name, cmap in ((axes[2], 1, "a* (green-red)", "RdYlGn_r"), (axes[3], 2, "b* (blue-yellow)", "RdYlBu_r")):
-        ax.imshow(lab[..., ch], cmap=cmap, vmin=-100, vmax=100)
+    # diverging maps whose centre is neutral, so that a* = 0 or b* = 0 (gray) looks gray, not
+    # tinted; +-60 covers most photo pixels (the gamut reaches ~+-100 only for a few hues)
+    channels = ((axes[2], 1, "a* (green-red)", ("#1b7837", "#f2f2f2", "#c51b2a")),
+                (axes[3], 2, "b* (blue-yellow)", ("#2160b0", "#f2f2f2", "#d9b000")))  # fmt: skip
+    for ax, ch, name, colours in channels:
+        cmap = LinearSegmentedColormap.from_list(name, colours)
+        shown = ax.imshow(lab[..., ch], cmap=cmap, vmin=-AB_SHOWN, vmax=AB_SHOWN)
         ax.set_title(name, fontsize=9)
+        fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.03).ax.tick_params(labelsize=7)
     _image_axis(axes[4], to_uint8(lab_to_rgb(flat_l)), "ab at L*=50 (what we predict)")
     for ax in axes:
         ax.set_xticks([])
@@ -86,7 +97,8 @@ def plot_ab_gamut(lightnesses=(20, 50, 80), show_bins: bool = True):
     The gamut shrinks towards very dark and very bright L: there are fewer colours to choose from.
     """
     fig = _figure(figsize=(4 * len(lightnesses), 4.2))
-    axes = np.atleast_1d(fig.subplots(1, len(lightnesses)))
+    # one shared b* axis: labels only on the left panel, so they cannot collide between panels
+    axes = np.atleast_1d(fig.subplots(1, len(lightnesses), sharey=True))
     bins = ab_bins()
     extent = 115.0
     for ax, L in zip(axes, lightnesses):
@@ -95,12 +107,22 @@ def plot_ab_gamut(lightnesses=(20, 50, 80), show_bins: bool = True):
             ax.scatter(bins[:, 0], bins[:, 1], s=2, c="k", alpha=0.5)
         ax.set_title(f"ab gamut at L* = {L}" + (" with the 313 bins" if show_bins else ""), fontsize=9)
         ax.set_xlabel("a*")
-        ax.set_ylabel("b*")
+    axes[0].set_ylabel("b*")
     return fig
 
 
-def plot_bins(values=None, log: bool = True, title: str = "The 313 ab bins"):
-    """The 313 bins coloured by their colour at L = 50, or by ``values`` (e.g. a prior, log scale)."""
+def plot_bins(values=None, log: bool = True, title: str = "The 313 ab bins", marks=None):
+    """The 313 bins coloured by their colour at L = 50, or by ``values`` (e.g. a prior, log scale).
+
+    Parameters
+    ----------
+    values : array_like of shape (313,), optional
+    log : bool
+        Colour by log10 of ``values``.
+    title : str
+    marks : dict of str -> array_like of shape (2,), optional
+        Named ab points drawn on top with a legend, e.g. the true colour and decoded predictions.
+    """
     bins = ab_bins()
     fig = _figure(figsize=(5, 4.5))
     ax = fig.subplots()
@@ -112,6 +134,12 @@ def plot_bins(values=None, log: bool = True, title: str = "The 313 ab bins"):
         shown = np.log10(np.maximum(values, 1e-12)) if log else values
         sc = ax.scatter(bins[:, 0], bins[:, 1], c=shown, marker="s", s=60, cmap="viridis")
         fig.colorbar(sc, ax=ax, label="log10 value" if log else "value")
+    for i, (name, ab) in enumerate((marks or {}).items()):
+        ab = np.asarray(ab, dtype=float).reshape(2)
+        ax.scatter(*ab, marker="oXPD*"[i % 5], s=70, color=f"C{(i + 1) % 10}", edgecolors="white",
+                   linewidths=0.8, label=name, zorder=3)  # fmt: skip
+    if marks:
+        ax.legend(fontsize=8, loc="lower left")
     ax.set_xlabel("a*")
     ax.set_ylabel("b*")
     ax.set_aspect("equal")
@@ -486,7 +514,8 @@ def plot_temperature_scores(temperatures, scores, paper_T: float | None = 0.38, 
         order = np.argsort(temperatures)
         ax.plot(temperatures[order], values[order], marker="o", color=f"C{i}")
         if paper_T is not None:
-            ax.axvline(paper_T, color="gray", ls="--", lw=1)
+            ax.axvline(paper_T, color="gray", ls="--", lw=1, label=f"T = {paper_T:g} (paper)")
+            ax.legend(fontsize=8)
         ax.set_xlabel("temperature T  (0 = mode, 1 = mean)")
         ax.set_title(str(name), fontsize=10)
         ax.grid(alpha=0.3)

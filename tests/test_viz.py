@@ -76,22 +76,30 @@ def test_lab_decomposition_panels(dtype):
     image = RGB_2X3 if dtype == np.uint8 else RGB_2X3 / 255.0
     fig = viz.plot_lab_decomposition(image, title="six colours")
     assert isinstance(fig, Figure)
-    assert len(fig.axes) == 5
-    assert titles(fig) == ["RGB", "L* (lightness, the input)", "a* (green-red)", "b* (blue-yellow)",
-                           "ab at L*=50 (what we predict)"]  # fmt: skip
+    assert len(fig.axes) == 7  # five panels and the colour bars of a* and b*
+    assert titles(fig)[:5] == ["RGB", "L* (lightness, the input)", "a* (green-red)", "b* (blue-yellow)",
+                               "ab at L*=50 (what we predict)"]  # fmt: skip
     assert fig._suptitle.get_text() == "six colours"
     lab = rgb_to_lab(image)
     np.testing.assert_array_equal(image_of(fig.axes[0]), image)
     for k in range(3):
         np.testing.assert_allclose(image_of(fig.axes[1 + k]), lab[..., k])
-    assert [fig.axes[k].get_images()[0].get_clim() for k in (1, 2, 3)] == [(0, 100), (-100, 100), (-100, 100)]
+    assert [fig.axes[k].get_images()[0].get_clim() for k in (1, 2, 3)] == [(0, 100), (-60, 60), (-60, 60)]
+    # a*, b* maps are diverging with a neutral centre: ab = 0 (gray) is drawn without a tint
+    for k in (2, 3):
+        centre = np.asarray(fig.axes[k].get_images()[0].cmap(0.5)[:3])
+        assert np.ptp(centre) < 0.02
+    low_a, high_a = (np.asarray(fig.axes[2].get_images()[0].cmap(x)[:3]) for x in (0.0, 1.0))
+    assert low_a[1] > low_a[0] and high_a[0] > high_a[1]  # negative a* green, positive red
+    low_b, high_b = (np.asarray(fig.axes[3].get_images()[0].cmap(x)[:3]) for x in (0.0, 1.0))
+    assert low_b[2] > low_b[0] and high_b[2] < min(high_b[:2])  # negative b* blue, positive yellow
     flat = lab.copy()
     flat[..., 0] = 50.0
     ab_at_50 = image_of(fig.axes[4])
     np.testing.assert_array_equal(ab_at_50, to_uint8(lab_to_rgb(flat)))
     # white, black and gray have ab = 0: at L* = 50 they all become the same mid gray (sRGB 119)
     np.testing.assert_array_equal(ab_at_50[1], np.full((3, 3), 119))
-    assert all(not ax.get_xticks().size and not ax.get_yticks().size for ax in fig.axes)
+    assert all(not ax.get_xticks().size and not ax.get_yticks().size for ax in fig.axes[:5])
 
 
 def test_lab_decomposition_without_title_has_no_suptitle():
@@ -147,9 +155,12 @@ def test_ab_gamut_figure():
     for ax, L in zip(fig.axes, (20, 50, 80)):
         np.testing.assert_array_equal(image_of(ax), viz.ab_gamut_image(L, 115.0))
         assert ax.get_images()[0].get_extent() == [-115.0, 115.0, -115.0, 115.0]
-        assert (ax.get_xlabel(), ax.get_ylabel()) == ("a*", "b*")
+        assert ax.get_xlabel() == "a*"
         (dots,) = ax.collections
         np.testing.assert_array_equal(dots.get_offsets(), ab_bins())
+    # one shared b* axis, labelled on the left panel only, so labels cannot collide
+    assert [ax.get_ylabel() for ax in fig.axes] == ["b*", "", ""]
+    assert fig.axes[0].get_shared_y_axes().joined(fig.axes[0], fig.axes[2])
     # the gamut shrinks towards the dark end: fewer displayable pixels at L* 20 than at 50
     shown = [np.sum(~np.all(image_of(ax) == 1.0, axis=-1)) for ax in fig.axes]
     assert shown[0] < shown[1]
@@ -171,6 +182,17 @@ def test_bins_coloured_by_their_colour():
     np.testing.assert_array_equal(squares.get_offsets(), bins)
     want = lab_to_rgb(np.column_stack([np.full(len(bins), 50.0), bins]))
     np.testing.assert_allclose(squares.get_facecolors()[:, :3], want)
+
+
+def test_bins_with_marks():
+    marks = {"truth": [10.0, -20.0], "mode": (0.0, 0.0)}
+    ax = viz.plot_bins(np.full(313, 1 / 313), marks=marks).axes[0]
+    squares, *points = ax.collections
+    assert len(points) == 2
+    for dots, ab in zip(points, marks.values()):
+        np.testing.assert_array_equal(dots.get_offsets(), [ab])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["truth", "mode"]
+    assert viz.plot_bins().axes[0].get_legend() is None
 
 
 @pytest.mark.parametrize("log", [True, False])
@@ -497,6 +519,7 @@ def test_temperature_scores_panels():
         np.testing.assert_array_equal(curve.get_xdata(), [0.0, 0.38, 1.0])  # sorted by T
         np.testing.assert_array_equal(curve.get_ydata(), np.asarray(values)[[1, 2, 0]])
         np.testing.assert_array_equal(paper.get_xdata(), [0.38, 0.38])
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["T = 0.38 (paper)"]
     no_mark = viz.plot_temperature_scores(temperatures, {"c": [1.0, 2.0, 3.0]}, paper_T=None)
     assert len(no_mark.axes) == 1 and len(no_mark.axes[0].get_lines()) == 1
 

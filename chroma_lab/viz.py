@@ -134,9 +134,11 @@ def plot_bins(values=None, log: bool = True, title: str = "The 313 ab bins", mar
         shown = np.log10(np.maximum(values, 1e-12)) if log else values
         sc = ax.scatter(bins[:, 0], bins[:, 1], c=shown, marker="s", s=60, cmap="viridis")
         fig.colorbar(sc, ax=ax, label="log10 value" if log else "value")
+    # colours absent from viridis, black-edged, so marks stand out on any bin colour
+    mark_colours = ("red", "white", "orange", "magenta", "cyan")
     for i, (name, ab) in enumerate((marks or {}).items()):
         ab = np.asarray(ab, dtype=float).reshape(2)
-        ax.scatter(*ab, marker="oXPD*"[i % 5], s=70, color=f"C{(i + 1) % 10}", edgecolors="white",
+        ax.scatter(*ab, marker="oXPD*"[i % 5], s=90, color=mark_colours[i % 5], edgecolors="black",
                    linewidths=0.8, label=name, zorder=3)  # fmt: skip
     if marks:
         ax.legend(fontsize=8, loc="lower left")

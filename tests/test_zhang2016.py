@@ -130,7 +130,6 @@ def test_colorizer_fits_and_colorizes_any_size(fitted, scenes):
     assert fitted.history_.history["loss"][1] < fitted.history_.history["loss"][0]
 
 
-@pytest.mark.slow
 def test_seeded_fit_is_deterministic(fitted, scenes):
     again = z.ZhangColorizer(image_size=16, epochs=2, batch_size=8, verbose=0).fit(scenes)
     for a, b in zip(fitted.model_.weights, again.model_.weights):
@@ -150,7 +149,6 @@ def test_save_load_round_trip_safe_mode(fitted, scenes, tmp_path):
     assert not [p.name for p in (tmp_path / "model").iterdir() if "tmp" in p.name]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["class", "l2"])
 def test_other_losses_train(loss, scenes):
     c = z.ZhangColorizer(loss=loss, image_size=16, epochs=1, batch_size=8, verbose=0).fit(scenes[:8])

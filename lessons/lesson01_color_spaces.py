@@ -87,8 +87,10 @@ for a, b in pairs:
 #
 # $$c_{\text{linear}} = \begin{cases} c / 12.92 & c \le 0.04045 \\ \left(\frac{c + 0.055}{1.055}\right)^{2.4} & c > 0.04045 \end{cases}$$
 #
-# The short linear piece near black avoids an infinite slope at 0. A pure power 2.2 is a common
-# approximation, but not the standard.
+# The short linear piece near black exists because of the other direction: the *encoding* curve,
+# a power x^(1/2.4), has an infinite slope at 0 (the decoding power above has slope 0 there), so
+# tiny noise in dark linear values would blow up into large encoded steps. A pure power 2.2 is a
+# common approximation, but not the standard.
 #
 # ### Exercise 1: sRGB decoding
 # Write `srgb_to_linear(c)` for a float array `c` in 0..1 of any shape (use `np.where`).
@@ -105,8 +107,9 @@ def srgb_to_linear(c):
 checks.check_srgb_to_linear(srgb_to_linear)
 
 # %% [markdown]
-# **Step 2: linear RGB to CIE XYZ.** XYZ describes light the way the eye's receptors add it up;
-# Y is the luminance. Linear RGB maps to XYZ by a fixed 3x3 matrix (for sRGB primaries and the
+# **Step 2: linear RGB to CIE XYZ.** XYZ comes from the CIE colour-matching functions, measured
+# in experiments where observers matched colours with mixtures of three lights; they are a linear
+# transform of the responses of the eye's three cone types. Y is the luminance. Linear RGB maps to XYZ by a fixed 3x3 matrix (for sRGB primaries and the
 # D65 white point), `color.XYZ_FROM_RGB`, whose rows give X, Y and Z:
 
 # %%
@@ -200,7 +203,10 @@ plot_image_row([photos[1], grayed[1], rebuilt[1]], ["photo", "L with ab = 0", "L
 #   many libraries use. Close, but not the same lightness.
 # * **The report's formula**: one of the course's seed reports prints
 #   Gray = 0.21 R + 0.72 G + 0.007 B. The 0.007 is a typo for 0.07: the weights of a gray formula
-#   must sum to 1, or white is no longer white.
+#   must sum to 1, or white is no longer white. With 0.07, the weights are essentially the Y row
+#   printed in step 2 (0.2127, 0.7152, 0.0722): the report's formula computes luminance, but on
+#   the gamma-encoded values instead of linear light. That, not the weights, is all that
+#   separates it from the CIE gray.
 #
 # ### Exercise 4: luma formulas
 # Write `gray_rec601(rgb)` and `gray_report(rgb)` (with the corrected 0.07) for uint8 RGB of shape
@@ -313,6 +319,12 @@ plot_bins(prior, title="How often the photos' pixels fall in each bin")
 # distance in the ab plane, in ab units) and the share of pixels within 10 ab units of the truth.
 # Because most pixels are dull, gray is already right for a good part of every photo: a model
 # has to get colourful pixels right to beat it.
+#
+# The third number is the **colourfulness** of Hasler and Süsstrunk (2003), which the course
+# uses to tell vivid pictures from dull ones: from the opponent channels rg = R - G and
+# yb = (R + G) / 2 - B (on 0..255 values) it adds their spread over the picture (standard
+# deviations) and, with weight 0.3, how far their mean lies from gray. It is 0 for a gray picture
+# and roughly 30 to 60 for everyday photos.
 
 # %%
 gray_model = GrayColorizer().fit(photos)  # nothing to learn

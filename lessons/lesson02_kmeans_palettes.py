@@ -140,9 +140,13 @@ checks.check_decode(decode)
 
 # %% [markdown]
 # Here is one test scene as the report's Figure 2 shows it: gray input, original, and the
-# picture drawn with the 32 palette colours, plus the label map itself. Drawn as gray levels
-# (label x 8), the label map looks like noise: labels are *names* of colours, not intensities,
-# so label 7 is no more similar to label 8 than to label 30. Remember this for lesson 4.
+# picture drawn with the 32 palette colours, plus the label map itself, drawn as gray levels
+# (label x 8). It looks like a smooth gray photo, not noise, because `KMeansPalette` numbers its
+# colours by sorting the centres on their first feature: R for an RGB palette (a\* for the ab
+# palettes below). So the index carries *one* direction of colour, here roughly "how red". But a
+# colour has three numbers (two for ab), and one index cannot put every similar pair next to each
+# other: label 7 and label 8 share a similar R, yet may differ completely in G and B. Labels are
+# best read as *names* of colours, not measurements. Remember this for lesson 4.
 
 # %%
 labels = palette_rgb.encode(test[0])
@@ -278,7 +282,8 @@ plot_image_row([swatch[0], to_gray(swatch)[0], lookup.colorize(to_gray(swatch))[
 # * K-means summarises the training colours in a palette (32 colours, as in the seed report);
 #   `KMeansPalette` wraps scikit-learn's `KMeans` with a seed and a pixel sample.
 # * Encoding turns an image into a label map of palette indices, the targets of a classifier;
-#   labels are names, not intensities.
+#   our labels are sorted by the first colour channel, but one number cannot order colours, so
+#   labels are names, not measurements.
 # * An ab palette spends all its entries on chroma, since L\* comes from the input; it quantises
 #   with a smaller error than an RGB palette of the same size. The error falls quickly up to about
 #   32 colours.

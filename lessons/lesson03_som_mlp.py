@@ -8,7 +8,8 @@
 # of the course's seed documents:
 #
 # 1. a **self-organising map** (SOM) trained on the ab values of the training pixels turns the
-#    colours into a handful of classes (they compare maps of 4, 9, 16 and 25 neurons);
+#    colours into a handful of classes (the paper shows 4- and 9-neuron maps; we also try 16
+#    and 25);
 # 2. every pixel's lightness patch (they use a few pixels on a side) is flattened into a vector;
 # 3. a **multi-layer perceptron** (MLP) learns to classify a patch into the SOM class of its
 #    centre pixel; colorizing paints each pixel with its predicted class's colour.
@@ -99,9 +100,9 @@ def som_classes(ab, weights):
 checks.check_som_classes(som_classes)
 
 # %% [markdown]
-# How many classes? Richart et al. compare 4, 9, 16 and 25 neurons. More classes quantise the
-# colours more finely (a smaller error even for a perfect classifier), but each class has fewer
-# examples and the classifier's task gets harder. Below, the quantisation error of SOMs and of
+# How many classes? Richart et al. show maps of 4 and 9 neurons; we also try 16 and 25 (in full
+# mode). More classes quantise the colours more finely (a smaller error even for a perfect
+# classifier), but each class has fewer examples and the classifier's task gets harder. Below, the quantisation error of SOMs and of
 # K-means palettes of the same sizes: the map's ordering costs the SOM little or no accuracy.
 # Then the largest map: neighbouring neurons hold neighbouring colours.
 
@@ -129,7 +130,9 @@ plot_som_grid(som_n)
 # textures naturally and invents no black frame.
 #
 # ### Exercise 2: patch extraction
-# Write `extract_patches(gray, patch_size)` for one image `(H, W)` and an odd `patch_size`:
+# Write `my_extract_patches(gray, patch_size)` (a new name, so that it does not shadow the
+# library's `extract_patches`, which the rest of the lesson uses) for one image `(H, W)` and an
+# odd `patch_size`:
 # return `(H * W, patch_size ** 2)`, the patch of every pixel in raster order (row by row).
 # Pad, then slice `padded[r:r + p, c:c + p]` for every pixel; a double loop is fine.
 
@@ -222,6 +225,9 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 #   A model that outputs a single class per pixel cannot express "red or blue"; lesson 5 will
 #   predict a *distribution* over colours instead.
 #
+# *In fast mode the numbers above come from a few seconds of training and may not show this; run
+# in full mode (`CHROMA_LAB_FAST` unset) to read them.*
+#
 # ## Summary
 #
 # * A self-organising map gives a few colour classes, ordered on a grid (similar colours on
@@ -229,8 +235,8 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # * A pixel's context enters as its lightness patch, with reflect padding at the border.
 # * An MLP classifying patches into SOM classes (Richart et al. 2017) beats both the all-gray and
 #   the lookup colorizer on held-out scenes; larger patches and more training help, the number of
-#   classes bounds the accuracy from below, and colours that lightness and shape cannot tell
-#   apart stay ambiguous.
+#   classes bounds the error from below (the quantisation floor), and colours that lightness and
+#   shape cannot tell apart stay ambiguous.
 #
 # **Next:** lesson 4 replaces the MLP on one patch by a small convolutional network that colours
 # the whole image at once, and compares three ways of training it.

@@ -4,7 +4,11 @@
 # Lessons 2 and 3 classified pixels into palette colours. This lesson does it with a small
 # **convolutional neural network** (CNN) that colours a whole image in one pass, as in the seed
 # report of lesson 2: a 3x3 convolution for a little context, dropout, and a per-pixel layer
-# scoring the 32 palette classes, trained with the Adadelta optimiser in Keras.
+# scoring the 32 palette classes, trained with the Adadelta optimiser in Keras. One departure:
+# the report's second layer is *fully connected*, 64x64 = 4,096 units each seeing the features
+# of the whole 64x64 image (131,072 inputs, over 500 million weights for that layer alone),
+# followed by a 64x64x32 softmax output. We use a per-pixel 1x1 convolution instead: a few
+# thousand weights, any image size, and a context that stays the 3x3 window.
 #
 # The report's most instructive part is a failure. Its first loss compared the predicted class
 # *index* with the true one by their absolute difference, and the network "was hard to converge".
@@ -15,8 +19,9 @@
 # 3. **L2 regression on a\*, b\*** (no palette at all), which averages colours into brown-gray.
 #
 # **Goals.** After this lesson you can encode class targets one-hot, compute a cross-entropy by
-# hand, explain why a distance between class indices is meaningless, and read loss curves and
-# held-out numbers to see why regression gives dull colours: the motivation for lesson 5.
+# hand, explain why a distance between class indices is a poor colour distance, and read loss
+# curves and held-out numbers to see why regression gives dull colours: the motivation for
+# lesson 5.
 #
 # **Exercises** (3): one-hot encoding, cross-entropy in NumPy, and the numbers behind the L1 loss.
 
@@ -140,13 +145,21 @@ print(f"Keras {float(keras_loss):.5f}  NumPy {checks.crossentropy_reference(prob
 # ## 5. The report's L1 loss on class indices
 #
 # The report's first attempt had one output per pixel, squashed to 0..31 (`31 * sigmoid(output)`,
-# then rounded) and compared with the true index: Loss = mean |label - output|. The report
-# itself explains the flaw: "if a pixel should be labeled with 3, the loss of mislabeling it as 7
-# is 4. If the model mislabels it as 30, then loss is 26 [sic: 27]. However, we know that
-# mislabeling it as 7 or 30 should have the same penalty." Palette indices are names, not
-# measurements: K-means numbers its colours in no meaningful order, so colour 7 is no closer to
-# colour 3 than colour 30 is. (And rounding has a zero gradient almost everywhere, so that loss
-# could not train at all; the library leaves the rounding to decoding.)
+# then `int()`, which truncates the fractional part; the report calls it rounding) and compared
+# with the true index: Loss = mean |label - output|. The report itself explains the flaw: "if a
+# pixel should be labeled with 3, the loss of mislabeling it as 7 is 4. If the model mislabels
+# it as 30, then loss is 26 [sic: 27]. However, we know that mislabeling it as 7 or 30 should
+# have the same penalty."
+#
+# Our palette is not numbered at random: `KMeansPalette` sorts its centres on their first
+# feature, a\* for an ab palette (lesson 2), so the index does carry one direction of colour.
+# That makes things subtler, not better. An L1 loss on such an index in effect regresses a\*
+# alone and cannot express b\* at all: two colours of equal a\*, one blue and one yellow, sit
+# side by side in the order. One number cannot order the 2-D ab plane so that neighbours in index
+# are neighbours in colour, and a different sort (or the report's K-means order, which is
+# arbitrary) would change what the loss rewards. (Also, truncating or rounding has a zero
+# gradient almost everywhere, so that loss could not train at all; the library leaves it to
+# decoding.)
 #
 # ### Exercise 3: the numbers
 # Write `index_losses(true_class, predicted_class, n_classes, confidence)` returning `(l1, ce)`:
@@ -180,11 +193,17 @@ mean_ab = (red_ab + blue_ab) / 2
 ball_L = color.rgb_to_lab(np.uint8(BALL_COLORS["red"]))[0]
 print(f"red ab {np.round(red_ab, 1)}, blue ab {np.round(blue_ab, 1)} -> L2 optimum {np.round(mean_ab, 1)}, "
       f"RGB {color.rgb_from_l_ab(np.array(ball_L), mean_ab)}: neither red nor blue")
-print(f"its ab error: {np.linalg.norm(mean_ab - red_ab):.1f} to red and to blue, where a coin toss "
-      f"costs 0 or {np.linalg.norm(blue_ab - red_ab):.1f}")
+# the L2 loss charges the *squared* distance: that is where the mean wins
+sq_mean = np.sum((mean_ab - red_ab) ** 2)  # the same to blue
+sq_guess = np.sum((blue_ab - red_ab) ** 2)
+print(f"squared ab error of the mean colour: {sq_mean:,.0f} whether the ball is red or blue")
+print(f"squared ab error of guessing red (or blue): 0 or {sq_guess:,.0f}, on average {sq_guess / 2:,.0f}")
 
 # %% [markdown]
-# Averaged over many plausible colours, the mean drifts towards the gray-brown middle of the ab
+# In plain distances the two choices tie (the mean is half the red-blue distance from each,
+# a guess is right or wrong by all of it), but squared, the guess's misses cost four times as
+# much and the mean halves the expected loss. Averaged over many plausible colours, the mean
+# drifts towards the gray-brown middle of the ab
 # plane: regression gives safe, dull colorizations.
 #
 # ## 7. Training the three variants
@@ -223,14 +242,22 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # ## 8. Reading the results
 #
 # * **One-hot cross-entropy** learns steadily, and its colours are about as vivid as the truth's.
-#   Its 3x3 convolution sees less context than lesson 3's 5x5 and 11x11 patches, so it does not
-#   beat that MLP; what it shows is a loss that treats colours as classes, and a network that
-#   colours a whole image at once.
-# * **L1 on the index** falls little and plateaus: it is asked to learn an order of the palette
-#   that does not exist, and its "in-between" predictions are other, unrelated colours.
+#   But compare it with the **lookup** row: in full mode we measured a mean ab error of about 23.1
+#   with 50 % of the pixels within 10 ab units for one-hot CE, and about 24.0 and 53 % for the
+#   lookup table, which sees no context at all. The CNN only matches it. Its receptive field is
+#   the 3x3 window (a pixel and its 8 neighbours): too small to tell sky from water or grass from
+#   a tree, and less than lesson 3's 5x5 and 11x11 patches. What it shows is a loss that treats
+#   colours as classes, and a network that colours a whole image at once; to see more, a network
+#   needs depth, strides and dilation, which is lesson 5's network.
+# * **L1 on the index** falls little and plateaus: the index follows a\* only, so the loss in
+#   effect regresses a\* and cannot express b\*, and its "in-between" predictions are whatever
+#   colours happen to sit between in the sorted palette, often unrelated ones.
 # * **L2 on ab** has a respectable mean ab error (hedging towards the middle is never far off),
 #   yet the fewest pixels within 10 ab units and the dullest pictures: the colourfulness shows it.
 #   A good average error is not a good colorization.
+#
+# *In fast mode the numbers above come from a few seconds of training and may not show this
+# (one-hot CE may even fall least); run in full mode (`CHROMA_LAB_FAST` unset) to read them.*
 #
 # Zhang, Isola and Efros (2016) build on exactly these observations: predict a **distribution**
 # over colour classes (the 313 ab bins of lesson 1) with a cross-entropy, soft-encode the targets
@@ -243,6 +270,8 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # * A CNN scores palette classes at every pixel at once; a softmax makes the scores probabilities.
 # * Class targets are one-hot vectors; the cross-entropy is -log of the probability of the true
 #   class (exercises 1 and 2, checked against NumPy and Keras).
-# * Class indices have no order: an L1 loss on them charges 4 for 3 -> 7 and 27 for 3 -> 30
-#   (exercise 3), and the network trained with it fails.
+# * Class indices are a poor measurement of colour: an L1 loss on them charges 4 for 3 -> 7 and
+#   27 for 3 -> 30 (exercise 3); our sorted palette makes the index follow a\* but leaves b\*
+#   out, and the network trained with it fails.
+# * A 3x3 receptive field is too little context: the CNN only matches the context-free lookup.
 # * L2 regression on ab averages plausible colours: low mean error, dull pictures.

@@ -241,3 +241,10 @@ def test_check_rebalanced_loss_unsolved_and_broken(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("FAIL: not implemented yet (rebalanced_loss)")
     assert out[1].startswith("FAIL: rebalanced_loss") and len(out) == 2
+
+
+def test_check_gray_names_the_0_to_1_scale(capsys):
+    # a correct formula on the wrong scale must get the scale hint, not the "weights sum" hint
+    assert checks.check_gray(lambda rgb: color.rgb_to_gray(rgb / 255.0, "rec601"), "rec601") is False
+    out = capsys.readouterr().out
+    assert "0..255" in out and "sum to 1" not in out

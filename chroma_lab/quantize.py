@@ -78,9 +78,6 @@ def _check_ab(ab, name: str = "ab") -> np.ndarray:
     ab = np.asarray(ab, dtype=np.float64)
     if ab.ndim == 0 or ab.shape[-1] != 2:
         raise ValueError(f"{name} must have a and b on its last axis (shape (..., 2)), got {ab.shape}")
-    bad = ab.size - np.count_nonzero(np.isfinite(ab))
-    if bad:
-        raise ValueError(f"{name} holds {bad} NaN or infinite values; a and b must be finite")
     return ab
 
 
@@ -91,8 +88,17 @@ def _check_k_sigma(k: int, sigma: float) -> None:
         raise ValueError(f"sigma must be positive, got {sigma!r}")
 
 
-def _flat_points(ab) -> np.ndarray:
-    return np.ascontiguousarray(ab.reshape(-1, 2))
+def _ab_points(ab, name: str = "ab") -> tuple[np.ndarray, np.ndarray]:
+    """``ab`` as float64 (..., 2), and its values as a C-contiguous (N, 2) array, all finite."""
+    ab = _check_ab(ab, name)
+    flat = ab.reshape(-1, 2)
+    if not flat.flags.c_contiguous:  # e.g. lab[..., 1:]: column by column is 4x faster here
+        flat = np.empty(flat.shape)
+        flat[:, 0], flat[:, 1] = ab[..., 0].reshape(-1), ab[..., 1].reshape(-1)
+    bad = flat.size - np.count_nonzero(np.isfinite(flat))
+    if bad:
+        raise ValueError(f"{name} holds {bad} NaN or infinite values; a and b must be finite")
+    return ab, flat
 
 
 def k_nearest_bins(ab, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
@@ -110,8 +116,8 @@ def k_nearest_bins(ab, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
     distances : ndarray of shape (..., k), float64
     """
     _check_k_sigma(k, 1.0)
-    ab = _check_ab(ab)
-    flat, k = _flat_points(ab), int(k)
+    ab, flat = _ab_points(ab)
+    k = int(k)
     tables = _candidates(k)
     idx = np.empty((len(flat), k), dtype=np.intp)
     d2 = np.empty((len(flat), k))
@@ -148,8 +154,8 @@ def soft_encode_sparse(ab, k: int = 5, sigma: float = 5.0) -> tuple[np.ndarray, 
         Within about 1e-7 of the exact Gaussian weights (the exponential runs in float32).
     """
     _check_k_sigma(k, sigma)
-    ab = _check_ab(ab)
-    flat, k = _flat_points(ab), int(k)
+    ab, flat = _ab_points(ab)
+    k = int(k)
     tables = _candidates(k)
     index = np.empty((len(flat), k), dtype=np.intp)
     weights = np.empty((len(flat), k))
@@ -190,8 +196,8 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
     ndarray of shape (..., 313)
     """
     _check_k_sigma(k, sigma)
-    ab = _check_ab(ab)
-    flat, k = _flat_points(ab), int(k)
+    ab, flat = _ab_points(ab)
+    k = int(k)
     n, tables = len(flat), _candidates(k)
     record = None
     if out is None:

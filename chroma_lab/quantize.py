@@ -11,7 +11,7 @@ same with ``keras.ops`` inside a model, on any backend.
 The bins lie on a regular grid with step 10, so the k nearest bins of a point are found from short
 lists precomputed for the small square of the ab plane the point falls in (which bins are surely
 among the k nearest there, which may be), instead of a generic nearest-neighbour search over all
-313 bins: same results, ties to the lower bin index, about 10 times faster per core
+313 bins: same results, ties to the lower bin index, about 12 times faster on one core
 (``chroma_lab._bin_search``, ``benchmarks/bench_core.py``).
 """
 

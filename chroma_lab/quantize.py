@@ -27,6 +27,11 @@ from chroma_lab.color import as_float_rgb, rgb_from_l_ab, rgb_to_lab, to_uint8
 
 GRID_STEP = 10
 N_BINS = 313
+# Zhang et al. 2016's settings, named once: every default below and in losses/models uses these.
+SOFT_K = 5  # soft-encoding: each pixel's weight goes to its 5 nearest bins (Sec. 2.1)
+SOFT_SIGMA = 5.0  # ... with a Gaussian kernel of sigma 5 ab units
+REBALANCE_LAMBDA = 0.5  # eq. 4: mix of the empirical prior and the uniform distribution
+ANNEALED_T = 0.38  # eq. 5: the annealed-mean temperature the paper settles on
 # The published table, column by column: for each a (step 10), the bins run over b_min..b_max.
 # It is the set of grid points whose +-10 square touches the convex hull of the sRGB gamut's
 # projection onto the ab plane (tests/test_quantize.py re-derives it from the gamut).

@@ -318,7 +318,9 @@ def edge_bleeding(true_rgb, pred_rgb, regions, width: int = DEFAULT_EDGE_WIDTH) 
     any coloured edge (the failure of the coherence loss of seed 000, which learned to predict a
     single colour); in between when colour leaks or blurs across edges: a flat square whose colour
     spreads past its border into the neighbour loses the contrast at the border. Contrast beyond
-    the truth's is not rewarded: noise does not hide a lost edge from :func:`surface_incoherence`.
+    the truth's is neither rewarded nor penalised here: per-pixel noise (the random-colours
+    baseline) keeps every edge "sharp" and bleeds little, and pays in :func:`surface_incoherence`
+    instead. Read the two together.
 
     Parameters
     ----------

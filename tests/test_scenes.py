@@ -139,3 +139,23 @@ def test_colour_changes_at_region_boundaries_not_inside():
                 share = np.mean(values[:, 0] > 20) if red else np.mean(values[:, 1] < -20)
                 assert share > 0.8  # the rest: anti-aliased rim, shaded side
     assert ball_regions >= 5
+
+
+def test_an_anti_aliased_pixel_belongs_to_the_surface_that_dominates_it():
+    from chroma_lab.scenes import _Canvas
+
+    c = _Canvas(16, track_surfaces=True)
+    c.fill(np.zeros((16, 16, 3)), "sky")
+    alpha = np.zeros((16, 16))
+    alpha[0, :3] = (0.4, 0.5, 0.6)  # an edge: less than, exactly, more than half covered
+    alpha[1, 0] = 1.0
+    c.paint(alpha, (255, 0, 0), "ball")
+    c.paint(np.where(np.arange(16) == 0, 0.3, 0.0)[:, None] * np.ones(16), (0, 0, 0))  # a tint
+    regions = c.region_map()
+    # ball weight a, sky 1 - a; the tint (no surface) changes neither's share
+    assert regions[0, :3].tolist() == [0, 0, 1]  # a tie goes to the surface drawn first
+    assert regions[1, 0] == 1 and regions[5, 5] == 0
+    c.paint(alpha * 0 + (np.arange(16) == 1)[None, :] * 0.7, (0, 0, 255), "window")
+    regions = c.region_map()
+    # row 1, col 0: ball 1 -> still ball (window alpha there is 0); row 0, col 1: window 0.7 wins
+    assert regions[1, 0] == 1 and regions[0, 1] == 2 and regions[0, 0] == 0

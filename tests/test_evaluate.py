@@ -279,6 +279,7 @@ def test_report_files_hold_the_same_figures(result, tmp_path):
     assert "<name>" not in page and "&lt;name&gt; &amp; | pipe" in page
 
 
+@pytest.mark.slow  # two whole runs, K-means and figures included: about 10 s on 2 busy cores
 def test_train_images_add_the_baselines_and_a_seed_gives_the_same_files(data, tmp_path):
     train, test, _ = data
     tiny_train = train[:2, :16, :16]

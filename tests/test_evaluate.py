@@ -307,3 +307,13 @@ def test_evaluation_is_what_write_report_takes(result):
     assert isinstance(result, Evaluation)
     assert result.truth.shape[0] == len(result.image_names) == result.gray.shape[0]
     assert set(result.seconds) == set(result.methods)
+
+
+def test_write_report_refuses_a_file_as_folder_and_max_images(result, tmp_path):
+    file = tmp_path / "taken"
+    file.write_text("x")
+    with pytest.raises(ValueError, match="out_dir"):
+        write_report(result, file)
+    with pytest.raises(ValueError, match="max_images"):
+        write_report(result, tmp_path / "out", max_images=0)
+    assert file.read_text() == "x" and not (tmp_path / "out").exists()

@@ -240,6 +240,7 @@ class KerasColorizer(Colorizer):
         except Exception as exc:  # noqa: BLE001 - Keras raises many types for a foreign archive
             raise ModelFolderError(f"'{path}' does not load ({type(exc).__name__}: {exc})"
                                    f"{retrain}") from exc
+        _advance_seed_generators(obj.model_)
         obj.is_fitted_ = True
         done = obj.epochs_done_
         obj.history_ = {key: values[:done] for key, values in obj.history_.items()}
@@ -282,6 +283,22 @@ class KerasColorizer(Colorizer):
 
     def _fit(self, images):  # the base class's hook; fit() is overridden to take callbacks
         self.fit(images)
+
+
+def _advance_seed_generators(model: keras.Model) -> None:
+    """Put the random state of dropout & co. where the optimizer's step counter says training is.
+
+    A ``.keras`` archive keeps each SeedGenerator's seed (in the layer config) but not its
+    counter, which starts again at 0 on load. A generator drawn from once per training step (as a
+    Dropout layer is) has counted exactly ``optimizer.iterations`` draws, so setting the counter to
+    it makes a resumed run draw the same masks as an uninterrupted one
+    (tests/test_keras_colorizer.py checks the weights bit for bit).
+    """
+    steps = int(ops.convert_to_numpy(model.optimizer.iterations))
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        for generator in getattr(layer, "_seed_generators", ()):
+            seed = ops.convert_to_numpy(generator.state)[0]
+            generator.state.assign(np.array([seed, steps], dtype=generator.state.dtype))
 
 
 class _RecordHistory(keras.callbacks.Callback):

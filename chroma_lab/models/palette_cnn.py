@@ -38,7 +38,7 @@ ADADELTA_EPSILON = 1e-6
 
 
 def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.25,
-                      output: str = "classes") -> keras.Model:  # fmt: skip
+                      output: str = "classes", seed: int | None = None) -> keras.Model:  # fmt: skip
     """The per-pixel palette network, uncompiled and fully convolutional (any H, W).
 
     Parameters
@@ -54,6 +54,9 @@ def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.
         softmax layer followed by a sparse cross-entropy fails on the PyTorch backend);
         ``"index"``: one value in 0..n_colors-1, ``sigmoid(z) * (n_colors - 1)``;
         ``"ab"``: a*, b* divided by ``AB_SCALE`` (:func:`chroma_lab.color.normalize_ab`).
+    seed : int, optional
+        Seed of the dropout masks. It is saved in the model's config, so a reloaded model draws
+        the same masks (None draws a seed from the global random state, a new one on reload).
 
     Returns
     -------
@@ -67,7 +70,7 @@ def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.
     check_number(dropout, "dropout", low=0, high=1, high_open=True)
     inputs = keras.Input(shape=(None, None, 1), name="lightness")
     x = layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv3x3")(inputs)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dropout(dropout, seed=seed, name="dropout")(x)
     if output == "classes":
         y = layers.Conv2D(n_colors, 1, name="class_logits")(x)
     elif output == "index":
@@ -141,7 +144,7 @@ class PaletteCNNColorizer(KerasColorizer):
 
     def _build_model(self):
         network = build_palette_cnn(self.n_colors, self.filters, self.dropout,
-                                    output=OUTPUT_OF_LOSS[self.loss])  # fmt: skip
+                                    output=OUTPUT_OF_LOSS[self.loss], seed=self.seed)  # fmt: skip
         gray = keras.Input(shape=(None, None), dtype="uint8", name="gray")
         model = keras.Model(gray, network(LightnessFromGray(name="gray_to_l")(gray)),
                             name=f"{network.name}_train")  # fmt: skip

@@ -70,13 +70,14 @@ def read_settings(folder, cls=None) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFolderError(f"'{path}' is not valid JSON ({exc}); it is not {what}") from exc
     fmt = settings.get("format") if isinstance(settings, dict) else None
+    fmt = fmt if isinstance(fmt, str) else repr(fmt)  # a list would not even hash
     if fmt in LEGACY_FORMATS:
         settings = {**settings, "model": LEGACY_FORMATS[fmt]}
     elif fmt != FORMAT:
-        raise ModelFolderError(f"'{path}' was not written by chroma_lab (format {fmt!r}, expected "
+        raise ModelFolderError(f"'{path}' was not written by chroma_lab (format {fmt}, expected "
                                f"{FORMAT!r}); it is not {what}")  # fmt: skip
     name = settings.get("model")
-    if name not in TRAINABLE:
+    if not isinstance(name, str) or name not in TRAINABLE:
         raise ModelFolderError(f"'{folder}' holds a model named {name!r}, which this chroma_lab "
                                f"does not know (available: {', '.join(TRAINABLE)}); retrain it")
     if expected is not None and name != expected:

@@ -92,7 +92,7 @@ def main(argv=None) -> int:
                 if last and (t is None or np.isclose(t, 0.38)):
                     predictions[loss] = pred
             print(f"  {loss!r}: {epochs} epochs, {seconds:.0f} s, training loss "
-                  f"{model.history_.history['loss'][-1]:.4f}", flush=True)
+                  f"{model.history_['loss'][-1]:.4f}", flush=True)
 
     header = (f"{'method':7} {'epochs':>6} {'T':>5} {'AuC raw':>8} {'rebal':>6} {'rebal-IN':>8} "
               f"{'colourful':>9} {'PSNR dB':>8} {'ab err':>7} {'SSIM':>6} {'incoh.':>7} {'bleed':>6} "

@@ -317,3 +317,9 @@ def test_write_report_refuses_a_file_as_folder_and_max_images(result, tmp_path):
     with pytest.raises(ValueError, match="max_images"):
         write_report(result, tmp_path / "out", max_images=0)
     assert file.read_text() == "x" and not (tmp_path / "out").exists()
+
+
+def test_a_folder_that_holds_no_model_is_a_value_error(data, tmp_path):
+    _, test, regions = data
+    with pytest.raises(ValueError, match="holds no saved colorizer"):  # the registry's own words
+        evaluate({"empty": tmp_path}, test, regions=regions, progress=False)

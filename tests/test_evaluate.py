@@ -323,3 +323,17 @@ def test_a_folder_that_holds_no_model_is_a_value_error(data, tmp_path):
     _, test, regions = data
     with pytest.raises(ValueError, match="holds no saved colorizer"):  # the registry's own words
         evaluate({"empty": tmp_path}, test, regions=regions, progress=False)
+
+
+@pytest.mark.slow  # imports Keras
+def test_a_saved_model_folder_colours_as_the_fitted_object(data, tmp_path):
+    from chroma_lab.models.palette_cnn import PaletteCNNColorizer
+
+    train, test, regions = data
+    model = PaletteCNNColorizer(n_colors=3, image_size=16, filters=2, epochs=0, verbose=0)
+    model.fit(train[:, :16, :16]).save(tmp_path / "cnn")
+    result = evaluate({"object": model, "folder": tmp_path / "cnn", "as str": str(tmp_path / "cnn")},
+                      test, regions=regions, progress=False)  # fmt: skip
+    np.testing.assert_array_equal(result.predictions["folder"], result.predictions["object"])
+    np.testing.assert_array_equal(result.predictions["as str"], result.predictions["object"])
+    assert result.summary["folder"] == result.summary["object"]

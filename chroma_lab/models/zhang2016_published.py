@@ -40,7 +40,7 @@ from chroma_lab._files import atomic_path
 from chroma_lab._torch_checkpoint import read_state_dict
 from chroma_lab.color import AB_SCALE, gray_to_lightness, normalize_l, rgb_from_l_ab
 from chroma_lab.models import zhang2016
-from chroma_lab.quantize import ANNEALED_T, N_BINS, ab_bins, annealed_mean
+from chroma_lab.quantize import ANNEALED_T, N_BINS, ab_bins
 
 ECCV16_URL = "https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth"
 # torch.hub checks the first 8 hex digits, which the name carries; the full digest as listed by
@@ -358,10 +358,9 @@ def reference_colorize(network: keras.Model, gray, temperature: float = ANNEALED
     small = np.stack([np.asarray(Image.fromarray(l.astype(np.float32))
                                  .resize((side, side), Image.BICUBIC)) for l in L])  # fmt: skip
     l_norm = normalize_l(small[..., None]).astype(np.float32)
-    logits = np.concatenate([np.asarray(network.predict_on_batch(l_norm[i : i + 8]), np.float64)
+    logits = np.concatenate([np.asarray(network.predict_on_batch(l_norm[i : i + 8]))
                              for i in range(0, len(l_norm), 8)])  # fmt: skip
-    z = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    ab = annealed_mean(z / z.sum(axis=-1, keepdims=True), T=temperature)
+    ab = keras.ops.convert_to_numpy(zhang2016.decode_ab(logits, temperature)).astype(np.float64)
     out = []
     for l, ab_small in zip(L, ab):
         height, width = l.shape

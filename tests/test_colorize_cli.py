@@ -105,7 +105,7 @@ def test_temperature_changes_the_colours(images, model_dir, tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--model", "{tmp}/nowhere"], "no saved ZhangColorizer"),
+    (["--model", "{tmp}/nowhere"], "holds no saved colorizer"),
     (["--temperature", "-1"], "--temperature must be >= 0"),
     (["--out", "{tmp}/file.txt"], "is a file"),
 ])  # fmt: skip

@@ -1,7 +1,8 @@
 """The lesson machinery and the lessons themselves.
 
 * Unit tests of :mod:`chroma_lab.lessons`: the exercise transform, deterministic notebook JSON,
-  ``build_lessons`` and the ``chroma-lab lessons build`` command (fast, on temporary folders).
+  ``build_lessons``, and of the ``chroma-lab lessons`` command (:mod:`chroma_lab.cli.lessons`;
+  fast, on temporary folders).
 * The committed notebooks are exactly what their sources generate (not stale).
 * Every lesson source follows the house rules (parameter cell, 3-6 checked exercises, no data
   outside the package, no Keras in the Keras-free lessons).

@@ -1,6 +1,7 @@
 """``chroma-lab train``: one-line errors, checkpoints, and a real kill -9 followed by --resume."""
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -105,17 +106,24 @@ def test_kill_dash_nine_then_resume(tmp_path):
 def test_data_specs(tmp_path, monkeypatch):
     from PIL import Image
 
-    from chroma_lab import train
+    from chroma_lab.cli import train
 
     folder = tmp_path / "pics"
     folder.mkdir()
     for i, shape in enumerate([(20, 30, 3), (40, 24, 3), (16, 16, 3)]):
         Image.fromarray(np.full(shape, 40 * i, np.uint8)).save(folder / f"{i}.png")
-    images = train.load_training_images({"data": f"folder:{folder}", "image_size": 16})
+    images = train._load_training_images({"data": f"folder:{folder}", "image_size": 16})
     assert images.shape == (3, 16, 16, 3) and images.dtype == np.uint8
-    scenes = train.load_training_images({"data": "scenes", "image_size": 16, "n_scenes": 5, "seed": 0})
+    scenes = train._load_training_images({"data": "scenes", "image_size": 16, "n_scenes": 5, "seed": 0})
     assert scenes.shape == (5, 16, 16, 3)
     # a relative folder is stored absolute, so --resume works from any working folder
     monkeypatch.chdir(tmp_path)
-    args = cli.build_parser().parse_args(["train", "zhang", "--out", "o", "--data", "folder:pics"])
-    assert train._settings(args, tmp_path / "o")["data"] == f"folder:{folder.resolve()}"
+    assert cli.main(["train", "zhang", "--out", "o", "--data", "folder:pics", "--epochs", "0",
+                     "--image-size", "16"]) == 0  # fmt: skip
+    saved = json.loads((tmp_path / "o" / "train.json").read_text())
+    assert saved["data"] == f"folder:{folder.resolve()}"
+    # every constructor option the model takes is saved with its value (the class's default
+    # unless given), the epochs excepted: --resume may change them
+    assert {k: saved[k] for k in ("model", "size", "loss", "image_size", "batch_size", "seed")} == \
+        {"model": "zhang", "size": "small", "loss": "full", "image_size": 16, "batch_size": 16, "seed": 0}
+    assert saved["learning_rate"] == ZhangColorizer().learning_rate and "epochs" not in saved

@@ -140,10 +140,14 @@ def quiet_tensorflow() -> None:
 
 def import_keras():
     """Import Keras (and with it TensorFlow) without TensorFlow's start-up notes; returns it."""
+    return _import_quietly("keras")
+
+
+def _import_quietly(name: str):
     quiet_tensorflow()
-    if "keras" in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"].strip() in ("", "0"):
-        return importlib.import_module("keras")
-    return _import_filtering_stderr("keras", _TF_NOTES)
+    if name in sys.modules or os.environ["TF_CPP_MIN_LOG_LEVEL"].strip() in ("", "0"):
+        return importlib.import_module(name)  # imported already, or the user wants every note
+    return _import_filtering_stderr(name, _TF_NOTES)
 
 
 def _import_filtering_stderr(name: str, notes: re.Pattern):

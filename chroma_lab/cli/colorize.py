@@ -50,7 +50,6 @@ def main(args) -> int:
             raise UsageError(f"--temperature: the {type(colorizer).__name__} in '{args.model}' "
                              "has no temperature (only Zhang et al.'s annealed mean has one)")
         colorizer.temperature = args.temperature
-    out.mkdir(parents=True, exist_ok=True)
 
     inputs = {Path(name).resolve() for name in args.images}
     claimed: dict[Path, str] = {}
@@ -66,6 +65,7 @@ def main(args) -> int:
                 raise UsageError(f"its output '{target}' is also the output of '{claimed[resolved]}'; "
                                  "rename one of them or colorize them separately")
             colorized = colorizer.colorize(to_gray(_read(name))[None])[0]
+            out.mkdir(parents=True, exist_ok=True)  # not before an image is ready for it
             with atomic_path(target) as tmp:  # never a half-written PNG under the final name
                 Image.fromarray(colorized).save(tmp)
             claimed[resolved] = name
@@ -74,7 +74,7 @@ def main(args) -> int:
             failures += 1
             message = error_message(exc)
             report_error("colorize", exc, args.debug, message if name in message else f"'{name}': {message}")
-    if failures:
+    if failures and len(args.images) > 1:
         print(f"chroma-lab colorize: {failures} of {len(args.images)} images failed", file=sys.stderr)
     return 1 if failures else 0
 

@@ -32,23 +32,67 @@ def _weights(colorizer):
     return [keras.ops.convert_to_numpy(w) for w in colorizer.model_.weights]
 
 
+class TinyColorizer:
+    """A stand-in model that takes fewer options than Zhang's (no size, no loss)."""
+
+    def __init__(self, image_size=16, epochs=1, batch_size=4, learning_rate=0.1, seed=0, verbose="auto"):
+        self.image_size, self.epochs, self.batch_size = image_size, epochs, batch_size
+        self.learning_rate, self.seed, self.verbose = learning_rate, seed, verbose
+
+
 @pytest.mark.parametrize("argv, message", [
     (["train", "resnet", "--out", "{tmp}/o"], "unknown model 'resnet'; available: zhang"),
     (["train", "zhang", "--out", "{tmp}/o", "--loss", "huber"], "loss must be one of"),
     (["train", "zhang", "--out", "{tmp}/o", "--size", "huge"], "size must be one of"),
+    (["train", "zhang", "--out", "{tmp}/o", "--epochs", "-1"], "epochs must be an int >= 0, got -1"),
+    (["train", "zhang", "--out", "{tmp}/o", "--learning-rate", "0"], "learning_rate must be a number > 0"),
+    (["train", "zhang", "--out", "{tmp}/o", "--n-scenes", "0"], "--n-scenes must be an int >= 1, got 0"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "imagenet"], "unknown --data 'imagenet'"),
-    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nope"], "No folder at"),
-    (["train", "zhang", "--out", "{tmp}/file.txt"], "is a file"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nope"], "No folder at '{tmp}/nope'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/empty"], "No images found in '{tmp}/empty'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/junk"], "Cannot read '{tmp}/junk/notes.png'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/file.txt"], "'{tmp}/file.txt' is a file, not a folder"),
+    (["train", "zhang", "--out", "{tmp}/file.txt"], "--out '{tmp}/file.txt' is a file"),
+    (["train", "zhang", "--out", "{tmp}/file.txt/run"], "'{tmp}/file.txt' is a file, not a folder"),
     (["train", "zhang", "--out", "{tmp}/o", "--resume"], "--resume: no checkpoint"),
+    (["train", "zhang", "--out", "{tmp}/half", "--resume"], "--resume: '{tmp}/half/train.json' is not valid JSON"),
     (["train", "zhang", "--out", "{tmp}/o", "--image-size", "20"], "multiple of 8"),
+    (["train", "tiny", "--out", "{tmp}/o", "--loss", "l2"],
+     "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
+    (["train", "tiny", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of tiny"),
 ])  # fmt: skip
-def test_errors_are_one_line(argv, message, tmp_path, capsys):
+def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
+    """Bad options, data and output folders: one line naming them, exit 1, nothing written."""
+    from chroma_lab.models import registry
+
+    monkeypatch.setitem(registry.TRAINABLE, "tiny", f"{__name__}:TinyColorizer")
     (tmp_path / "file.txt").write_text("not a folder")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "notes.png").write_text("a text file named .png")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "model.keras").write_text("x")
+    (tmp_path / "half" / "train.json").write_text("{cut short")
+    before = sorted(tmp_path.rglob("*"))
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert cli.main(argv) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("chroma-lab train: error: ") and message in err, err
+    err = capsys.readouterr().err
+    assert err.startswith("chroma-lab train: error: ") and message.replace("{tmp}", str(tmp_path)) in err, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_a_read_only_output_folder_is_one_line(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as root: a read-only folder is still writable")
+        assert _train(locked / "run") == 1
+        assert "no permission to write in" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
 
 
 @pytest.mark.slow

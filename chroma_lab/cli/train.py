@@ -38,6 +38,7 @@ import inspect
 import json
 from pathlib import Path
 
+from chroma_lab._checks import check_int
 from chroma_lab._files import atomic_path, remove_stale_temporaries, write_json_atomic
 from chroma_lab.cli import UsageError, check_output_folder, import_keras
 from chroma_lab.models.registry import TRAINABLE, colorizer_class
@@ -83,6 +84,7 @@ def main(args) -> int:
     given = {key: getattr(args, key) for key in (*DATA_DEFAULTS, *_parameters())
              if hasattr(args, key)}  # fmt: skip
     _check_data_spec(given.get("data", DATA_DEFAULTS["data"]))
+    check_int(given.get("n_scenes", 1), "--n-scenes", low=1)
     import_keras()
     cls = colorizer_class(args.model)
     accepted = _check_options(cls, args.model, given)

@@ -262,6 +262,26 @@ def test_cli_run_reports_checks_and_a_failing_cell(tmp_path, capsys):
     assert err.startswith("lesson01_broken: a cell raised: ") and "boom" in err and err.count("\n") == 1
 
 
+def test_cli_run_takes_options_after_the_lesson_names(tmp_path, monkeypatch, capsys):
+    """``chroma-lab lessons run --fast lesson01`` (options between and after the positionals)."""
+    from chroma_lab.cli import lessons as command
+
+    for name in ("lesson00_probe", "lesson01_second", "lesson02_third"):
+        (tmp_path / f"{name}.py").write_text(PROBE)
+    calls = []
+
+    def fake_run(path, fast=False, **kwargs):
+        calls.append((Path(path).relative_to(tmp_path).as_posix(), fast))
+        return 1.5, ["PASS: probe", "FAIL: probe"]
+
+    monkeypatch.setattr(command, "run_notebook", fake_run)
+    assert cli.main(["lessons", "run", "--fast", "lesson01", "--src", str(tmp_path), "lesson02", "--exercises"]) == 0
+    assert calls == [("exercises/lesson01_second.ipynb", True), ("exercises/lesson02_third.ipynb", True)]
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["lesson01_second:    1.5 s (fast mode), 1 PASS, 1 FAIL",
+                   "lesson02_third:    1.5 s (fast mode), 1 PASS, 1 FAIL"]  # fmt: skip
+
+
 def test_cli_run_and_build_argument_errors(tmp_path, capsys):
     (tmp_path / "lesson00_probe.py").write_text(PROBE)
     assert cli.main(["lessons", "run", "lesson07", "--src", str(tmp_path)]) == 1

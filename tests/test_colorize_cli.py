@@ -190,9 +190,17 @@ def test_a_bad_image_is_one_line_naming_it(name, model_dir, tmp_path, capsys):
     out = tmp_path / "out"
     assert _run([path], model_dir, out) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"chroma-lab colorize: error: ") and str(path) in err and message in err, err
+    assert err.startswith("chroma-lab colorize: error: ") and str(path) in err and message in err, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert not out.exists()  # no output, no temporary left behind
+
+
+def test_debug_shows_the_traceback_of_each_bad_file(model_dir, tmp_path, capsys):
+    missing = tmp_path / "missing.png"
+    assert _run([missing], model_dir, tmp_path / "out", "--debug") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and "FileNotFoundError" in err
+    assert err.splitlines()[-1] == f"chroma-lab colorize: error: No image file at '{missing}'; check the path and the working folder"
 
 
 def test_a_read_only_output_folder_is_one_line(images, model_dir, tmp_path, capsys):

@@ -56,6 +56,7 @@ class TinyColorizer:
     (["train", "zhang", "--out", "{tmp}/file.txt/run"], "'{tmp}/file.txt' is a file, not a folder"),
     (["train", "zhang", "--out", "{tmp}/o", "--resume"], "--resume: no checkpoint"),
     (["train", "zhang", "--out", "{tmp}/half", "--resume"], "--resume: '{tmp}/half/train.json' is not valid JSON"),
+    (["train", "zhang", "--out", "{tmp}/junk_model", "--resume"], "'{tmp}/junk_model'"),
     (["train", "zhang", "--out", "{tmp}/o", "--image-size", "20"], "multiple of 8"),
     (["train", "tiny", "--out", "{tmp}/o", "--loss", "l2"],
      "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
@@ -73,6 +74,9 @@ def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     (tmp_path / "half").mkdir()
     (tmp_path / "half" / "model.keras").write_text("x")
     (tmp_path / "half" / "train.json").write_text("{cut short")
+    (tmp_path / "junk_model").mkdir()  # a run's files, but a model file that is not a Keras archive
+    (tmp_path / "junk_model" / "model.keras").write_text("not a zip")
+    (tmp_path / "junk_model" / "train.json").write_text('{"model": "zhang", "data": "scenes"}')
     before = sorted(tmp_path.rglob("*"))
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert cli.main(argv) == 1

@@ -1,4 +1,4 @@
-"""``chroma-lab lessons``: build the lesson notebooks from their jupytext sources, and run them.
+"""The lesson machinery: notebooks built from their jupytext sources, exercise versions, runs.
 
 Each lesson is a plain-text source ``lessons/lessonNN_*.py`` in jupytext percent format (``# %%``
 code cells, ``# %% [markdown]`` cells); it is the truth. From it :func:`build_lessons` generates

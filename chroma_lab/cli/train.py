@@ -18,7 +18,8 @@ What lands in ``--out`` after every epoch:
 * ``log.csv``: one row per epoch (``keras.callbacks.CSVLogger``, appended to on resume);
 * ``loss_curves.png`` and ``samples/epoch_NNN.png``: the loss so far and the first training
   images colorized by the current model.
-* ``train.json``: the run's data settings, so ``--resume`` reloads the same images.
+* ``train.json``: the run's settings (model, data, parameters), so ``--resume`` reloads the
+  same images and refuses an option that would change the run.
 
 Models: the names of :data:`chroma_lab.models.registry.TRAINABLE`. The options of
 :data:`MODEL_OPTIONS` set constructor parameters; a model takes those its ``__init__`` names, and
@@ -92,6 +93,8 @@ def main(args) -> int:
 
     if args.resume:
         colorizer = cls.load(out)
+        # the checkpoint's own parameters for any that train.json lacks
+        settings = {**DATA_DEFAULTS, **{key: getattr(colorizer, key) for key in accepted}, **settings}
         settings["epochs"] = given.get("epochs", colorizer.epochs)
         colorizer.epochs, colorizer.verbose = settings["epochs"], "auto"
         start = colorizer.epochs_done_
@@ -166,6 +169,9 @@ def _settings(args, out: Path, given: dict, cls, accepted: list[str]) -> dict:
     if not isinstance(saved, dict) or saved.get("model") != args.model:
         model = saved.get("model") if isinstance(saved, dict) else None
         raise UsageError(f"--resume: '{out}' holds a {model!r} run, not {args.model!r}")
+    if not isinstance(saved.get("data"), str):
+        raise UsageError(f"--resume: '{run_file}' does not say which --data the run used; "
+                         "start again without --resume")
     for key, value in given.items():
         if key != "epochs" and value != saved.get(key):
             option = "--" + key.replace("_", "-")

@@ -195,9 +195,11 @@ def test_a_bad_image_is_one_line_naming_it(name, model_dir, tmp_path, capsys):
     assert not out.exists()  # no output, no temporary left behind
 
 
-def test_debug_shows_the_traceback_of_each_bad_file(model_dir, tmp_path, capsys):
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_debug_shows_the_traceback_of_each_bad_file(how, model_dir, tmp_path, monkeypatch, capsys):
     missing = tmp_path / "missing.png"
-    assert _run([missing], model_dir, tmp_path / "out", "--debug") == 1
+    monkeypatch.setenv("CHROMA_LAB_DEBUG", "1" if how == "environment" else "0")
+    assert _run([missing], model_dir, tmp_path / "out", *(["--debug"] if how == "option" else [])) == 1
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):") and "FileNotFoundError" in err
     assert err.splitlines()[-1] == f"chroma-lab colorize: error: No image file at '{missing}'; check the path and the working folder"

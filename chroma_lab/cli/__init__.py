@@ -56,14 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         _top_parser().print_help()
         return 2
-    debug = args.debug or os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
+    args.debug = args.debug or os.environ.get(DEBUG_ENV, "").strip() not in ("", "0")
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print(f"chroma-lab {args.command}: interrupted", file=sys.stderr)
         return 130
     except USER_ERRORS as exc:
-        report_error(args.command, exc, debug)
+        report_error(args.command, exc, args.debug)
         return 1
 
 

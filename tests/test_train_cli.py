@@ -61,6 +61,7 @@ class TinyColorizer:
     (["train", "tiny", "--out", "{tmp}/o", "--loss", "l2"],
      "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
     (["train", "tiny", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of tiny"),
+    (["train", "cnn", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of cnn (it takes --loss,"),
 ])  # fmt: skip
 def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     """Bad options, data and output folders: one line naming them, exit 1, nothing written."""
@@ -149,6 +150,25 @@ def test_kill_dash_nine_then_resume(tmp_path):
     assert done.epochs_done_ == epochs
     assert _log_epochs(out) == list(range(epochs))  # each epoch logged once
     assert not [p.name for p in out.iterdir() if ".tmp" in p.name]  # leftovers cleaned up
+
+
+def test_another_registered_model_trains_and_colorizes_through_the_same_commands(tmp_path):
+    from PIL import Image
+
+    from chroma_lab.models.palette_cnn import PaletteCNNColorizer
+
+    out = tmp_path / "cnn"
+    assert cli.main(["train", "cnn", "--out", str(out), *TINY[:2], "--n-scenes", "8", "--image-size", "16",
+                     "--batch-size", "8", "--epochs", "1"]) == 0  # fmt: skip
+    saved = json.loads((out / "train.json").read_text())
+    assert saved["model"] == "cnn" and "size" not in saved  # the options cnn takes, and only those
+    assert saved["loss"] == PaletteCNNColorizer().loss and saved["learning_rate"] == PaletteCNNColorizer().learning_rate
+    assert _log_epochs(out) == [0] and (out / "samples" / "epoch_001.png").is_file()
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (12, 20, 3), dtype=np.uint8)).save(photo)
+    assert cli.main(["colorize", str(photo), "--model", str(out), "--out", str(tmp_path / "colorized")]) == 0
+    result = Image.open(tmp_path / "colorized" / "photo.png")
+    assert result.mode == "RGB" and result.size == (20, 12)
 
 
 def test_data_specs(tmp_path, monkeypatch):

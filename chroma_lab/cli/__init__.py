@@ -31,10 +31,11 @@ from pathlib import Path
 
 # command -> (module, one-line help)
 COMMANDS = {
-    "demo": ("chroma_lab.cli.demo", "draw the Lab decomposition, the 313-bin gamut and a palette of the bundled photos"),
+    "demo": ("chroma_lab.cli.demo", "the course at a glance: train every colorizer briefly on the embedded data, compare them, write reports"),
     "lessons": ("chroma_lab.cli.lessons", "build the lesson notebooks from their jupytext sources, or run them (time, PASS/FAIL)"),
     "train": ("chroma_lab.cli.train", "train a colorization model"),
     "colorize": ("chroma_lab.cli.colorize", "colorize image files with a trained model"),
+    "evaluate": ("chroma_lab.cli.evaluate", "compare colorizers (course models trained briefly, trained model folders) on held-out images"),
 }  # fmt: skip
 DEBUG_ENV = "CHROMA_LAB_DEBUG"
 

@@ -9,8 +9,9 @@ and compared on the same held-out images (``chroma-lab demo``, ``chroma-lab eval
 
 :data:`COURSE_MODELS` maps a name to a brief, CPU-friendly training recipe of one lesson's model.
 A recipe's budget is counted in optimizer steps (or passes, for scikit-learn's MLP), not epochs,
-so that a set of 6 photos and one of 120 scenes get the same amount of training; ``scale``
-multiplies it (``chroma-lab demo --quick`` trains less). Adding a model to the demo and to
+so that sets of different sizes get about the same amount of training, up to
+:data:`MAX_EPOCHS` (a set of 6 photos gets fewer steps); ``scale`` multiplies it
+(``chroma-lab demo --quick`` trains less). Adding a model to the demo and to
 ``chroma-lab evaluate --models`` is one entry there, e.g. for lesson 6::
 
     "iizuka": CourseModel("Iizuka et al. 2016, small (lesson 6)", 6, _iizuka),
@@ -62,10 +63,15 @@ class CourseModel:
 # ----------------------------------------------------------------------------------------------
 # The recipes. Budgets measured on 120 scenes of 64x64 (seed 0, 2 CPU cores): see cli/demo.py.
 # ----------------------------------------------------------------------------------------------
+MAX_EPOCHS = 100
+
+
 def _epochs(steps: float, n_train: int, batch_size: int, scale: float) -> int:
-    """Epochs that make about ``steps * scale`` optimizer steps on ``n_train`` images."""
+    """Epochs that make about ``steps * scale`` optimizer steps on ``n_train`` images, at most
+    ``MAX_EPOCHS * scale``: each epoch costs Keras a fixed overhead, which on a set of 6 photos
+    (one or two steps per epoch) would cost more than the steps themselves."""
     per_epoch = math.ceil(n_train / batch_size)
-    return max(1, round(steps * scale / per_epoch))
+    return max(1, round(scale * min(steps / per_epoch, MAX_EPOCHS)))
 
 
 def _som(n_train, size, seed, scale):

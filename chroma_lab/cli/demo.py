@@ -43,6 +43,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS), help="which sets (default: both)")
     parser.add_argument("--n-scenes", type=int, help="number of synthetic scenes (default: 160, 64 with --quick)")
     parser.add_argument("--scale", type=float, help="multiplies every training budget (default: 1, 0.35 with --quick)")
+    parser.add_argument("--size", type=int, default=IMAGE_SIZE, help=f"image side (default {IMAGE_SIZE})")
     parser.add_argument("--no-figures", action="store_true", help="skip lesson 1's colour-space figures")
 
 
@@ -55,16 +56,18 @@ def main(args) -> int:
         raise ValueError(f"--n-scenes must be an int >= 4, got {n_scenes}")
     if not scale > 0:
         raise ValueError(f"--scale must be a number > 0, got {scale}")
+    if args.size < 16:
+        raise ValueError(f"--size must be an int >= 16, got {args.size}")
     if args.seed < 0:
         raise ValueError(f"--seed must be a non-negative int, got {args.seed}")
     import_keras()
-    run_demo(out, sets=args.sets, n_scenes=n_scenes, scale=scale, seed=args.seed,
+    run_demo(out, sets=args.sets, n_scenes=n_scenes, scale=scale, seed=args.seed, size=args.size,
              figures=not args.no_figures)  # fmt: skip
     return 0
 
 
 def run_demo(out="out/demo", sets=SETS, n_scenes: int = FULL["n_scenes"], scale: float = FULL["scale"],
-             seed: int = 0, figures: bool = True, progress: bool = True, stream=None) -> dict:  # fmt: skip
+             seed: int = 0, size: int = IMAGE_SIZE, figures: bool = True, progress: bool = True, stream=None) -> dict:  # fmt: skip
     """Train, compare and report on each of ``sets``; returns {set name: {file name: path}} (and
     ``"colour_spaces"``, ``"index.html"``)."""
     from chroma_lab.course import compare, load_split
@@ -74,7 +77,7 @@ def run_demo(out="out/demo", sets=SETS, n_scenes: int = FULL["n_scenes"], scale:
     start = time.perf_counter()
     written, results = {}, {}
     for name in sets:
-        split = load_split(name, size=IMAGE_SIZE, n_scenes=n_scenes, test_size=TEST_SIZE, seed=seed)
+        split = load_split(name, size=size, n_scenes=n_scenes, test_size=TEST_SIZE, seed=seed)
         results[name] = compare(split, MODELS, seed=seed, scale=scale, progress=progress, stream=stream)
         written[name] = write_report(results[name], out / name)
     if figures:

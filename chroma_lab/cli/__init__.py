@@ -3,8 +3,8 @@
     chroma-lab [--debug] COMMAND [options]
 
 One module per command (:mod:`~chroma_lab.cli.demo`, :mod:`~chroma_lab.cli.lessons`,
-:mod:`~chroma_lab.cli.train`, :mod:`~chroma_lab.cli.colorize`), each exposing
-``add_arguments(parser)`` and ``main(args) -> int``. They import heavy libraries (Keras,
+:mod:`~chroma_lab.cli.train`, :mod:`~chroma_lab.cli.colorize`, :mod:`~chroma_lab.cli.evaluate`),
+each exposing ``add_arguments(parser)`` and ``main(args) -> int``. They import heavy libraries (Keras,
 TensorFlow) inside ``main``, so ``chroma-lab --help`` stays fast. Options may follow positionals
 (``chroma-lab lessons run --fast lesson01``): a command's arguments are parsed with
 ``parse_intermixed_args``.

@@ -44,6 +44,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--n-scenes", type=int, help="number of synthetic scenes (default: 160, 64 with --quick)")
     parser.add_argument("--scale", type=float, help="multiplies every training budget (default: 1, 0.35 with --quick)")
     parser.add_argument("--size", type=int, default=IMAGE_SIZE, help=f"image side (default {IMAGE_SIZE})")
+    parser.add_argument("--n-colors", type=int, default=32, help="K-means palette size of colour_spaces/ (default 32)")
     parser.add_argument("--no-figures", action="store_true", help="skip lesson 1's colour-space figures")
 
 
@@ -56,18 +57,21 @@ def main(args) -> int:
         raise ValueError(f"--n-scenes must be an int >= 4, got {n_scenes}")
     if not scale > 0:
         raise ValueError(f"--scale must be a number > 0, got {scale}")
+    if args.n_colors < 1:
+        raise ValueError(f"--n-colors must be a positive integer, got {args.n_colors}")
     if args.size < 16:
         raise ValueError(f"--size must be an int >= 16, got {args.size}")
     if args.seed < 0:
         raise ValueError(f"--seed must be a non-negative int, got {args.seed}")
     import_keras()
     run_demo(out, sets=args.sets, n_scenes=n_scenes, scale=scale, seed=args.seed, size=args.size,
-             figures=not args.no_figures)  # fmt: skip
+             figures=not args.no_figures, n_colors=args.n_colors)  # fmt: skip
     return 0
 
 
 def run_demo(out="out/demo", sets=SETS, n_scenes: int = FULL["n_scenes"], scale: float = FULL["scale"],
-             seed: int = 0, size: int = IMAGE_SIZE, figures: bool = True, progress: bool = True, stream=None) -> dict:  # fmt: skip
+             seed: int = 0, size: int = IMAGE_SIZE, figures: bool = True, n_colors: int = 32, progress: bool = True,
+             stream=None) -> dict:  # fmt: skip
     """Train, compare and report on each of ``sets``; returns {set name: {file name: path}} (and
     ``"colour_spaces"``, ``"index.html"``)."""
     from chroma_lab.course import compare, load_split
@@ -81,14 +85,14 @@ def run_demo(out="out/demo", sets=SETS, n_scenes: int = FULL["n_scenes"], scale:
         results[name] = compare(split, MODELS, seed=seed, scale=scale, progress=progress, stream=stream)
         written[name] = write_report(results[name], out / name)
     if figures:
-        written["colour_spaces"] = _colour_space_figures(out / "colour_spaces", seed)
+        written["colour_spaces"] = _colour_space_figures(out / "colour_spaces", n_colors, seed)
     written["index.html"] = _write_index(out, results, written)
     _say(stream, f"\nwrote {out / 'index.html'} (reports in {', '.join(str(out / s) for s in sets)}) "
                  f"in {time.perf_counter() - start:.0f} s")  # fmt: skip
     return written
 
 
-def _colour_space_figures(out: Path, seed: int) -> dict:
+def _colour_space_figures(out: Path, n_colors: int, seed: int) -> dict:
     """Lesson 1's view: a photo in Lab, the ab gamut at three lightness values, a palette."""
     from chroma_lab._files import atomic_path
     from chroma_lab.data import bundled_photos
@@ -97,14 +101,14 @@ def _colour_space_figures(out: Path, seed: int) -> dict:
 
     out.mkdir(parents=True, exist_ok=True)
     images, names = bundled_photos(size=128)
-    palette = KMeansPalette(n_colors=32, random_state=seed).fit(images)
+    palette = KMeansPalette(n_colors=n_colors, random_state=seed).fit(images)
     figures = {
         "lab_decomposition.png": plot_lab_decomposition(images[0], title=f"{names[0]} in CIE Lab"),
         "ab_gamut.png": plot_ab_gamut((25, 50, 85)),
         "kmeans_palette.png": plot_palette(palette.palette_, "rgb",
                                            title=f"K-means palette of the {len(images)} bundled photos"),
         "kmeans_quantized.png": plot_image_row([images[1], palette.quantize(images[1])],
-                                               [names[1], "32 palette colours"]),
+                                               [names[1], f"{n_colors} palette colours"]),
     }  # fmt: skip
     paths = {}
     for file, figure in figures.items():

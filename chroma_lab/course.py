@@ -61,7 +61,7 @@ class CourseModel:
 
 
 # ----------------------------------------------------------------------------------------------
-# The recipes. Budgets measured on 120 scenes of 64x64 (seed 0, 2 CPU cores): see cli/demo.py.
+# The recipes: the lessons' models and settings, budgets for 120 scenes of 64x64 on 2 CPU cores.
 # ----------------------------------------------------------------------------------------------
 MAX_EPOCHS = 100
 

@@ -238,8 +238,7 @@ def rebalance_weights(prior, lam: float = REBALANCE_LAMBDA) -> np.ndarray:
         raise ValueError(f"prior must be a 1-D array of bin probabilities, got shape {prior.shape}")
     if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0, atol=1e-6):
         raise ValueError(f"prior must be non-negative and sum to 1, got sum {prior.sum():.6g}")
-    if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam must lie in [0, 1], got {lam!r}")
+    lam = check_number(lam, "lam", 0.0, 1.0)
     mixed = (1.0 - lam) * prior + lam / prior.size
     with np.errstate(divide="ignore"):
         weights = 1.0 / mixed
@@ -270,8 +269,7 @@ def annealed_mean(probs, T: float = ANNEALED_T, bins=None) -> np.ndarray:
     centres = _bins() if bins is None else np.asarray(bins, dtype=np.float64)
     if probs.shape[-1:] != centres.shape[:1]:
         raise ValueError(f"probs must have {centres.shape[0]} bins on its last axis, got {probs.shape}")
-    if not T >= 0:
-        raise ValueError(f"T must be >= 0, got {T!r}")
+    T = check_number(T, "T", low=0.0)
     if T == 0:
         return centres[np.argmax(probs, axis=-1)]
     with np.errstate(divide="ignore"):
@@ -326,8 +324,7 @@ def annealed_mean_ops(z, T: float = ANNEALED_T, from_logits: bool = True):
     """
     from keras import ops
 
-    if not T >= 0:
-        raise ValueError(f"T must be >= 0, got {T!r}")
+    T = check_number(T, "T", low=0.0)
     z = ops.cast(z, "float32")
     bins = ops.convert_to_tensor(_bins(), "float32")
     if T == 0:

@@ -299,7 +299,7 @@ def test_rebalance_weights_by_hand():
     mixed = 1 / (0.75 * prior + 0.25 / 4)
     np.testing.assert_allclose(w, mixed / np.sum(prior * mixed))
     assert w[0] < w[1] < w[2] < w[3]  # rarer colours weigh more
-    with pytest.raises(ValueError, match="lam must lie in"):
+    with pytest.raises(ValueError, match="lam must be a number >= 0.0 and <= 1.0, got 1.5"):
         rebalance_weights(prior, 1.5)
     with pytest.raises(ValueError, match="sum to 1"):
         rebalance_weights(np.array([0.5, 0.6]))

@@ -106,7 +106,7 @@ def resize_crop(image, size: int) -> np.ndarray:
     h, w = image.shape[:2]
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
-    return _resize(image[top : top + side, left : left + side], (size, size))
+    return _resize(image[top : top + side, left : left + side], size, size)
 
 
 def load_folder(path, size=None, *, on_error="raise", progress=True):
@@ -183,23 +183,8 @@ def load_folder(path, size=None, *, on_error="raise", progress=True):
 # ----------------------------------------------------------------------------------------------
 # Private workers
 # ----------------------------------------------------------------------------------------------
-def _resize(image, shape) -> np.ndarray:
-    """Resize to exactly ``shape = (height, width)`` with Lanczos resampling (aspect may change).
-
-    Parameters
-    ----------
-    image : ndarray of shape (H, W, 3) or (H, W), uint8
-    shape : tuple of two ints
-
-    Returns
-    -------
-    ndarray of shape (height, width, 3) or (height, width), uint8
-    """
-    image = _check_single_image(image, "image")
-    if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
-        raise ValueError(f"shape must be a pair (height, width), got {shape!r}")
-    height = check_int(shape[0], "shape[0]", 1)
-    width = check_int(shape[1], "shape[1]", 1)
+def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Lanczos resampling (anti-aliased when shrinking) to exactly (height, width)."""
     if image.shape[:2] == (height, width):
         return image.copy()
     pil = Image.fromarray(np.ascontiguousarray(image))

@@ -1,6 +1,6 @@
 """Time what a user waits for from the nearest-bin search: a folder's class prior, lesson 5's cells.
 
-Run from the repository root (about a minute on 2 CPU cores)::
+Run from the repository root (a few minutes on 2 CPU cores; most of it reading and Lab)::
 
     python3 benchmarks/bench_bin_search.py [--images 1000] [--size 256] [--repeats 3]
     python3 benchmarks/bench_bin_search.py --against /tmp/old   # a second checkout, interleaved

@@ -86,7 +86,6 @@ def test_small_network_count_follows_the_formula(small):
     assert iz.parameter_count(small, head=False) == expected_weights(iz.CONFIGS["small"], 6, head=False)
 
 
-@pytest.mark.slow
 def test_full_network_forward_at_224(full):
     out = full(np.zeros((1, 224, 224, 1), "float32"), training=False)
     assert tuple(out["ab"].shape) == (1, 224, 224, 2)
@@ -164,7 +163,8 @@ def test_sigmoid_half_is_neutral_and_the_ends_are_plus_minus_ab_scale(small):
 
 @pytest.mark.parametrize("kwargs, message", [({"size": "medium"}, "size"), ({"num_classes": 0}, "num_classes"),
                                              ({"use_global": 1}, "use_global"),
-                                             ({"config": iz.IizukaConfig(global_size=100)}, "global_size")])
+                                             ({"config": iz.IizukaConfig(global_size=100)}, "global_size"),
+                                             ({"config": iz.IizukaConfig(upsample_after=(1,))}, "upsamples")])
 def test_bad_arguments_name_themselves(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         iz.build(**kwargs)

@@ -46,6 +46,7 @@ Only keras layers and ``keras.ops``: the same file runs on TensorFlow, JAX and P
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import keras
@@ -180,6 +181,10 @@ def build(size: str = "full", num_classes: int = 205, use_global: bool = True,
     if config.global_size % 32:
         raise ValueError(f"config.global_size must be a multiple of 32 (five stride-2 layers), "
                          f"got {config.global_size}")
+    strides = math.prod(stride for _, stride in config.low)
+    if strides != 2 ** (len(config.upsample_after) + 1):  # the output is upsampled x2 once more
+        raise ValueError(f"config.low downsamples by {strides} but the colorization network "
+                         f"upsamples by {2 ** (len(config.upsample_after) + 1)}: they must match")
     num_classes = check_int(num_classes, "num_classes", low=1)
     for flag, flag_name in ((use_global, "use_global"), (batch_norm, "batch_norm")):
         if not isinstance(flag, bool):
@@ -242,7 +247,7 @@ def parameter_count(model: keras.Model, head: bool = True) -> int:
             continue
         seen.add(id(layer))
         if head or not layer.name.startswith("class_"):
-            total += sum(int(ops.size(w)) for w in layer.weights)
+            total += sum(math.prod(w.shape) for w in layer.weights)
     return total
 
 

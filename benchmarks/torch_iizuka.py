@@ -60,9 +60,10 @@ class TorchIizuka(nn.Module):
         self.global_fc = nn.Sequential(*fc)
         self.global_last = nn.Sequential(*_block(nn.Linear(n_in, config.global_fc[-1]),
                                                  config.global_fc[-1], batch_norm, nn.BatchNorm1d))
+        hidden = config.class_hidden
         self.classifier = nn.Sequential(
-            *_block(nn.Linear(n_in, config.class_hidden), config.class_hidden, batch_norm, nn.BatchNorm1d),
-            nn.Linear(config.class_hidden, num_classes))
+            *_block(nn.Linear(n_in, hidden), hidden, batch_norm, nn.BatchNorm1d),
+            nn.Linear(hidden, num_classes))
         self.fusion = nn.Sequential(*_block(nn.Conv2d(config.global_fc[-1] + c_mid, config.fusion, 1),
                                             config.fusion, batch_norm))
         mods, c = [], config.fusion
@@ -127,9 +128,9 @@ def check_against_keras(keras_network, config: IizukaConfig, num_classes: int) -
     return ours
 
 
-def time_training(images, labels, config: IizukaConfig, num_classes: int, steps: int,
-                  warmup: int, repeats: int, bfloat16: bool = False, alpha: float = IIZUKA_ALPHA):  # fmt: skip
-    """Median and best seconds per run of ``steps`` eager training steps on one device batch.
+def time_training(images, labels, config: IizukaConfig, num_classes: int, steps: int, warmup: int,
+                  repeats: int, bfloat16: bool = False, alpha: float = IIZUKA_ALPHA):  # fmt: skip
+    """Seconds of ``repeats`` runs of ``steps`` eager training steps on one device batch.
 
     Parameters
     ----------
@@ -177,5 +178,6 @@ def time_training(images, labels, config: IizukaConfig, num_classes: int, steps:
 
 if __name__ == "__main__":
     for size in ("full", "small"):
-        print(f"{size:6s} {parameter_count(TorchIizuka(CONFIGS[size])):,} weights and biases (205 classes)")
+        count = parameter_count(TorchIizuka(CONFIGS[size]))
+        print(f"{size:6s} {count:,} weights and biases (205 classes)")
     print(f"Lab conversion vs chroma_lab.color: max difference {check_lab():.2e}")

@@ -70,6 +70,9 @@ def main(argv=None) -> int:
                              "(data.make_batches, as ZhangColorizer trains) instead of "
                              "train_on_batch on a device batch")
     args = parser.parse_args(argv)
+    if args.torch_reference:
+        # JAX takes 75% of the GPU's memory when it starts; leave room for the torch reference
+        os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")
     if args.model == "iizuka":
         if args.via_fit:
             parser.error("--via-fit times Zhang's model.fit pipeline; use it without --model iizuka")

@@ -98,7 +98,8 @@ def test_full_network_forward_at_224(full):
 
 
 def test_low_level_layers_are_shared_by_both_paths(small):
-    convs = [la for la in small.layers if la.name.startswith("low_conv") and isinstance(la, keras.layers.Conv2D)]
+    convs = [la for la in small.layers
+             if la.name.startswith("low_conv") and isinstance(la, keras.layers.Conv2D)]
     assert [la.name for la in convs] == [f"low_conv{i}" for i in range(1, 7)]
     # the global path's first convolution sees the shared low-level features of the 64x64 copy
     probe = keras.Model(small.input, small.get_layer("global_conv1").input)
@@ -147,7 +148,8 @@ def test_without_global_branch_only_ab_remains():
 
 
 def test_batch_norm_false_has_no_batch_normalization():
-    with_bn, without = iz.build("small", num_classes=6), iz.build("small", num_classes=6, batch_norm=False)
+    with_bn = iz.build("small", num_classes=6)
+    without = iz.build("small", num_classes=6, batch_norm=False)
     assert any(isinstance(la, keras.layers.BatchNormalization) for la in with_bn.layers)
     assert not any(isinstance(la, keras.layers.BatchNormalization) for la in without.layers)
     assert iz.parameter_count(without) == iz.parameter_count(with_bn)
@@ -166,10 +168,16 @@ def test_sigmoid_half_is_neutral_and_the_ends_are_plus_minus_ab_scale(small):
     np.testing.assert_allclose(ab_to_unit(np.array([-110.0, 0.0, 55.0, 110.0])), [0.0, 0.5, 0.75, 1.0])
 
 
-@pytest.mark.parametrize("kwargs, message", [({"size": "medium"}, "size"), ({"num_classes": 0}, "num_classes"),
-                                             ({"use_global": 1}, "use_global"),
-                                             ({"config": iz.IizukaConfig(global_size=100)}, "global_size"),
-                                             ({"config": iz.IizukaConfig(upsample_after=(1,))}, "upsamples")])
+BAD_ARGUMENTS = [
+    ({"size": "medium"}, "size"),
+    ({"num_classes": 0}, "num_classes"),
+    ({"use_global": 1}, "use_global"),
+    ({"config": iz.IizukaConfig(global_size=100)}, "global_size"),
+    ({"config": iz.IizukaConfig(upsample_after=(1,))}, "upsamples"),
+]
+
+
+@pytest.mark.parametrize("kwargs, message", BAD_ARGUMENTS)
 def test_bad_arguments_name_themselves(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         iz.build(**kwargs)
@@ -209,8 +217,9 @@ def test_loss_matches_numpy(batch, labels):
     np.testing.assert_allclose(float(SceneCrossEntropy()(labels, logits)), ce, rtol=1e-5, atol=1e-7)
     if (labels >= 0).any():  # Keras' own sparse cross-entropy on the labelled images
         keep = labels >= 0
-        reference = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels[keep], logits[keep])
-        np.testing.assert_allclose(float(SceneCrossEntropy()(labels, logits)), float(reference), rtol=1e-5)
+        keras_ce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        reference = float(keras_ce(labels[keep], logits[keep]))
+        np.testing.assert_allclose(float(SceneCrossEntropy()(labels, logits)), reference, rtol=1e-5)
 
 
 def test_unlabelled_logits_do_not_change_the_loss(batch):
@@ -250,7 +259,8 @@ def scenes():
 
 def _compiled(use_global=True, optimizer=None, run_eagerly=False):
     keras.utils.set_random_seed(0)
-    model = iz.build_training_model(iz.build("small", num_classes=len(SCENE_CLASSES), use_global=use_global))
+    network = iz.build("small", num_classes=len(SCENE_CLASSES), use_global=use_global)
+    model = iz.build_training_model(network)
     model.compile(optimizer=optimizer or keras.optimizers.Adam(1e-3), run_eagerly=run_eagerly,
                   **iizuka_compile_losses(use_global=use_global))  # fmt: skip
     return model
@@ -272,7 +282,8 @@ def test_save_and_load_in_safe_mode_gives_the_same_outputs(tmp_path, scenes):
     before, after = model(images, training=False), loaded(images, training=False)
     for key in ("ab", "scene"):
         np.testing.assert_allclose(_np(after[key]), _np(before[key]), rtol=1e-5, atol=1e-5)
-    assert isinstance(loaded.loss["ab"], IizukaAbLoss) and isinstance(loaded.loss["scene"], SceneCrossEntropy)
+    assert isinstance(loaded.loss["ab"], IizukaAbLoss)
+    assert isinstance(loaded.loss["scene"], SceneCrossEntropy)
     assert loaded.get_layer("iizuka2016").get_layer("global_resize").size == 64
 
 
@@ -291,7 +302,10 @@ def test_three_eager_steps_on_eight_scenes_reduce_the_loss(scenes):
 @pytest.mark.parametrize("use_global, optimizer", [(True, "adadelta"), (False, "adam")])
 def test_fit_on_eight_scenes_reduces_the_loss(scenes, use_global, optimizer):
     images, labels = scenes
-    opt = keras.optimizers.Adam(1e-3) if optimizer == "adam" else keras.optimizers.Adadelta(1.0, rho=0.95)
+    if optimizer == "adam":
+        opt = keras.optimizers.Adam(1e-3)
+    else:  # the paper's optimizer, with the learning rate 1 of Zeiler (2012)
+        opt = keras.optimizers.Adadelta(1.0, rho=0.95, epsilon=1e-6)
     model = _compiled(use_global, opt)
     y = {"ab": images, "scene": labels} if use_global else {"ab": images}
     history = model.fit(images, y, epochs=10, batch_size=8, verbose=0).history

@@ -11,20 +11,19 @@ Two paths over one grayscale image, joined by a fusion layer. The input is norma
 
 The four networks of the paper's Figure 2, plus fusion and classification (the full sizes):
 
-========================  ======================================================  ============
-network (layer names)     layers: 3x3 conv channels / stride, or fully connected  resolution
-========================  ======================================================  ============
-low-level ``low_conv*``   64 /2, 128, 128 /2, 256, 256 /2, 512                    H/8
-mid-level ``mid_conv*``   512, 256                                                H/8
-global ``global_*``       resize to 224 x 224, the *same* low-level layers, then  224/32 = 7
-                          512 /2, 512, 512 /2, 512; FC 1024, 512, 256
-classification            FC 256 (from global FC 512), FC num_classes: logits     -
-``class_*``
-fusion ``fusion*``        the 256-vector tiled over the H/8 grid, concatenated    H/8
-                          before the mid-level features, 1x1 conv 256
-colorization ``color_*``  128, up x2, 64, 64, up x2, 32, 3x3 conv 2 + sigmoid,    H/2 -> H
-                          bilinear up x2 to the input size
-========================  ======================================================  ============
+===========================  ======================================================  ==========
+network (layer names)        layers: 3x3 conv channels / stride, or fully connected  resolution
+===========================  ======================================================  ==========
+low-level ``low_conv*``      64 /2, 128, 128 /2, 256, 256 /2, 512                    H/8
+mid-level ``mid_conv*``      512, 256                                                H/8
+global ``global_*``          resized to 224 x 224, the *same* low-level layers,      224/32 = 7
+                             then 512 /2, 512, 512 /2, 512; FC 1024, 512, 256
+classification ``class_*``   FC 256 (on global FC 512), FC num_classes: the logits   -
+fusion ``fusion*``           the 256-vector tiled over the H/8 grid, put before      H/8
+                             the mid-level features; 1x1 conv 256
+colorization ``color_*``     128, up x2, 64, 64, up x2, 32, 3x3 conv 2 + sigmoid,    H/2 -> H
+                             bilinear up x2 to the input size
+===========================  ======================================================  ==========
 
 BatchNorm and ReLU follow every convolution and fully connected layer except the two outputs
 (``batch_norm=False`` keeps the ReLU only: the "no BatchNorm" failure of seed report 001). The

@@ -3,16 +3,19 @@
 The photos (``../shared/datasets/photos``) are centre-cropped to 64x64 and split by image 80/20
 (``train_test_split_images(random_state=0)``: 176 to train on, 44 to test). Each colorizer is fitted
 on the training images with its defaults, then colours the test images from their 8-bit gray and
-is measured with :func:`chroma_lab.metrics.evaluate`: mean per-pixel ab error, share of pixels
-within 10 ab units, AuC raw and rebalanced (percent; the rebalanced one weighs each pixel by the
-inverse frequency of its true colour class among the test pixels, or, with ``--imagenet-prior``,
-in Zhang et al.'s ImageNet prior), PSNR and colourfulness, with the fit time.
+is measured by the evaluation harness (:func:`chroma_lab.evaluate.evaluate`): mean per-pixel ab
+error, share of pixels within 10 ab units, AuC raw and rebalanced (percent; the rebalanced one
+weighs each pixel by the inverse frequency of its true colour class among the test pixels, or,
+with ``--imagenet-prior``, in Zhang et al.'s ImageNet prior), PSNR, colourfulness, SSIM, and the
+incoherence and bleeding measured on surfaces guessed from the photos' lightness, with the fit
+time. ``--out DIR`` also writes the harness's full report (CSV, Markdown, HTML, figures).
 
 For the CNN the training speed is also printed: training images seen per second (epochs x images
 / fit time, palette fit included, so a lower bound).
 
     python3 benchmarks/eval_classical.py                  # about 2-3 minutes on 2 CPU cores
     python3 benchmarks/eval_classical.py --models gray lookup --figure /tmp/classical.png
+    python3 benchmarks/eval_classical.py --models gray lookup --out /tmp/classical   # the report
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def main(argv=None) -> int:
     parser.add_argument("--imagenet-prior", action="store_true",
                         help="rebalance the AuC with Zhang et al.'s ImageNet prior_probs.npy")
     parser.add_argument("--figure", type=Path, help="write test colorizations to this PNG")
+    parser.add_argument("--out", type=Path, help="write the harness's report into this folder")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if not args.photos.is_dir():
@@ -71,7 +75,7 @@ def main(argv=None) -> int:
     import numpy as np
 
     from chroma_lab.data import load_folder, to_gray, train_test_split_images
-    from chroma_lab.metrics import evaluate
+    from chroma_lab.evaluate import evaluate, write_report
 
     prior = None
     if args.imagenet_prior:
@@ -85,35 +89,41 @@ def main(argv=None) -> int:
     print(f"photos: {len(train)} train / {len(test)} test images of 64x64, seed {args.seed}; "
           f"AuC rebalanced with {source}")
 
-    rows, predictions = [], {}
+    models, fit_seconds = {}, {}
     for name in args.models:
         model = make_model(name, args.epochs, args.seed)
         start = time.perf_counter()
         model.fit(train)
-        fit_s = time.perf_counter() - start
-        predictions[LABELS[name]] = model.colorize(gray)
-        rows.append((LABELS[name], fit_s, evaluate(test, predictions[LABELS[name]], prior=prior)))
+        fit_seconds[LABELS[name]] = fit_s = time.perf_counter() - start
+        models[LABELS[name]] = model
         if name.startswith("cnn"):
             speed = len(train) * args.epochs / fit_s
             print(f"  {LABELS[name]}: {args.epochs} epochs in {fit_s:.1f} s, {speed:.0f} training "
                   f"images/s at 64x64; final loss {model.history_['loss'][-1]:.4f}")
+    result = evaluate(models, test, prior=prior, seed=args.seed, progress=False)
 
     header = (f"{'model':<28} {'fit s':>6} {'ab err':>7} {'<=10':>6} {'AuC raw':>8} "
-              f"{'AuC reb':>8} {'PSNR':>6} {'colourf.':>9}")
+              f"{'AuC reb':>8} {'PSNR':>6} {'colourf.':>9} {'SSIM':>6} {'incoh.':>7} {'bleed':>6}")
     print()
     print(header)
     print("-" * len(header))
-    for label, fit_s, r in rows:
-        print(f"{label:<28} {fit_s:>6.1f} {r['mean_ab_error']:>7.2f} {100 * r['within_10']:>5.1f}% "
-              f"{r['auc_raw']:>8.2f} {r['auc_rebalanced']:>8.2f} {r['psnr']:>6.2f} "
-              f"{r['colorfulness']:>9.1f}")
-    print(f"{'ground truth':<28} {'':>6} {'':>7} {'':>6} {'':>8} {'':>8} {'':>6} "
-          f"{rows[0][2]['colorfulness_true']:>9.1f}")
+    for label, r in result.summary.items():
+        print(f"{label:<28} {fit_seconds[label]:>6.1f} {r['mean_ab_error']:>7.2f} "
+              f"{100 * r['within_10']:>5.1f}% {r['auc_raw']:>8.2f} {r['auc_rebalanced']:>8.2f} "
+              f"{r['psnr']:>6.2f} {r['colorfulness']:>9.1f} {r['ssim']:>6.3f} "
+              f"{r['incoherence']:>7.2f} {r['bleeding']:>6.3f}")
+    truth = next(iter(result.summary.values()))["colorfulness_true"]
+    print(f"{'ground truth':<28} {'':>6} {'':>7} {'':>6} {'':>8} {'':>8} {'':>6} {truth:>9.1f}")
+    print("incoh.: ab variation inside surfaces the truth lacks (ab units); bleed: share of the "
+          "truth's edge contrast lost; surfaces from the photos' lightness")
 
+    if args.out:
+        write_report(result, args.out)
+        print(f"\nreport written to {args.out}")
     if args.figure:
         from chroma_lab import viz
 
-        fig = viz.plot_colorizations(gray, test, predictions, max_images=6)
+        fig = viz.plot_colorizations(gray, test, result.predictions, max_images=6)
         viz.save_figure(fig, args.figure)
         print(f"\nfigure written to {args.figure}")
     return 0

@@ -3,8 +3,9 @@
 The photos (``../shared/datasets/photos``) are centre-cropped to 64x64 and split by image 80/20
 (``train_test_split_images(random_state=0)``: 176 to train on, 44 to test). The small network is
 trained with each loss for the same fixed budgets (``--epochs``: one run per loss, measured after
-each budget), then the test images are colorized from their lightness and measured with :func:`chroma_lab.metrics.evaluate`, beside the
-all-gray baseline and the ground truth's colourfulness.
+each budget), then the test images are colorized from their lightness and measured by the evaluation
+harness (:func:`chroma_lab.evaluate.evaluate_predictions`, on surfaces guessed from the photos'
+lightness), beside the all-gray baseline and the ground truth's colourfulness.
 
 The paper (ImageNet, full network; AuC raw / rebalanced): gray 89.1 / 58.0, L2 91.2 / 64.4,
 class 91.6 / 65.1, full 89.5 / 67.3. The claim to check on tiny data: "full" beats gray and L2 on
@@ -47,7 +48,8 @@ def main(argv=None) -> int:
 
     from chroma_lab import viz
     from chroma_lab.data import load_folder, to_gray, train_test_split_images
-    from chroma_lab.metrics import auc_rebalanced, evaluate
+    from chroma_lab.evaluate import evaluate_predictions
+    from chroma_lab.metrics import auc_rebalanced, lightness_regions
     from chroma_lab.models.base import GrayColorizer
     from chroma_lab.models.zhang2016 import ZhangColorizer
 
@@ -59,9 +61,11 @@ def main(argv=None) -> int:
           f"batch {args.batch_size}, Adam lr {args.learning_rate}, seed {args.seed}; "
           f"measured after {budgets} epochs")
     imagenet = np.load(args.imagenet_prior) if args.imagenet_prior.is_file() else None
+    regions = lightness_regions(test)  # the surfaces, once for every measurement
 
     def measure(pred):
-        m = evaluate(test, pred)  # rebalanced AuC weighted by the test images' own histogram
+        # rebalanced AuC weighted by the test images' own histogram
+        m = evaluate_predictions(test, {"pred": pred}, regions=regions).summary["pred"]
         m["auc_rebal_imagenet"] = auc_rebalanced(test, pred, imagenet) if imagenet is not None else np.nan
         return m
 
@@ -88,19 +92,22 @@ def main(argv=None) -> int:
                 if last and (t is None or np.isclose(t, 0.38)):
                     predictions[loss] = pred
             print(f"  {loss!r}: {epochs} epochs, {seconds:.0f} s, training loss "
-                  f"{model.history_.history['loss'][-1]:.4f}", flush=True)
+                  f"{model.history_['loss'][-1]:.4f}", flush=True)
 
     header = (f"{'method':7} {'epochs':>6} {'T':>5} {'AuC raw':>8} {'rebal':>6} {'rebal-IN':>8} "
-              f"{'colourful':>9} {'PSNR dB':>8} {'ab err':>7} {'train s':>8}   paper raw/rebal")
+              f"{'colourful':>9} {'PSNR dB':>8} {'ab err':>7} {'SSIM':>6} {'incoh.':>7} {'bleed':>6} "
+              f"{'train s':>8}   paper raw/rebal")
     print("\n" + header + "\n" + "-" * len(header))
     for name, epochs, t, m, seconds in rows:
         paper = "{:.1f} / {:.1f}".format(*PAPER[name]) if name in PAPER and t in ("-", "0.38") else ""
         print(f"{name:7} {epochs:>6} {t:>5} {m['auc_raw']:8.1f} {m['auc_rebalanced']:6.1f} "
               f"{m['auc_rebal_imagenet']:8.1f} {m['colorfulness']:9.1f} {m['psnr']:8.2f} "
-              f"{m['mean_ab_error']:7.2f} {seconds:8.0f}   {paper}")
+              f"{m['mean_ab_error']:7.2f} {m['ssim']:6.3f} {m['incoherence']:7.2f} {m['bleeding']:6.3f} "
+              f"{seconds:8.0f}   {paper}")
     print(f"{'truth':7} {'':>6} {'':>5} {'':>8} {'':>6} {'':>8} {rows[0][3]['colorfulness_true']:9.1f}")
     print("rebal: weights 1/p from the test images' own histogram; rebal-IN: from Zhang et al.'s "
-          "ImageNet prior_probs.npy (the paper's weighting)")
+          "ImageNet prior_probs.npy (the paper's weighting); incoh.: ab variation inside surfaces "
+          "the truth lacks; bleed: share of the truth's edge contrast lost (surfaces from lightness)")
 
     if args.figure:
         fig = viz.plot_colorizations(gray, test, predictions, max_images=8)

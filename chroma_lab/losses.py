@@ -34,18 +34,25 @@ import keras
 import numpy as np
 from keras import ops
 
+from chroma_lab._checks import check_choice, check_int
 from chroma_lab.color import normalize_ab, rgb_to_lab_ops
-from chroma_lab.quantize import N_BINS, rebalance_weights, soft_encode_ops
+from chroma_lab.quantize import N_BINS, REBALANCE_LAMBDA, SOFT_K, SOFT_SIGMA, rebalance_weights
+from chroma_lab.quantize import soft_encode_ops
 
 LOSSES = ("full", "class", "l2")
-OUTPUT_STRIDE = 4  # the network predicts one ab value per 4x4 block of pixels
 GRAY_THRESHOLD = 5.0  # ab units; the reference NonGrayMask threshold
+# The output stride belongs to the network (chroma_lab.models.zhang2016.ZhangConfig.output_stride,
+# from its strided blocks), and the model passes it to the Loss classes and get_loss. The plain
+# functions take it too; they default to the paper network's 4 so a lesson can call them on its
+# output (tests/test_zhang2016.py checks that the two agree), and the loss functions check it
+# against the shapes of y_true and y_pred.
+PAPER_OUTPUT_STRIDE = 4
 
 
 # ----------------------------------------------------------------------------------------------
 # In-graph targets
 # ----------------------------------------------------------------------------------------------
-def target_ab(rgb, stride: int = OUTPUT_STRIDE):
+def target_ab(rgb, stride: int = PAPER_OUTPUT_STRIDE):
     """The ab values the network is trained to predict: every ``stride``-th pixel's a*, b*.
 
     Parameters
@@ -80,8 +87,8 @@ def nongray_mask(ab, threshold: float = GRAY_THRESHOLD):
     return ops.reshape(ops.cast(peak > threshold, "float32"), (-1, 1, 1))
 
 
-def zhang_targets(rgb, weights=None, stride: int = OUTPUT_STRIDE, k: int = 5, sigma: float = 5.0,
-                  gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
+def zhang_targets(rgb, weights=None, stride: int = PAPER_OUTPUT_STRIDE, k: int = SOFT_K,
+                  sigma: float = SOFT_SIGMA, gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
     """Soft-encoded targets and per-pixel loss weights from RGB images, with ``keras.ops``.
 
     Parameters
@@ -113,8 +120,9 @@ def zhang_targets(rgb, weights=None, stride: int = OUTPUT_STRIDE, k: int = 5, si
 # ----------------------------------------------------------------------------------------------
 # Loss functions: per-pixel values of shape (n, h, w)
 # ----------------------------------------------------------------------------------------------
-def rebalanced_crossentropy(y_true, y_pred, weights=None, stride: int = OUTPUT_STRIDE, k: int = 5,
-                            sigma: float = 5.0, gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
+def rebalanced_crossentropy(y_true, y_pred, weights=None, stride: int = PAPER_OUTPUT_STRIDE,
+                            k: int = SOFT_K, sigma: float = SOFT_SIGMA,
+                            gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
     """Weighted multinomial cross-entropy against soft targets (Zhang et al. eq. 2).
 
     Parameters
@@ -137,13 +145,14 @@ def rebalanced_crossentropy(y_true, y_pred, weights=None, stride: int = OUTPUT_S
     return -ops.sum(z * log_probs, axis=-1) * pixel_weights
 
 
-def soft_crossentropy(y_true, y_pred, stride: int = OUTPUT_STRIDE, k: int = 5, sigma: float = 5.0,
+def soft_crossentropy(y_true, y_pred, stride: int = PAPER_OUTPUT_STRIDE, k: int = SOFT_K,
+                      sigma: float = SOFT_SIGMA,
                       gray_threshold: float = GRAY_THRESHOLD):  # fmt: skip
     """:func:`rebalanced_crossentropy` without rebalancing (the paper's "class" variant)."""
     return rebalanced_crossentropy(y_true, y_pred, None, stride, k, sigma, gray_threshold)
 
 
-def l2_ab(y_true, y_pred, stride: int = OUTPUT_STRIDE, gray_threshold: float = GRAY_THRESHOLD):
+def l2_ab(y_true, y_pred, stride: int = PAPER_OUTPUT_STRIDE, gray_threshold: float = GRAY_THRESHOLD):
     """Squared error on normalised ab (the paper's "L2" variant).
 
     Parameters
@@ -176,15 +185,15 @@ class SoftCrossEntropy(keras.losses.Loss):
     stride : int
         Output stride of the network: targets come from every ``stride``-th pixel.
     k, sigma : int, float
-        Soft-encoding: ``k`` nearest bins, Gaussian width ``sigma`` (the paper: 5 and 5).
+        Soft-encoding: ``k`` nearest bins, Gaussian width ``sigma`` (the paper: ``SOFT_K`` = 5, ``SOFT_SIGMA`` = 5).
     gray_threshold : float
         Images whose |a| and |b| stay at or below this weigh 0.
     """
 
-    def __init__(self, stride=OUTPUT_STRIDE, k=5, sigma=5.0, gray_threshold=GRAY_THRESHOLD,
+    def __init__(self, stride, k=SOFT_K, sigma=SOFT_SIGMA, gray_threshold=GRAY_THRESHOLD,
                  name="soft_crossentropy", reduction="sum_over_batch_size", dtype=None):  # fmt: skip
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.stride = _check_stride(stride)
+        self.stride = check_int(stride, "stride", low=1)
         self.k, self.sigma, self.gray_threshold = int(k), float(sigma), float(gray_threshold)
 
     def call(self, y_true, y_pred):
@@ -205,12 +214,12 @@ class RebalancedCrossEntropy(SoftCrossEntropy):
         Bin probabilities of the training set, from
         ``chroma_lab.quantize.class_prior(ab of the training images)`` (computed once, in NumPy).
     lam : float
-        Mixing with the uniform distribution in the weights (the paper: 0.5).
+        Mixing with the uniform distribution in the weights (the paper: ``REBALANCE_LAMBDA`` = 0.5).
     stride, k, sigma, gray_threshold
         As in :class:`SoftCrossEntropy`.
     """
 
-    def __init__(self, prior, lam=0.5, stride=OUTPUT_STRIDE, k=5, sigma=5.0,
+    def __init__(self, prior, lam=REBALANCE_LAMBDA, stride=None, k=SOFT_K, sigma=SOFT_SIGMA,
                  gray_threshold=GRAY_THRESHOLD, name="rebalanced_crossentropy",
                  reduction="sum_over_batch_size", dtype=None):  # fmt: skip
         super().__init__(stride, k, sigma, gray_threshold, name=name, reduction=reduction, dtype=dtype)
@@ -240,10 +249,10 @@ class L2AbLoss(keras.losses.Loss):
     gray_threshold : float
     """
 
-    def __init__(self, stride=OUTPUT_STRIDE, gray_threshold=GRAY_THRESHOLD, name="l2_ab",
+    def __init__(self, stride, gray_threshold=GRAY_THRESHOLD, name="l2_ab",
                  reduction="sum_over_batch_size", dtype=None):  # fmt: skip
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.stride = _check_stride(stride)
+        self.stride = check_int(stride, "stride", low=1)
         self.gray_threshold = float(gray_threshold)
 
     def call(self, y_true, y_pred):
@@ -253,7 +262,7 @@ class L2AbLoss(keras.losses.Loss):
         return {**super().get_config(), "stride": self.stride, "gray_threshold": self.gray_threshold}
 
 
-def get_loss(name: str, prior=None, lam: float = 0.5, stride: int = OUTPUT_STRIDE):
+def get_loss(name: str, prior=None, lam: float = REBALANCE_LAMBDA, *, stride: int):
     """The loss of one row of the paper's Table 1.
 
     Parameters
@@ -261,26 +270,24 @@ def get_loss(name: str, prior=None, lam: float = 0.5, stride: int = OUTPUT_STRID
     name : {"full", "class", "l2"}
     prior : array_like of shape (313,)
         Needed by ``"full"`` only.
+    lam : float
+        Eq. 4's mixing with the uniform distribution (``"full"`` only).
+    stride : int
+        The network's output stride (``ZhangConfig.output_stride``).
 
     Returns
     -------
     keras.losses.Loss
     """
+    check_choice(name, "loss", LOSSES)
+    check_choice(name, "loss", LOSSES)
     if name == "full":
         if prior is None:
             raise ValueError("loss='full' needs the training prior: pass prior=class_prior(ab)")
         return RebalancedCrossEntropy(prior, lam=lam, stride=stride)
     if name == "class":
         return SoftCrossEntropy(stride=stride)
-    if name == "l2":
-        return L2AbLoss(stride=stride)
-    raise ValueError(f"loss must be one of {LOSSES}, got {name!r}")
-
-
-def _check_stride(stride) -> int:
-    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
-        raise ValueError(f"stride must be a positive int, got {stride!r}")
-    return int(stride)
+    return L2AbLoss(stride=stride)
 
 
 def _check_shapes(y_true, y_pred, stride: int, channels: int) -> None:

@@ -14,6 +14,10 @@ model can do is hedge, exactly as for a car or a shirt in a photo.
 
 Every image is drawn with vectorised NumPy masks on a pixel grid and is reproducible: image ``i``
 of ``synthetic_scenes(n, size, seed)`` depends only on ``(seed, i, size)``.
+
+The generator knows every surface it paints, so ``return_regions=True`` also returns a region map:
+the ground truth of "which pixels belong to one surface" that the bleeding and coherence measures
+of :mod:`chroma_lab.metrics` need (on photos they have to guess it from lightness edges).
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ _ROOFS = ((170, 45, 35), (140, 70, 40), (120, 40, 35))
 _WINDOW_DAY, _WINDOW_NIGHT = (150, 180, 210), (255, 215, 110)
 
 
-def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = False):
+def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = False,
+                     return_regions: bool = False):  # fmt: skip
     """Generate ``n`` labelled landscapes.
 
     Parameters
@@ -60,12 +65,17 @@ def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = 
         Same seed, same images byte for byte; the first k images do not depend on ``n``.
     progress : bool
         Show a tqdm progress bar.
+    return_regions : bool
+        Also return the region map of every image. The images and labels are the same bytes
+        either way (tracking the surfaces draws no random numbers).
 
     Returns
     -------
     images : ndarray of shape (n, size, size, 3), uint8
     labels : ndarray of shape (n,), str
         Names from :data:`SCENE_CLASSES`; every class appears n // 6 or n // 6 + 1 times.
+    regions : ndarray of shape (n, size, size), int32
+        Only with ``return_regions=True``: see :func:`render_scene`.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive int (the number of images), got {n!r}")
@@ -76,17 +86,25 @@ def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = 
     n, size, seed = int(n), int(size), int(seed)
     labels = _balanced_labels(n, seed)
     images = np.empty((n, size, size, 3), dtype=np.uint8)
+    regions = np.empty((n, size, size), dtype=np.int32) if return_regions else None
     indices = range(n)
     if progress:
         from tqdm import tqdm
 
         indices = tqdm(indices, desc="Drawing scenes", unit="image")
     for i in indices:
-        images[i] = render_scene(np.random.default_rng([seed, i]), size, labels[i])
+        drawn = render_scene(np.random.default_rng([seed, i]), size, labels[i],
+                             return_regions=return_regions)  # fmt: skip
+        if return_regions:
+            images[i], regions[i] = drawn
+        else:
+            images[i] = drawn
+    if return_regions:
+        return images, np.array(labels, dtype=str), regions
     return images, np.array(labels, dtype=str)
 
 
-def render_scene(rng: np.random.Generator, size: int, kind: str) -> np.ndarray:
+def render_scene(rng: np.random.Generator, size: int, kind: str, return_regions: bool = False):
     """Draw one scene of class ``kind``.
 
     Parameters
@@ -97,38 +115,73 @@ def render_scene(rng: np.random.Generator, size: int, kind: str) -> np.ndarray:
         Side in pixels, >= 16.
     kind : str
         One of :data:`SCENE_CLASSES`.
+    return_regions : bool
+        Also return the region map.
 
     Returns
     -------
-    ndarray of shape (size, size, 3), uint8
+    image : ndarray of shape (size, size, 3), uint8
+    regions : ndarray of shape (size, size), int32
+        Only with ``return_regions=True``. Every surface the generator paints gets its own id:
+        the sky (0, always; its gradient, clouds, sun glow and stars are part of it), the sun or
+        moon, the ground (grass, snow or water), the beach's foam line and sand, the lake's far
+        shore, and each object's parts separately (a tree's trunk and crown, a house's wall,
+        roof and each window, each ball). Ids run 0..k-1 in drawing order, each present at least
+        once. Shadows and the haze at the horizon are tints of the surface beneath, not surfaces.
+        Edges are anti-aliased over one pixel: a pixel belongs to the surface whose paint
+        contributes most to its final colour (its alpha times the share that later layers leave
+        visible), the earlier-drawn surface on a tie. An occluded object split in two keeps one id.
     """
     if kind not in SCENE_CLASSES:
         raise ValueError(f"kind must be one of {SCENE_CLASSES}, got {kind!r}")
-    c = _Canvas(size)
+    c = _Canvas(size, track_surfaces=return_regions)
     horizon = rng.uniform(0.38, 0.55)
     time = {"sunset": "sunset", "night": "night", "snow": "snow"}.get(kind, "day")
     _draw_sky(c, rng, time, horizon)
     _draw_ground(c, rng, kind, horizon)
     _draw_objects(c, rng, kind, time, horizon)
     c.img += rng.normal(0.0, 1.5, c.img.shape)  # a little sensor noise everywhere
-    return np.round(np.clip(c.img, 0, 255)).astype(np.uint8)
+    image = np.round(np.clip(c.img, 0, 255)).astype(np.uint8)
+    return (image, c.region_map()) if return_regions else image
 
 
 # ----------------------------------------------------------------------------------------------
 # Drawing on a float canvas in 0..255; coordinates are fractions of the side, so any size works.
 # ----------------------------------------------------------------------------------------------
 class _Canvas:
-    def __init__(self, size: int):
+    def __init__(self, size: int, track_surfaces: bool = False):
         self.size = size
         self.px = 1.0 / size  # one pixel, the width of the anti-aliased edges
         centres = (np.arange(size) + 0.5) / size
         self.y, self.x = np.meshgrid(centres, centres, indexing="ij")
         self.img = np.zeros((size, size, 3))
+        # surface key -> how much of each pixel's final colour its paint makes up (drawing order)
+        self.visible = {} if track_surfaces else None
 
-    def paint(self, alpha, color):
-        """Blend ``color`` ((3,) or (H, W, 3)) where ``alpha`` (H, W) in 0..1 says."""
+    def paint(self, alpha, color, surface=None):
+        """Blend ``color`` ((3,) or (H, W, 3)) where ``alpha`` (H, W) in 0..1 says.
+
+        ``surface`` (any hashable key) names what is painted; None is a tint (shadow, haze) of
+        whatever lies beneath. Tracking never changes the pixels.
+        """
         a = np.asarray(alpha)[..., None]
         self.img = self.img * (1.0 - a) + np.asarray(color, dtype=float) * a
+        if self.visible is not None and surface is not None:
+            a = np.broadcast_to(a[..., 0], self.y.shape)
+            for key in self.visible:
+                self.visible[key] = self.visible[key] * (1.0 - a)
+            self.visible[surface] = self.visible.get(surface, 0.0) + a
+
+    def fill(self, img, surface):
+        """Replace the whole canvas by ``img`` (H, W, 3), all of it ``surface``."""
+        self.img = img
+        if self.visible is not None:
+            self.visible = {surface: np.ones(self.y.shape)}
+
+    def region_map(self) -> np.ndarray:
+        """(H, W) int32: the surface that dominates each pixel, renumbered 0..k-1 in drawing order."""
+        dominant = np.argmax(np.stack(list(self.visible.values())), axis=0)  # first on ties
+        return np.unique(dominant, return_inverse=True)[1].reshape(self.y.shape).astype(np.int32)
 
     def edge(self, distance):
         """Soft step: 1 inside (distance > 0), 0 outside, linear over one pixel."""
@@ -170,31 +223,31 @@ def _draw_sky(c, rng, time, horizon):
     t = np.clip(c.y / horizon, 0, 1)
     if time == "sunset":
         top, mid, low = (_jitter(rng, col, 10) for col in _SUNSET_SKY)
-        c.img = np.where((t < 0.55)[..., None], _lerp(top, mid, t / 0.55),
-                         _lerp(mid, low, (t - 0.55) / 0.45))
+        c.fill(np.where((t < 0.55)[..., None], _lerp(top, mid, t / 0.55),
+                        _lerp(mid, low, (t - 0.55) / 0.45)), "sky")
         cy, cx, r = horizon - rng.uniform(0.0, 0.08), rng.uniform(0.2, 0.8), rng.uniform(0.07, 0.12)
-        c.paint(0.35 * c.disc(cy, cx, 2.2 * r), (250, 190, 90))  # glow
-        c.paint(c.disc(cy, cx, r), _jitter(rng, (255, 165, 60), 8))
+        c.paint(0.35 * c.disc(cy, cx, 2.2 * r), (250, 190, 90), "sky")  # glow
+        c.paint(c.disc(cy, cx, r), _jitter(rng, (255, 165, 60), 8), "sun")
         return
     top, low = (_jitter(rng, col, 8) for col in _SKIES[time])
-    c.img = _lerp(top, low, t**1.5)
+    c.fill(_lerp(top, low, t**1.5), "sky")
     if time == "night":
         stars = (rng.random(c.y.shape) < 0.012) & (c.y < horizon * 0.9)
-        c.paint(stars * rng.uniform(0.4, 1.0, c.y.shape), (255, 255, 235))
+        c.paint(stars * rng.uniform(0.4, 1.0, c.y.shape), (255, 255, 235), "sky")
         cy, cx = rng.uniform(0.08, horizon - 0.12), rng.uniform(0.15, 0.85)
         r = rng.uniform(0.04, 0.07)
         moon = c.disc(cy, cx, r)
         if rng.random() < 0.5:  # crescent
             moon = moon * (1 - c.disc(cy - 0.3 * r, cx + 0.5 * r, r))
-        c.paint(moon, (240, 238, 215))
+        c.paint(moon, (240, 238, 215), "moon")
         return
     clouds = np.clip(c.noise(rng, 4) * 1.6 - rng.uniform(0.2, 0.9), 0, 1) * (c.y < horizon)
-    c.paint(0.8 * clouds, (250, 250, 252))
+    c.paint(0.8 * clouds, (250, 250, 252), "sky")
     if time == "day" and rng.random() < 0.7:
         cy, cx = rng.uniform(0.08, horizon - 0.15), rng.uniform(0.1, 0.9)
         r = rng.uniform(0.04, 0.07)
-        c.paint(0.3 * c.disc(cy, cx, 1.8 * r), (255, 250, 215))
-        c.paint(c.disc(cy, cx, r), (255, 240, 170))
+        c.paint(0.3 * c.disc(cy, cx, 1.8 * r), (255, 250, 215), "sky")
+        c.paint(c.disc(cy, cx, r), (255, 240, 170), "sun")
 
 
 def _draw_ground(c, rng, kind, horizon):
@@ -205,25 +258,25 @@ def _draw_ground(c, rng, kind, horizon):
     if kind in ("grass", "sunset", "night"):
         base = _jitter(rng, _DARK_GRASS.get(kind, _GRASS), 6)
         shade = 1 + 0.22 * fine + 0.15 * c.noise(rng, 5) - 0.15 * depth
-        c.paint(below, base * shade[..., None])
+        c.paint(below, base * shade[..., None], "ground")
     elif kind == "snow":
         shadow = np.clip(c.noise(rng, 3) + 0.2, 0, 1)[..., None]
-        c.paint(below, _lerp(_SNOW, _SNOW_SHADOW, shadow[..., 0]) + 2.5 * fine[..., None])
+        c.paint(below, _lerp(_SNOW, _SNOW_SHADOW, shadow[..., 0]) + 2.5 * fine[..., None], "ground")
     else:  # water for lake and beach; the beach then covers the near part with sand
         _draw_water(c, rng, below, depth, horizon)
         if kind == "lake":  # the far shore: a dark green strip under the horizon
             top = horizon - 0.005
             bottom = top + rng.uniform(0.03, 0.06) + 0.01 * c.noise(rng, 6)
             shore = c.edge(c.y - top) * c.edge(bottom - c.y)
-            c.paint(shore, _jitter(rng, (40, 85, 40), 6) * (1 + 0.2 * fine)[..., None])
+            c.paint(shore, _jitter(rng, (40, 85, 40), 6) * (1 + 0.2 * fine)[..., None], "shore")
         else:
             line = horizon + rng.uniform(0.12, 0.25) + 0.02 * c.noise(rng, 3)
-            c.paint(c.edge(c.y - line - 0.012) * 0.7, (235, 240, 240))  # foam
+            c.paint(c.edge(c.y - line - 0.012) * 0.7, (235, 240, 240), "foam")
             sand = _jitter(rng, _SAND, 6) * (1 + 0.05 * fine + 0.05 * c.noise(rng, 4))[..., None]
-            c.paint(c.edge(c.y - line - 0.02), sand)
+            c.paint(c.edge(c.y - line - 0.02), sand, "sand")
     # aerial perspective: the far ground fades toward the sky colour at the horizon
     haze = np.clip(1 - (c.y - horizon) / 0.12, 0, 1) * below * 0.25
-    c.paint(haze, sky_low)
+    c.paint(haze, sky_low)  # a tint of the ground, not a surface
 
 
 def _draw_water(c, rng, below, depth, horizon):
@@ -232,7 +285,7 @@ def _draw_water(c, rng, below, depth, horizon):
     phase = 2 * np.pi * freq * distance + 2.5 * c.noise(rng, 5)
     ripples = 1 + 0.14 * np.sin(phase) + 0.04 * rng.normal(0, 1, c.y.shape)
     water = _lerp(_jitter(rng, _WATER, 8) * 1.15, _jitter(rng, _WATER, 8) * 0.85, depth)
-    c.paint(below, water * ripples[..., None])
+    c.paint(below, water * ripples[..., None], "ground")
 
 
 def _draw_objects(c, rng, kind, time, horizon):
@@ -251,7 +304,7 @@ def _draw_objects(c, rng, kind, time, horizon):
     if kind in ("grass", "beach", "snow"):
         for _ in range(rng.integers(1, 4)):
             objects.append((rng.uniform(max(near[0], horizon + 0.15), 0.95), "ball"))
-    for base_y, what in sorted(objects, key=lambda o: o[0]):
+    for k, (base_y, what) in enumerate(sorted(objects, key=lambda o: o[0])):
         scale = 0.12 + 0.35 * (base_y - horizon) / (1 - horizon)  # perspective: near is big
         if kind == "lake":
             scale = rng.uniform(0.10, 0.16)
@@ -259,49 +312,51 @@ def _draw_objects(c, rng, kind, time, horizon):
         dark = {"sunset": 0.55, "night": 0.3}.get(time, 1.0)  # against the light, or at night
         if what == "tree":
             c.paint(c.rect(base_y - 0.45 * scale, base_y, cx - 0.05 * scale, cx + 0.05 * scale),
-                    _jitter(rng, _TRUNK, 8) * dark)
+                    _jitter(rng, _TRUNK, 8) * dark, (k, "trunk"))
             crown = c.disc(base_y - 0.6 * scale, cx, 0.3 * scale)
             leaves = _jitter(rng, _CROWNS[rng.integers(len(_CROWNS))], 6) * dark
-            c.paint(crown, leaves * (1 + 0.2 * c.noise(rng, max(4, c.size // 6)))[..., None])
+            c.paint(crown, leaves * (1 + 0.2 * c.noise(rng, max(4, c.size // 6)))[..., None],
+                    (k, "crown"))
         elif what == "conifer":
             c.paint(c.rect(base_y - 0.15 * scale, base_y, cx - 0.04 * scale, cx + 0.04 * scale),
-                    _jitter(rng, _TRUNK, 8) * dark)
+                    _jitter(rng, _TRUNK, 8) * dark, (k, "trunk"))
             needles = _jitter(rng, _CONIFER, 5) * dark
             needles = needles * (1 + 0.15 * rng.normal(0, 1, c.y.shape))[..., None]
             crown = c.triangle(base_y - 1.0 * scale, base_y - 0.12 * scale, cx, 0.28 * scale)
-            c.paint(crown, needles)
+            c.paint(crown, needles, (k, "crown"))
         elif what == "house":
-            _draw_house(c, rng, base_y, cx, scale, time, dark)
+            _draw_house(c, rng, base_y, cx, scale, time, dark, k)
         else:
-            _draw_ball(c, rng, base_y, cx, scale)
+            _draw_ball(c, rng, base_y, cx, scale, k)
 
 
-def _draw_house(c, rng, base_y, cx, scale, time, dark):
+def _draw_house(c, rng, base_y, cx, scale, time, dark, k):
     half_w, wall_h = rng.uniform(0.3, 0.45) * scale, rng.uniform(0.35, 0.5) * scale
     top = base_y - wall_h
     wall = _jitter(rng, _WALLS[rng.integers(len(_WALLS))], 6) * dark
-    c.paint(c.rect(top, base_y, cx - half_w, cx + half_w), wall)
+    c.paint(c.rect(top, base_y, cx - half_w, cx + half_w), wall, (k, "wall"))
     # at night the roof stays half lit (moonlight), so a red roof is still a cue to learn
     roof_light = dark if time == "sunset" else max(dark, 0.5)
     roof = _jitter(rng, _ROOFS[rng.integers(len(_ROOFS))], 8) * roof_light
-    c.paint(c.triangle(top - 0.35 * scale, top + 0.01, cx, 1.2 * half_w), roof)
+    c.paint(c.triangle(top - 0.35 * scale, top + 0.01, cx, 1.2 * half_w), roof, (k, "roof"))
     window = _WINDOW_NIGHT if time == "night" else np.array(_WINDOW_DAY) * dark
     w = 0.22 * half_w
-    for wx in (cx - 0.5 * half_w, cx + 0.5 * half_w):
-        c.paint(c.rect(top + 0.25 * wall_h, top + 0.25 * wall_h + 2 * w, wx - w, wx + w), window)
+    for side, wx in enumerate((cx - 0.5 * half_w, cx + 0.5 * half_w)):
+        c.paint(c.rect(top + 0.25 * wall_h, top + 0.25 * wall_h + 2 * w, wx - w, wx + w), window,
+                (k, "window", side))
 
 
-def _draw_ball(c, rng, base_y, cx, scale):
+def _draw_ball(c, rng, base_y, cx, scale, k):
     r = rng.uniform(0.12, 0.2) * scale
     cy = base_y - r
     shadow = c.edge(1 - np.hypot((c.y - base_y) / (0.3 * r), (c.x - cx) / (1.1 * r)))
-    c.paint(0.35 * shadow, (0, 0, 0))
+    c.paint(0.35 * shadow, (0, 0, 0))  # a tint of the ground, not a surface
     color = BALL_COLORS["red" if rng.random() < 0.5 else "blue"]
     # Shade by scaling *linear* light: Y scales the same for both colours, so L* stays equal.
     u, v = (c.x - cx) / r, (c.y - cy) / r
     light = np.clip(1.0 - 0.45 * np.hypot(u + 0.35, v + 0.35) ** 2 / 1.8, 0.35, 1.0)
     linear = srgb_to_linear(np.asarray(color, dtype=float) / 255.0) * light[..., None]
-    c.paint(c.disc(cy, cx, r), 255.0 * linear_to_srgb(linear))
+    c.paint(c.disc(cy, cx, r), 255.0 * linear_to_srgb(linear), (k, "ball"))
 
 
 def _balanced_labels(n: int, seed: int) -> list:

@@ -1,4 +1,13 @@
-"""``chroma-lab colorize``: every image mode and size, one error line per bad file, no overwrites."""
+"""``chroma-lab colorize``: every image mode and size, one error line per bad file, no overwrites,
+and a corpus of bad inputs and model folders: each one clear line, a non-zero exit, nothing written."""
+
+import io
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import zlib
 
 import numpy as np
 import pytest
@@ -34,6 +43,7 @@ def images(tmp_path):
         "deep.png": Image.fromarray(rng.integers(0, 65535, (9, 30)).astype(np.uint16)),
         "palette.gif": Image.fromarray(rgb).convert("P"),
         "cmyk.jpg": Image.fromarray(rgb).convert("CMYK"),
+        "one.png": Image.fromarray(rgb[:1, :1]),
     }
     paths = []
     for name, img in files.items():
@@ -105,14 +115,148 @@ def test_temperature_changes_the_colours(images, model_dir, tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--model", "{tmp}/nowhere"], "no saved ZhangColorizer"),
+    (["--model", "{tmp}/nowhere"], "nowhere' holds no saved colorizer"),
+    (["--model", "{tmp}/empty"], "empty' holds no saved colorizer"),
+    (["--model", "{tmp}/stray"], "stray' holds no saved colorizer"),
+    (["--model", "{tmp}/garbled"], "garbled/colorizer.json' is not valid JSON"),
+    (["--model", "{tmp}/foreign"], "foreign/colorizer.json' was not written by chroma_lab"),
+    (["--model", "{tmp}/not_keras"], "not_keras"),
+    (["--model", "{tmp}/file.txt"], "file.txt' holds no saved colorizer"),
     (["--temperature", "-1"], "--temperature must be >= 0"),
-    (["--out", "{tmp}/file.txt"], "is a file"),
+    (["--out", "{tmp}/file.txt"], "--out '{tmp}/file.txt' is a file"),
+    (["--out", "{tmp}/file.txt/sub"], "file.txt' is a file, not a folder"),
 ])  # fmt: skip
 def test_setup_errors_are_one_line(extra, message, images, model_dir, tmp_path, capsys):
+    """Bad model folders (missing, empty, holding other files, broken or foreign settings, a
+    model file that is not a Keras archive) and bad output folders."""
     (tmp_path / "file.txt").write_text("x")
-    argv = ["colorize", str(images[0][0]), "--model", str(model_dir), "--out", str(tmp_path / "o")]
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "stray").mkdir()
+    (tmp_path / "stray" / "notes.txt").write_text("written by nothing")
+    for name, settings, model in [("garbled", "{not json", None), ("foreign", '{"format": "other/1"}', None),
+                                  ("not_keras", None, "not a Keras archive")]:  # fmt: skip
+        folder = tmp_path / name
+        shutil.copytree(model_dir, folder)
+        if settings is not None:
+            (folder / "colorizer.json").write_text(settings)
+        if model is not None:
+            (folder / "model.keras").write_text(model)
+    out = tmp_path / "o"
+    argv = ["colorize", str(images[0][0]), "--model", str(model_dir), "--out", str(out)]
     argv += [a.replace("{tmp}", str(tmp_path)) for a in extra]  # the last --model/--out wins
     assert cli.main(argv) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("chroma-lab colorize: error:") and message in err and len(err.splitlines()) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chroma-lab colorize: error:") and message.replace("{tmp}", str(tmp_path)) in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()  # nothing written
+
+
+def _png_header(width, height):
+    """A PNG whose header claims width x height pixels (and holds none): a few dozen bytes."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def _jpeg_bytes():
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+BAD_FILES = {
+    "missing.png": (None, "No image file at"),
+    "folder.png": ("dir", "is a folder, not an image"),
+    "zero.jpg": (b"", "not an image file Pillow recognises"),
+    "truncated.jpg": ("truncated", "damaged or truncated"),
+    "text.png": (b"hello, I am a text file\n", "not an image file Pillow recognises"),
+    "bomb.png": (_png_header(100_000, 100_000), "too many pixels"),  # Pillow refuses (> 2x the limit)
+    "big.png": (_png_header(10_000, 10_000), "too many pixels"),  # Pillow would only warn
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_a_bad_image_is_one_line_naming_it(name, model_dir, tmp_path, capsys):
+    content, message = BAD_FILES[name]
+    path = tmp_path / name
+    if content == "dir":
+        path.mkdir()
+    elif content == "truncated":
+        path.write_bytes(_jpeg_bytes()[:400])
+    elif content is not None:
+        path.write_bytes(content)
+    out = tmp_path / "out"
+    assert _run([path], model_dir, out) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chroma-lab colorize: error: ") and str(path) in err and message in err, err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists()  # no output, no temporary left behind
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_debug_shows_the_traceback_of_each_bad_file(how, model_dir, tmp_path, monkeypatch, capsys):
+    missing = tmp_path / "missing.png"
+    monkeypatch.setenv("CHROMA_LAB_DEBUG", "1" if how == "environment" else "0")
+    assert _run([missing], model_dir, tmp_path / "out", *(["--debug"] if how == "option" else [])) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Traceback (most recent call last):") and "FileNotFoundError" in err
+    assert err.splitlines()[-1] == f"chroma-lab colorize: error: No image file at '{missing}'; check the path and the working folder"
+
+
+def test_a_read_only_output_folder_is_one_line(images, model_dir, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as root: a read-only folder is still writable")
+        assert _run(images[0][:1], model_dir, locked) == 1
+        err = capsys.readouterr().err
+        assert err == f"chroma-lab colorize: error: --out '{locked}': no permission to write in '{locked}'\n"
+    finally:
+        locked.chmod(0o700)
+
+
+def test_any_model_the_folder_holds_and_temperature_only_where_it_exists(images, tmp_path, monkeypatch, capsys):
+    """colorize takes whatever load_colorizer finds; --temperature needs a model that has one."""
+    from chroma_lab.models import registry
+    from chroma_lab.models.base import GrayColorizer
+
+    gray_model = GrayColorizer().fit(synthetic_scenes(2, size=16, seed=0)[0])
+    monkeypatch.setattr(registry, "load_colorizer", lambda folder: gray_model)
+    paths = images[0][:1]
+    assert _run(paths, tmp_path / "any", tmp_path / "t", "--temperature", "0.5") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("chroma-lab colorize: error: --temperature: the GrayColorizer") and "no temperature" in err
+    assert not (tmp_path / "t").exists()
+    assert _run(paths, tmp_path / "any", tmp_path / "out") == 0
+    result = np.asarray(Image.open(tmp_path / "out" / "rgb.png"))
+    assert (result == result[..., :1]).all()  # the gray baseline: R = G = B
+
+
+def test_a_bug_while_colorizing_is_not_reported_as_a_bad_file(images, model_dir, tmp_path, monkeypatch):
+    import chroma_lab.data
+
+    def broken(images):
+        raise TypeError("a bug, not a bad file")
+
+    monkeypatch.setattr(chroma_lab.data, "to_gray", broken)
+    with pytest.raises(TypeError, match="a bug"):
+        _run(images[0][:1], model_dir, tmp_path / "out")
+
+
+@pytest.mark.slow
+def test_the_terminal_sees_one_line_not_tensorflow_notes(model_dir, tmp_path):
+    bad = tmp_path / "scan.png"
+    bad.write_text("not an image")
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "CHROMA_LAB_DEBUG")}
+    result = subprocess.run([sys.executable, "-m", "chroma_lab.cli", "colorize", str(bad), "--model",
+                             str(model_dir), "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"chroma-lab colorize: error: Cannot read '{bad}': it is not an image file Pillow recognises "
+        "(wrong extension, or not an image at all)."
+    ]

@@ -1,7 +1,8 @@
 """The lesson machinery and the lessons themselves.
 
 * Unit tests of :mod:`chroma_lab.lessons`: the exercise transform, deterministic notebook JSON,
-  ``build_lessons`` and the ``chroma-lab lessons build`` command (fast, on temporary folders).
+  ``build_lessons``, and of the ``chroma-lab lessons`` command (:mod:`chroma_lab.cli.lessons`;
+  fast, on temporary folders).
 * The committed notebooks are exactly what their sources generate (not stale).
 * Every lesson source follows the house rules (parameter cell, 3-6 checked exercises, no data
   outside the package, no Keras in the Keras-free lessons).
@@ -259,6 +260,26 @@ def test_cli_run_reports_checks_and_a_failing_cell(tmp_path, capsys):
     assert cli.main(["lessons", "run", "lesson01", "--src", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("lesson01_broken: a cell raised: ") and "boom" in err and err.count("\n") == 1
+
+
+def test_cli_run_takes_options_after_the_lesson_names(tmp_path, monkeypatch, capsys):
+    """``chroma-lab lessons run --fast lesson01`` (options between and after the positionals)."""
+    from chroma_lab.cli import lessons as command
+
+    for name in ("lesson00_probe", "lesson01_second", "lesson02_third"):
+        (tmp_path / f"{name}.py").write_text(PROBE)
+    calls = []
+
+    def fake_run(path, fast=False, **kwargs):
+        calls.append((Path(path).relative_to(tmp_path).as_posix(), fast))
+        return 1.5, ["PASS: probe", "FAIL: probe"]
+
+    monkeypatch.setattr(command, "run_notebook", fake_run)
+    assert cli.main(["lessons", "run", "--fast", "lesson01", "--src", str(tmp_path), "lesson02", "--exercises"]) == 0
+    assert calls == [("exercises/lesson01_second.ipynb", True), ("exercises/lesson02_third.ipynb", True)]
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["lesson01_second:    1.5 s (fast mode), 1 PASS, 1 FAIL",
+                   "lesson02_third:    1.5 s (fast mode), 1 PASS, 1 FAIL"]  # fmt: skip
 
 
 def test_cli_run_and_build_argument_errors(tmp_path, capsys):

@@ -66,7 +66,7 @@ def test_rebalanced_loss_matches_numpy(batch, as_float):
     ref, _, _ = _reference(rgb, logits.astype(np.float64), prior)
     per_pixel = losses.rebalanced_crossentropy(y_true, logits, rebalance_weights(prior, 0.5))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(per_pixel), ref, rtol=1e-4, atol=1e-5)
-    value = losses.RebalancedCrossEntropy(prior)(y_true, logits)
+    value = losses.RebalancedCrossEntropy(prior, stride=4)(y_true, logits)
     # sum over classes, mean over every pixel of the batch, masked ones included
     np.testing.assert_allclose(float(value), ref.mean(), rtol=1e-5)
 
@@ -74,7 +74,7 @@ def test_rebalanced_loss_matches_numpy(batch, as_float):
 def test_class_loss_is_unweighted(batch):
     rgb, logits, _ = batch
     ref, _, _ = _reference(rgb, logits.astype(np.float64), None)
-    np.testing.assert_allclose(float(losses.SoftCrossEntropy()(rgb, logits)), ref.mean(), rtol=1e-5)
+    np.testing.assert_allclose(float(losses.SoftCrossEntropy(stride=4)(rgb, logits)), ref.mean(), rtol=1e-5)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(losses.soft_crossentropy(rgb, logits)),
                                ref, rtol=1e-4, atol=1e-5)  # fmt: skip
 
@@ -86,13 +86,13 @@ def test_l2_loss_matches_numpy(batch):
     mask = np.array([1.0, 0.0, 0.0])[:, None, None]
     ref = ((pred - ab / 110.0) ** 2).sum(axis=-1) * mask
     np.testing.assert_allclose(keras.ops.convert_to_numpy(losses.l2_ab(rgb, pred)), ref, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(float(losses.L2AbLoss()(rgb, pred)), ref.mean(), rtol=1e-4)
+    np.testing.assert_allclose(float(losses.L2AbLoss(stride=4)(rgb, pred)), ref.mean(), rtol=1e-4)
 
 
 def test_perfect_prediction_has_zero_l2_and_entropy_floor(batch):
     rgb, _, prior = batch
     ab = rgb_to_lab(rgb)[:, ::STRIDE, ::STRIDE, 1:]
-    assert float(losses.L2AbLoss()(rgb, (ab / 110.0).astype(np.float32))) < 1e-8
+    assert float(losses.L2AbLoss(stride=4)(rgb, (ab / 110.0).astype(np.float32))) < 1e-8
     # logits = log z reach the minimum of the cross-entropy: the entropy of the soft targets
     z = soft_encode(ab)
     ce = keras.ops.convert_to_numpy(losses.soft_crossentropy(rgb, np.log(np.maximum(z, 1e-30))))
@@ -108,7 +108,7 @@ def test_gradient_is_weighted_softmax_minus_target(batch):
     _, z, w = _reference(rgb, logits, prior)
     x = tf.Variable(logits)
     with tf.GradientTape() as tape:
-        value = losses.RebalancedCrossEntropy(prior)(rgb, x)
+        value = losses.RebalancedCrossEntropy(prior, stride=4)(rgb, x)
     softmax = np.exp(logits - logits.max(-1, keepdims=True))
     softmax /= softmax.sum(-1, keepdims=True)
     expected = w[..., None] * (softmax - z) / w.size
@@ -118,7 +118,7 @@ def test_gradient_is_weighted_softmax_minus_target(batch):
 @pytest.mark.parametrize("name", losses.LOSSES)
 def test_config_round_trip(batch, name):
     rgb, logits, prior = batch
-    loss = losses.get_loss(name, prior)
+    loss = losses.get_loss(name, prior, stride=4)
     pred = logits if name != "l2" else logits[..., :2]
     for copy in (type(loss).from_config(loss.get_config()),
                  keras.losses.deserialize(keras.losses.serialize(loss))):  # fmt: skip
@@ -131,13 +131,17 @@ def test_config_round_trip(batch, name):
 def test_errors_name_the_problem(batch):
     rgb, logits, prior = batch
     with pytest.raises(ValueError, match="loss must be one of"):
-        losses.get_loss("huber")
+        losses.get_loss("huber", stride=4)
     with pytest.raises(ValueError, match="needs the training prior"):
-        losses.get_loss("full")
+        losses.get_loss("full", stride=4)
     with pytest.raises(ValueError, match=r"prior must have shape \(313,\)"):
-        losses.RebalancedCrossEntropy(prior[:10])
-    with pytest.raises(ValueError, match="stride must be a positive int"):
+        losses.RebalancedCrossEntropy(prior[:10], stride=4)
+    with pytest.raises(ValueError, match="stride must be an int >= 1, got 0"):
         losses.SoftCrossEntropy(stride=0)
+    with pytest.raises(ValueError, match="stride must be an int >= 1, got None"):
+        losses.RebalancedCrossEntropy(prior)  # the model must say its stride
+    with pytest.raises(TypeError, match="stride"):
+        losses.get_loss("class")
     with pytest.raises(ValueError, match="spatial shape"):
         losses.soft_crossentropy(rgb, logits[:, :1])
     with pytest.raises(ValueError, match=r"shape \(n, h, w, 313\)"):

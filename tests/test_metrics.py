@@ -203,3 +203,179 @@ def test_bad_options():
         metrics.accuracy_curve(im, im, weights=np.ones(3))
     with pytest.raises(ValueError, match="thresholds"):
         metrics.accuracy_curve(im, im, thresholds=[])
+
+
+# ----------------------------------------------------------------------------------------------
+# SSIM and the coherence measures
+# ----------------------------------------------------------------------------------------------
+RED, BLUE = (200, 35, 35), (40, 90, 230)
+
+
+def two_tone(size=32, square=(8, 20), inside=RED, outside=BLUE):
+    """A flat square on a flat background, and its region map (1 inside, 0 outside)."""
+    image = flat(outside, (size, size))
+    regions = np.zeros((size, size), dtype=np.int64)
+    lo, hi = square
+    image[lo:hi, lo:hi] = inside
+    regions[lo:hi, lo:hi] = 1
+    return image, regions
+
+
+def bled(image, regions, by=3, colour=RED):
+    """The square's colour leaking ``by`` pixels into the background, at the true lightness."""
+    from scipy.ndimage import binary_dilation
+
+    leak = binary_dilation(regions == 1, iterations=by)
+    target = image.copy()
+    target[leak] = colour
+    return recolour_keeping_lightness(image, target)
+
+
+def recolour_keeping_lightness(truth, colours):
+    """Colours' ab on the truth's L (what a colorizer outputs: it keeps the lightness)."""
+    from chroma_lab.color import rgb_from_l_ab, rgb_to_lab
+
+    return rgb_from_l_ab(rgb_to_lab(truth)[..., 0], rgb_to_lab(colours)[..., 1:])
+
+
+def test_ssim_is_one_for_identical_and_the_channel_mean_of_scikit_image():
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(3)
+    true = rng.integers(0, 256, (2, 16, 12, 3), dtype=np.uint8)
+    noisy = np.clip(true + rng.normal(0, 25, true.shape), 0, 255).astype(np.uint8)
+    assert metrics.ssim(true, true) == pytest.approx(1.0)
+    per_channel = [np.mean([structural_similarity(t[..., c], p[..., c], data_range=255, win_size=7)
+                            for c in range(3)]) for t, p in zip(true, noisy)]  # fmt: skip
+    assert metrics.ssim(true, noisy) == pytest.approx(np.mean(per_channel))
+    noisier = np.clip(true + rng.normal(0, 60, true.shape), 0, 255).astype(np.uint8)
+    assert metrics.ssim(true, noisier) < metrics.ssim(true, noisy) < 1.0
+    assert metrics.ssim(true[0, :5, :4], noisy[0, :5, :4]) < 1.0  # small images: a 3x3 window
+    with pytest.raises(ValueError, match="at least 3x3"):
+        metrics.ssim(true[:, :2], noisy[:, :2])
+
+
+def test_perfect_prediction_is_perfectly_coherent():
+    true, regions = two_tone()
+    assert metrics.surface_incoherence(true, true, regions) == 0.0
+    assert metrics.edge_bleeding(true, true, regions) == 0.0
+
+
+def test_bleeding_square_scores_worse_than_a_clean_one():
+    true, regions = two_tone()
+    clean = recolour_keeping_lightness(true, true)  # a colorizer's perfect answer
+    leaky = bled(true, regions, by=3)
+    assert metrics.edge_bleeding(true, clean, regions) < 0.02
+    assert metrics.surface_incoherence(true, clean, regions) < 1.0
+    # 3 px of leak > width 2: both pixels of every edge pair are red, all contrast is lost (but
+    # for the 0.2 L* between the two colours: the same ab does not round to quite the same RGB)
+    assert metrics.edge_bleeding(true, leaky, regions) == pytest.approx(1.0, abs=0.01)
+    assert metrics.edge_bleeding(true, leaky, regions, width=5) < 1.0  # some pairs reach past
+    # the background holds a red rim (a share s of it, red at distance d from blue): by hand,
+    # (s (1 - s) d + (1 - s) s d) = 2 s (1 - s) d over the background's pixels
+    rim = (leaky != clean).any(-1)
+    s, d = rim.sum() / (regions == 0).sum(), ab_distance(RED, BLUE)
+    background = (regions == 0).mean()
+    expected = background * 2 * s * (1 - s) * d
+    assert metrics.surface_incoherence(true, leaky, regions) == pytest.approx(expected, rel=0.02)
+    one_px = bled(true, regions, by=1)
+    assert 0 < metrics.edge_bleeding(true, one_px, regions) < metrics.edge_bleeding(true, leaky, regions)
+
+
+def test_incoherence_by_hand_for_a_blotch():
+    # truth: one flat surface; prediction: the same with 4 of 16 pixels another colour
+    true = flat(GRAY, (4, 4))
+    pred = true.copy()
+    pred[:2, :2] = ORANGE
+    regions = np.zeros((4, 4), dtype=int)
+    d = metrics.ab_errors(true, pred)[0, 0]  # the blotch's distance from the truth
+    # deviations P - T: d (4 pixels) and 0 (12 pixels), mean d/4 -> |3d/4| and |d/4|
+    expected = (4 * 0.75 * d + 12 * 0.25 * d) / 16
+    assert metrics.surface_incoherence(true, pred, regions) == pytest.approx(expected)
+    # an even wrong colour on each surface is coherent: ab error's business, not this one's
+    shifted = flat(ORANGE, (4, 4))
+    assert metrics.surface_incoherence(true, shifted, regions) == pytest.approx(0.0, abs=1e-9)
+    assert np.isnan(metrics.edge_bleeding(true, pred, regions))  # one surface: no edge
+
+
+def test_uniform_prediction_is_not_coherent_when_the_truth_has_edges():
+    true, regions = two_tone()
+    uniform = GrayColorizer().fit(true[None]).colorize(to_gray(true[None]))[0]
+    assert metrics.edge_bleeding(true, uniform, regions) == pytest.approx(1.0)
+    one_colour = recolour_keeping_lightness(true, flat(ORANGE, true.shape[:2]))
+    assert metrics.edge_bleeding(true, one_colour, regions) == pytest.approx(1.0, abs=0.02)
+    # no edge with colour contrast in the truth: nothing to bleed, the measure is undefined
+    assert np.isnan(metrics.edge_bleeding(true, uniform, np.zeros_like(regions)))
+
+
+def test_coherence_pools_over_images_and_keeps_surfaces_apart():
+    true, regions = two_tone()
+    leaky = bled(true, regions, by=3)
+    batch_true, batch_pred = np.stack([true, true]), np.stack([true, leaky])
+    both = np.stack([regions, regions])
+    # equal sizes: pooled incoherence is the mean of the two images'
+    assert metrics.surface_incoherence(batch_true, batch_pred, both) == pytest.approx(
+        0.5 * metrics.surface_incoherence(true, leaky, regions))
+    # same truth twice: the same contrast, so the pooled share is the mean of the two images'
+    assert metrics.edge_bleeding(batch_true, batch_pred, both) == pytest.approx(
+        0.5 * metrics.edge_bleeding(true, leaky, regions))
+    # label 0 in image 0 and label 0 in image 1 are two surfaces: a per-image colour shift is free
+    flat_regions = np.zeros((2, 32, 32), dtype=int)
+    uniform_true = np.stack([flat(GRAY, (32, 32))] * 2)
+    uniform_pred = np.stack([flat(GRAY, (32, 32)), flat(ORANGE, (32, 32))])
+    assert metrics.surface_incoherence(uniform_true, uniform_pred, flat_regions) == pytest.approx(0, abs=1e-9)
+
+
+def test_lightness_regions_split_a_two_tone_image_at_its_edge():
+    # dark square on a light background: two surfaces found from L* alone
+    true, regions = two_tone(inside=(60, 40, 30), outside=(220, 210, 190))
+    found = metrics.lightness_regions(true)
+    assert found.shape == (32, 32) and found.dtype == np.int32
+    assert len(np.unique(found)) == 2
+    inside = found[regions == 1]
+    assert np.all(inside == inside[0]) and not np.any(found[regions == 0] == inside[0])
+    # the measures then agree with the exact ones
+    leaky = bled(true, regions, by=3, colour=(60, 40, 30))
+    assert metrics.edge_bleeding(true, leaky, found) == pytest.approx(metrics.edge_bleeding(true, leaky, regions))
+    assert len(np.unique(metrics.lightness_regions(flat(GRAY, (32, 32))))) == 1
+    # with sensor noise the square is still found: its main label covers it and little else
+    rng = np.random.default_rng(4)
+    noisy = np.clip(true + rng.normal(0, 3, true.shape), 0, 255).astype(np.uint8)
+    found = metrics.lightness_regions(np.stack([noisy, true]))
+    assert found.shape == (2, 32, 32)
+    main = np.bincount(found[0][regions == 1]).argmax()
+    assert np.mean(found[0][regions == 1] == main) > 0.9
+    assert np.mean(found[0][regions == 0] == main) < 0.05
+
+
+def test_all_scores_holds_every_measure():
+    true, regions = two_tone()
+    leaky = bled(true, regions)
+    scores = metrics.all_scores(true, leaky, regions)
+    assert set(scores) == set(metrics.evaluate(true, leaky)) | {"colorfulness_gap", "ssim",
+                                                                  "incoherence", "bleeding"}
+    assert scores["bleeding"] == pytest.approx(metrics.edge_bleeding(true, leaky, regions))
+    assert scores["incoherence"] == pytest.approx(metrics.surface_incoherence(true, leaky, regions))
+    assert scores["ssim"] == pytest.approx(metrics.ssim(true, leaky))
+    assert scores["colorfulness_gap"] == pytest.approx(metrics.colorfulness(leaky) - metrics.colorfulness(true))
+
+
+@pytest.mark.parametrize("regions, match", [(np.zeros((32, 31), int), "regions must label"),
+                                            (np.zeros((32, 32)), "non-negative int"),
+                                            (-np.ones((32, 32), int), "non-negative int")])
+def test_coherence_bad_regions(regions, match):
+    true, _ = two_tone()
+    with pytest.raises(ValueError, match=match):
+        metrics.surface_incoherence(true, true, regions)
+    with pytest.raises(ValueError, match=match):
+        metrics.edge_bleeding(true, true, regions)
+
+
+def test_coherence_bad_options():
+    true, regions = two_tone()
+    with pytest.raises(ValueError, match="width"):
+        metrics.edge_bleeding(true, true, regions, width=0)
+    with pytest.raises(ValueError, match="scale"):
+        metrics.lightness_regions(true, scale=-1)
+    with pytest.raises(ValueError, match="min_size"):
+        metrics.lightness_regions(true, min_size=0)

@@ -118,10 +118,12 @@ def test_loss_curves_figure(one_epoch_models):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(loss="l2"), r"loss must be one of \('onehot', 'l1_index', 'l2_ab'\)"),
+        (dict(loss="l2"), r"loss must be one of 'onehot', 'l1_index', 'l2_ab', got 'l2'"),
         (dict(dropout=1.0), "dropout"),
         (dict(n_colors=1), "n_colors"),
-        (dict(epochs=0), "epochs"),
+        (dict(epochs=-1), "epochs must be an int >= 0"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(filters=2.5), "filters"),
         (dict(image_size=0), "image_size"),
         (dict(learning_rate=0), "learning_rate"),
         (dict(verbose="yes"), "verbose"),

@@ -91,3 +91,71 @@ def test_bad_arguments(kwargs, match):
 def test_render_scene_rejects_unknown_kind():
     with pytest.raises(ValueError, match="kind must be one of"):
         render_scene(np.random.default_rng(0), 32, "desert")
+
+
+def test_regions_leave_images_and_labels_unchanged(scenes):
+    images, labels = scenes
+    with_regions, again_labels, regions = synthetic_scenes(60, size=32, seed=0, return_regions=True)
+    assert with_regions.tobytes() == images.tobytes()  # bit for bit
+    assert list(again_labels) == list(labels)
+    assert regions.shape == (60, 32, 32) and regions.dtype == np.int32
+    _, _, regions_again = synthetic_scenes(60, size=32, seed=0, return_regions=True)
+    np.testing.assert_array_equal(regions_again, regions)
+    _, _, prefix = synthetic_scenes(4, size=32, seed=0, return_regions=True)
+    np.testing.assert_array_equal(prefix, regions[:4])
+    image, region_map = render_scene(np.random.default_rng([0, 0]), 32, labels[0], return_regions=True)
+    np.testing.assert_array_equal(image, images[0])
+    np.testing.assert_array_equal(region_map, regions[0])
+
+
+def test_region_ids_are_compact_and_the_sky_is_zero():
+    _, _, regions = synthetic_scenes(24, size=48, seed=4, return_regions=True)
+    for region_map in regions:
+        ids = np.unique(region_map)
+        np.testing.assert_array_equal(ids, np.arange(len(ids)))  # 0..k-1, none missing
+        assert len(ids) >= 2  # at least a sky and a ground
+        assert np.all(region_map[0] == 0)  # the top row is sky
+        assert region_map[-1, 0] != 0 or region_map[-1, -1] != 0  # the bottom is not
+
+
+def test_colour_changes_at_region_boundaries_not_inside():
+    images, _, regions = synthetic_scenes(30, size=48, seed=5, return_regions=True)
+    ab = rgb_to_lab(images)[..., 1:]
+    steps = [np.linalg.norm(np.diff(ab, axis=a), axis=-1) for a in (1, 2)]
+    crossing = [np.diff(regions, axis=a) != 0 for a in (1, 2)]
+    across = np.concatenate([s[c] for s, c in zip(steps, crossing)])
+    inside = np.concatenate([s[~c] for s, c in zip(steps, crossing)])
+    assert across.mean() > 5 * inside.mean()
+    # each ball is one surface of one colour: red (a* > 0) or blue (b* < 0) throughout
+    ball_regions = 0
+    for image_ab, region_map in zip(ab, regions):
+        for rid in np.unique(region_map):
+            a, b = np.median(image_ab[region_map == rid], axis=0)
+            big = np.sum(region_map == rid) >= 20  # a small one is mostly anti-aliased edge
+            if big and (a > 40 or b < -40):  # only balls are that saturated
+                ball_regions += 1
+                values = image_ab[region_map == rid]
+                red = a > 40
+                share = np.mean(values[:, 0] > 20) if red else np.mean(values[:, 1] < -20)
+                assert share > 0.8  # the rest: anti-aliased rim, shaded side
+    assert ball_regions >= 5
+
+
+def test_an_anti_aliased_pixel_belongs_to_the_surface_that_dominates_it():
+    from chroma_lab.scenes import _Canvas
+
+    c = _Canvas(16, track_surfaces=True)
+    c.fill(np.zeros((16, 16, 3)), "sky")
+    alpha = np.zeros((16, 16))
+    alpha[0, :3] = (0.4, 0.5, 0.6)  # an edge: less than, exactly, more than half covered
+    alpha[1, 0] = 1.0
+    c.paint(alpha, (255, 0, 0), "ball")
+    c.paint(np.where(np.arange(16) == 0, 0.3, 0.0)[:, None] * np.ones(16), (0, 0, 0))  # a tint
+    regions = c.region_map()
+    # ball weight a, sky 1 - a; the tint (no surface) changes neither's share
+    assert regions[0, :3].tolist() == [0, 0, 1]  # a tie goes to the surface drawn first
+    assert regions[1, 0] == 1 and regions[5, 5] == 0
+    c.paint(alpha * 0 + (np.arange(16) == 1)[None, :] * 0.7, (0, 0, 255), "window")
+    regions = c.region_map()
+    # row 1, col 0: ball 1 -> still ball (window alpha there is 0); row 0, col 1: window 0.7 wins
+    assert regions[1, 0] == 1 and regions[0, 1] == 2 and regions[0, 0] == 0

@@ -1,6 +1,7 @@
 """``chroma-lab train``: one-line errors, checkpoints, and a real kill -9 followed by --resume."""
 
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -31,23 +32,72 @@ def _weights(colorizer):
     return [keras.ops.convert_to_numpy(w) for w in colorizer.model_.weights]
 
 
+class TinyColorizer:
+    """A stand-in model that takes fewer options than Zhang's (no size, no loss)."""
+
+    def __init__(self, image_size=16, epochs=1, batch_size=4, learning_rate=0.1, seed=0, verbose="auto"):
+        self.image_size, self.epochs, self.batch_size = image_size, epochs, batch_size
+        self.learning_rate, self.seed, self.verbose = learning_rate, seed, verbose
+
+
 @pytest.mark.parametrize("argv, message", [
     (["train", "resnet", "--out", "{tmp}/o"], "unknown model 'resnet'; available: zhang"),
     (["train", "zhang", "--out", "{tmp}/o", "--loss", "huber"], "loss must be one of"),
     (["train", "zhang", "--out", "{tmp}/o", "--size", "huge"], "size must be one of"),
+    (["train", "zhang", "--out", "{tmp}/o", "--epochs", "-1"], "epochs must be an int >= 0, got -1"),
+    (["train", "zhang", "--out", "{tmp}/o", "--learning-rate", "0"], "learning_rate must be a number > 0"),
+    (["train", "zhang", "--out", "{tmp}/o", "--n-scenes", "0"], "--n-scenes must be an int >= 1, got 0"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "imagenet"], "unknown --data 'imagenet'"),
-    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nope"], "No folder at"),
-    (["train", "zhang", "--out", "{tmp}/file.txt"], "is a file"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nope"], "No folder at '{tmp}/nope'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/empty"], "No images found in '{tmp}/empty'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/junk"], "Cannot read '{tmp}/junk/notes.png'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/file.txt"], "'{tmp}/file.txt' is a file, not a folder"),
+    (["train", "zhang", "--out", "{tmp}/file.txt"], "--out '{tmp}/file.txt' is a file"),
+    (["train", "zhang", "--out", "{tmp}/file.txt/run"], "'{tmp}/file.txt' is a file, not a folder"),
     (["train", "zhang", "--out", "{tmp}/o", "--resume"], "--resume: no checkpoint"),
+    (["train", "zhang", "--out", "{tmp}/half", "--resume"], "--resume: '{tmp}/half/train.json' is not valid JSON"),
+    (["train", "zhang", "--out", "{tmp}/junk_model", "--resume"], "'{tmp}/junk_model'"),
     (["train", "zhang", "--out", "{tmp}/o", "--image-size", "20"], "multiple of 8"),
+    (["train", "tiny", "--out", "{tmp}/o", "--loss", "l2"],
+     "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
+    (["train", "tiny", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of tiny"),
+    (["train", "cnn", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of cnn (it takes --loss,"),
 ])  # fmt: skip
-def test_errors_are_one_line(argv, message, tmp_path, capsys):
+def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
+    """Bad options, data and output folders: one line naming them, exit 1, nothing written."""
+    from chroma_lab.models import registry
+
+    monkeypatch.setitem(registry.TRAINABLE, "tiny", f"{__name__}:TinyColorizer")
     (tmp_path / "file.txt").write_text("not a folder")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "notes.png").write_text("a text file named .png")
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "model.keras").write_text("x")
+    (tmp_path / "half" / "train.json").write_text("{cut short")
+    (tmp_path / "junk_model").mkdir()  # a run's files, but a model file that is not a Keras archive
+    (tmp_path / "junk_model" / "model.keras").write_text("not a zip")
+    (tmp_path / "junk_model" / "train.json").write_text('{"model": "zhang", "data": "scenes"}')
+    before = sorted(tmp_path.rglob("*"))
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert cli.main(argv) == 1
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("chroma-lab train: error: ") and message in err, err
+    err = capsys.readouterr().err
+    assert err.startswith("chroma-lab train: error: ") and message.replace("{tmp}", str(tmp_path)) in err, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_a_read_only_output_folder_is_one_line(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as root: a read-only folder is still writable")
+        assert _train(locked / "run") == 1
+        assert "no permission to write in" in capsys.readouterr().err
+    finally:
+        locked.chmod(0o700)
 
 
 @pytest.mark.slow
@@ -102,20 +152,46 @@ def test_kill_dash_nine_then_resume(tmp_path):
     assert not [p.name for p in out.iterdir() if ".tmp" in p.name]  # leftovers cleaned up
 
 
+def test_another_registered_model_trains_and_colorizes_through_the_same_commands(tmp_path):
+    from PIL import Image
+
+    from chroma_lab.models.palette_cnn import PaletteCNNColorizer
+
+    out = tmp_path / "cnn"
+    assert cli.main(["train", "cnn", "--out", str(out), *TINY[:2], "--n-scenes", "8", "--image-size", "16",
+                     "--batch-size", "8", "--epochs", "1"]) == 0  # fmt: skip
+    saved = json.loads((out / "train.json").read_text())
+    assert saved["model"] == "cnn" and "size" not in saved  # the options cnn takes, and only those
+    assert saved["loss"] == PaletteCNNColorizer().loss and saved["learning_rate"] == PaletteCNNColorizer().learning_rate
+    assert _log_epochs(out) == [0] and (out / "samples" / "epoch_001.png").is_file()
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (12, 20, 3), dtype=np.uint8)).save(photo)
+    assert cli.main(["colorize", str(photo), "--model", str(out), "--out", str(tmp_path / "colorized")]) == 0
+    result = Image.open(tmp_path / "colorized" / "photo.png")
+    assert result.mode == "RGB" and result.size == (20, 12)
+
+
 def test_data_specs(tmp_path, monkeypatch):
     from PIL import Image
 
-    from chroma_lab import train
+    from chroma_lab.cli import train
 
     folder = tmp_path / "pics"
     folder.mkdir()
     for i, shape in enumerate([(20, 30, 3), (40, 24, 3), (16, 16, 3)]):
         Image.fromarray(np.full(shape, 40 * i, np.uint8)).save(folder / f"{i}.png")
-    images = train.load_training_images({"data": f"folder:{folder}", "image_size": 16})
+    images = train._load_training_images({"data": f"folder:{folder}", "image_size": 16})
     assert images.shape == (3, 16, 16, 3) and images.dtype == np.uint8
-    scenes = train.load_training_images({"data": "scenes", "image_size": 16, "n_scenes": 5, "seed": 0})
+    scenes = train._load_training_images({"data": "scenes", "image_size": 16, "n_scenes": 5, "seed": 0})
     assert scenes.shape == (5, 16, 16, 3)
     # a relative folder is stored absolute, so --resume works from any working folder
     monkeypatch.chdir(tmp_path)
-    args = cli.build_parser().parse_args(["train", "zhang", "--out", "o", "--data", "folder:pics"])
-    assert train._settings(args, tmp_path / "o")["data"] == f"folder:{folder.resolve()}"
+    assert cli.main(["train", "zhang", "--out", "o", "--data", "folder:pics", "--epochs", "0",
+                     "--image-size", "16"]) == 0  # fmt: skip
+    saved = json.loads((tmp_path / "o" / "train.json").read_text())
+    assert saved["data"] == f"folder:{folder.resolve()}"
+    # every constructor option the model takes is saved with its value (the class's default
+    # unless given), the epochs excepted: --resume may change them
+    assert {k: saved[k] for k in ("model", "size", "loss", "image_size", "batch_size", "seed")} == \
+        {"model": "zhang", "size": "small", "loss": "full", "image_size": 16, "batch_size": 16, "seed": 0}
+    assert saved["learning_rate"] == ZhangColorizer().learning_rate and "epochs" not in saved

@@ -589,3 +589,28 @@ def test_returns_a_figure_outside_pyplot(make):
     fig = make()
     assert isinstance(fig, Figure)
     assert fig.axes  # something was drawn on it
+
+
+def test_metric_bars_one_panel_per_measure_bars_at_the_values():
+    summary = {"gray": {"auc": 80.0, "bleeding": 1.0, "psnr": float("inf")},
+               "lookup": {"auc": 70.0, "bleeding": float("nan"), "psnr": 20.0}}  # fmt: skip
+    fig = viz.plot_metric_bars(summary, metrics=[("auc", "AuC", "higher"), "bleeding", "psnr"],
+                               columns=2)  # fmt: skip
+    assert isinstance(fig, Figure)
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in panels] == ["AuC (higher)", "bleeding", "psnr"]
+    heights = [[bar.get_height() for bar in ax.patches] for ax in panels]
+    assert heights == [[80.0, 70.0], [1.0], [20.0]]  # no bar for NaN or inf, only a word
+    assert {t.get_text() for t in panels[1].texts} == {"nan"}
+    assert {t.get_text() for t in panels[2].texts} == {"inf"}
+    assert [t.get_text() for t in panels[0].get_xticklabels()] == ["gray", "lookup"]
+    assert len(fig.axes) == 4 and not fig.axes[3].axison  # the spare panel of the 2x2 grid is off
+
+
+def test_metric_bars_default_measures_and_bad_input():
+    fig = viz.plot_metric_bars({"m": {"a": 1.0, "b": 2.0}})
+    assert [ax.get_title() for ax in fig.axes if ax.axison] == ["a", "b"]
+    with pytest.raises(ValueError, match="at least one method"):
+        viz.plot_metric_bars({})
+    with pytest.raises(ValueError, match="'c' is missing"):
+        viz.plot_metric_bars({"m": {"a": 1.0}}, metrics=["c"])

@@ -1,12 +1,16 @@
 """The Zhang et al. (2016) network and ZhangColorizer: sizes, layout, decoding, saving, training."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
 
+from chroma_lab import losses
 from chroma_lab.color import gray_to_lightness, lightness, normalize_l, rgb_to_lab
 from chroma_lab.data import to_gray
 from chroma_lab.models import zhang2016 as z
+from chroma_lab.models.registry import ModelFolderError, load_colorizer
 from chroma_lab.quantize import ab_bins, annealed_mean
 from chroma_lab.scenes import synthetic_scenes
 
@@ -127,7 +131,7 @@ def test_colorizer_fits_and_colorizes_any_size(fitted, scenes):
     assert out.shape == (2, 40, 28, 3) and out.dtype == np.uint8
     # the output keeps the input's lightness, up to 8-bit rounding and gamut clipping
     assert np.abs(rgb_to_lab(out)[..., 0] - gray_to_lightness(gray)).mean() < 0.5
-    assert fitted.history_.history["loss"][1] < fitted.history_.history["loss"][0]
+    assert list(fitted.history_) == ["loss"] and fitted.history_["loss"][1] < fitted.history_["loss"][0]
 
 
 def test_seeded_fit_is_deterministic(fitted, scenes):
@@ -175,8 +179,52 @@ def test_bad_settings_raise(kwargs, match, scenes):
 def test_unfitted_and_missing_model_errors(tmp_path):
     with pytest.raises(RuntimeError, match="not fitted"):
         z.ZhangColorizer().colorize(np.zeros((1, 8, 8), np.uint8))
-    with pytest.raises(FileNotFoundError, match="no saved ZhangColorizer"):
+    with pytest.raises(ModelFolderError, match="no saved ZhangColorizer"):
         z.ZhangColorizer.load(tmp_path)
+
+
+def test_stride_and_input_multiple_come_from_the_strided_blocks():
+    for config in z.CONFIGS.values():
+        assert (config.input_multiple, config.output_stride) == (8, 4)
+        net = z.build(config=config)
+        side = 3 * config.input_multiple
+        out = net(np.zeros((1, side, side, 1), np.float32))
+        assert out.shape[1] == side // config.output_stride
+    assert losses.PAPER_OUTPUT_STRIDE == z.CONFIGS["full"].output_stride  # the functions' default
+    wider = z.ZhangConfig(strided_blocks=(1, 2))
+    assert (wider.input_multiple, wider.output_stride) == (4, 2)
+
+
+def test_training_loss_gets_the_network_stride(fitted):
+    assert fitted.model_.loss.stride == z.CONFIGS["small"].output_stride
+
+
+def _save_like_format_1(colorizer, folder):
+    """A folder as chroma_lab wrote it before the "model" key (format chroma_lab.zhang2016/1).
+
+    The archive itself did not change (same layers, same registered names), so it is written by
+    Keras; the JSON is the old flat one with its nine parameters.
+    """
+    folder.mkdir()
+    names = ("size", "loss", "image_size", "epochs", "batch_size", "temperature",
+             "learning_rate", "seed", "verbose")  # fmt: skip
+    settings = {"format": "chroma_lab.zhang2016/1", **{n: getattr(colorizer, n) for n in names},
+                "steps_per_epoch": colorizer.steps_per_epoch_, "prior": colorizer.prior_.tolist()}
+    (folder / "colorizer.json").write_text(json.dumps(settings, indent=1))
+    colorizer.model_.save(folder / "model.keras")
+
+
+def test_a_folder_saved_in_format_1_still_loads(fitted, scenes, tmp_path):
+    _save_like_format_1(fitted, tmp_path / "old")
+    for loaded in (z.ZhangColorizer.load(tmp_path / "old"), load_colorizer(tmp_path / "old")):
+        assert isinstance(loaded, z.ZhangColorizer) and loaded.epochs_done_ == 2
+        assert loaded.history_ == {}  # format 1 kept no history
+        gray = to_gray(scenes[:2])
+        np.testing.assert_array_equal(loaded.colorize(gray), fitted.colorize(gray))
+    # and an old folder saved again is in the new format, with the model's name
+    loaded.save(tmp_path / "new")
+    saved = json.loads((tmp_path / "new" / "colorizer.json").read_text())
+    assert saved["model"] == "zhang" and saved["format"] == "chroma_lab.colorizer/2"
 
 
 def test_lesson5_figures(fitted, scenes):

@@ -6,12 +6,17 @@
 A gray pixel v means the sRGB colour (v, v, v); its CIE L* is the lightness to keep. A subclass
 only implements ``_fit(images)`` and ``_predict_ab(L)``, which maps lightness (n, H, W) in 0..100
 to ab (n, H, W, 2); the base class validates inputs and recombines L with the predicted ab.
+
+:class:`Colorizer` is a scikit-learn ``BaseEstimator``: its parameters are the ``__init__``
+arguments, so ``get_params`` / ``set_params`` / ``repr`` and ``sklearn.base.clone`` come for free.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
+from chroma_lab._checks import check_fitted
 from chroma_lab.color import gray_to_lightness, rgb_from_l_ab
 
 
@@ -40,7 +45,7 @@ def check_gray_batch(gray, name: str = "gray") -> np.ndarray:
     return arr
 
 
-class Colorizer:
+class Colorizer(BaseEstimator):
     """Base class: input checks and the L + ab -> RGB recombination shared by all colorizers."""
 
     def fit(self, images):
@@ -70,8 +75,7 @@ class Colorizer:
         -------
         ndarray of shape (n, H, W, 3), uint8 RGB with the lightness of ``gray``
         """
-        if not getattr(self, "is_fitted_", False):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet: call fit(images) first")
+        check_fitted(self)
         gray = check_gray_batch(gray)
         L = gray_to_lightness(gray)
         ab = np.asarray(self._predict_ab(L), dtype=np.float64)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab._checks import check_int
 from chroma_lab.color import gray_to_lightness, rgb_to_gray, rgb_to_lab
 from chroma_lab.models.base import Colorizer
 from chroma_lab.quantize import KMeansPalette
@@ -66,11 +67,7 @@ class LookupColorizer(Colorizer):
         self.random_state = random_state
 
     def _fit(self, images):
-        if isinstance(self.levels, bool) or not isinstance(self.levels, (int, np.integer)) \
-                or not 1 <= self.levels <= 256:
-            raise ValueError(f"levels must be an int in 1..256 (number of gray levels), "
-                             f"got {self.levels!r}")  # fmt: skip
-        levels = int(self.levels)
+        levels = check_int(self.levels, "levels", low=1, high=256)
         self.palette_ = KMeansPalette(n_colors=self.n_colors, space=self.space,
                                       random_state=self.random_state).fit(images)  # fmt: skip
         centres = self.palette_.palette_

@@ -24,24 +24,21 @@ import keras
 import numpy as np
 from keras import layers
 
-from chroma_lab.color import denormalize_ab, gray_to_lightness, normalize_ab, normalize_l
-from chroma_lab.color import rgb_to_gray, rgb_to_lab
-from chroma_lab.data import resize_crop
-from chroma_lab.models.base import Colorizer
+from chroma_lab._checks import check_choice, check_int, check_number
+from chroma_lab.color import denormalize_ab, normalize_ab, rgb_to_gray, rgb_to_lab
+from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromGray
 from chroma_lab.quantize import KMeansPalette
 
 LOSSES = ("onehot", "l1_index", "l2_ab")
 OUTPUTS = ("classes", "index", "ab")
 OUTPUT_OF_LOSS = {"onehot": "classes", "l1_index": "index", "l2_ab": "ab"}
-VERBOSE = ("auto", 0, 1, 2)
 # Zeiler's Adadelta paper (2012) uses epsilon 1e-6; Keras' 1e-7 makes the first steps about 3x
 # smaller (a step starts near sqrt(epsilon)), and this network then barely learns in 30 epochs.
 ADADELTA_EPSILON = 1e-6
-_PREDICT_PIXELS = 1 << 19  # pixels per forward pass when colorizing: bounds the activations
 
 
 def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.25,
-                      output: str = "classes") -> keras.Model:  # fmt: skip
+                      output: str = "classes", seed: int | None = None) -> keras.Model:  # fmt: skip
     """The per-pixel palette network, uncompiled and fully convolutional (any H, W).
 
     Parameters
@@ -57,6 +54,9 @@ def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.
         softmax layer followed by a sparse cross-entropy fails on the PyTorch backend);
         ``"index"``: one value in 0..n_colors-1, ``sigmoid(z) * (n_colors - 1)``;
         ``"ab"``: a*, b* divided by ``AB_SCALE`` (:func:`chroma_lab.color.normalize_ab`).
+    seed : int, optional
+        Seed of the dropout masks. It is saved in the model's config, so a reloaded model draws
+        the same masks (None draws a seed from the global random state, a new one on reload).
 
     Returns
     -------
@@ -64,14 +64,13 @@ def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.
         Input ``lightness`` of shape (batch, H, W, 1), normalised L (:func:`normalize_l`);
         output of shape (batch, H, W, n_colors), (batch, H, W, 1) or (batch, H, W, 2).
     """
-    if output not in OUTPUTS:
-        raise ValueError(f"output must be one of {OUTPUTS}, got {output!r}")
-    _check_int(n_colors, "n_colors", low=2)
-    _check_int(filters, "filters")
-    _check_dropout(dropout)
+    check_choice(output, "output", OUTPUTS)
+    check_int(n_colors, "n_colors", low=2)
+    check_int(filters, "filters", low=1)
+    check_number(dropout, "dropout", low=0, high=1, high_open=True)
     inputs = keras.Input(shape=(None, None, 1), name="lightness")
     x = layers.Conv2D(filters, 3, padding="same", activation="relu", name="conv3x3")(inputs)
-    x = layers.Dropout(dropout, name="dropout")(x)
+    x = layers.Dropout(dropout, seed=seed, name="dropout")(x)
     if output == "classes":
         y = layers.Conv2D(n_colors, 1, name="class_logits")(x)
     elif output == "index":
@@ -82,7 +81,7 @@ def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.
     return keras.Model(inputs, y, name=f"palette_cnn_{output}")
 
 
-class PaletteCNNColorizer(Colorizer):
+class PaletteCNNColorizer(KerasColorizer):
     """Per-pixel palette classification with a small CNN (lesson 4).
 
     Parameters
@@ -94,33 +93,40 @@ class PaletteCNNColorizer(Colorizer):
     image_size : int or None
         Training images are centre-cropped and resized to ``image_size`` squares
         (:func:`chroma_lab.data.resize_crop`); None trains on the images as given. Colorizing
-        works at any size: the network is fully convolutional.
+        works at the input's own size: the network is fully convolutional and sees 3x3 pixels.
     filters, dropout
         See :func:`build_palette_cnn`.
     epochs, batch_size : int
-        Passed to ``keras.Model.fit``.
+        ``epochs`` counts all epochs, over ``fit`` and every ``continue_fit``. Small batches (4)
+        give this small network enough updates on a lesson-sized data set.
     learning_rate : float
-        Adadelta's learning rate; 1.0 as in the original Adadelta paper (Keras' default of 0.001
-        barely moves this network). Epsilon is the paper's 1e-6 (:data:`ADADELTA_EPSILON`).
+        Adadelta's learning rate. The original paper's 1.0 under-trains this network on about a
+        hundred scenes in 30 epochs; lesson 4 measured 2.0 (Keras' default of 0.001 barely moves
+        it). Epsilon is the paper's 1e-6 (:data:`ADADELTA_EPSILON`).
     verbose : {"auto", 0, 1, 2}
         Keras progress output during training.
     seed : int
         ``keras.utils.set_random_seed(seed)`` is called at the start of ``fit`` (this resets the
         global Python, NumPy and backend seeds), so two fits with the same seed give the same
-        model on CPU. The palette uses the same seed.
+        model on CPU. The palette uses the same seed; epoch e shuffles with ``(seed, e)``.
 
     Attributes
     ----------
     palette_ : KMeansPalette
         The fitted palette (space "ab"); ``palette_.palette_`` has shape (n_colors, 2).
     model_ : keras.Model
-        The trained network.
+        The training model: uint8 gray (n, H, W) -> :class:`LightnessFromGray` -> ``network_``.
+    network_ : keras.Model
+        The network of :func:`build_palette_cnn` (normalised L -> output).
     history_ : dict of str -> list of float
         Per-epoch values logged by Keras, e.g. ``history_["loss"]``.
     """
 
+    registry_name = "cnn"
+    predicts_at_training_scale = False  # a 3x3 per-pixel classifier: colorize at full resolution
+
     def __init__(self, n_colors=32, loss="onehot", image_size=64, filters=32, dropout=0.25,
-                 epochs=30, batch_size=16, learning_rate=1.0, verbose="auto", seed=0):  # fmt: skip
+                 epochs=30, batch_size=4, learning_rate=2.0, verbose="auto", seed=0):  # fmt: skip
         self.n_colors = n_colors
         self.loss = loss
         self.image_size = image_size
@@ -132,34 +138,32 @@ class PaletteCNNColorizer(Colorizer):
         self.verbose = verbose
         self.seed = seed
 
-    def _fit(self, images):
-        self._validate()
-        if self.image_size is not None:
-            size = int(self.image_size)
-            if images.shape[1:3] != (size, size):
-                images = np.stack([resize_crop(image, size) for image in images])
-        keras.utils.set_random_seed(int(self.seed))
+    def _setup(self, images):
         self.palette_ = KMeansPalette(n_colors=self.n_colors, space="ab",
                                       random_state=self.seed).fit(images)  # fmt: skip
-        x = self._inputs(gray_to_lightness(rgb_to_gray(images, method="cie")))
-        if self.loss == "onehot":
-            y = self.palette_.encode(images).astype(np.int32)
-            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        elif self.loss == "l1_index":
-            y = self.palette_.encode(images)[..., None].astype(np.float32)
-            loss = keras.losses.MeanAbsoluteError()
-        else:
-            y = normalize_ab(rgb_to_lab(images)[..., 1:]).astype(np.float32)
-            loss = keras.losses.MeanSquaredError()
-        model = build_palette_cnn(self.n_colors, self.filters, self.dropout,
-                                  output=OUTPUT_OF_LOSS[self.loss])  # fmt: skip
+
+    def _build_model(self):
+        network = build_palette_cnn(self.n_colors, self.filters, self.dropout,
+                                    output=OUTPUT_OF_LOSS[self.loss], seed=self.seed)  # fmt: skip
+        gray = keras.Input(shape=(None, None), dtype="uint8", name="gray")
+        model = keras.Model(gray, network(LightnessFromGray(name="gray_to_l")(gray)),
+                            name=f"{network.name}_train")  # fmt: skip
+        loss = {"onehot": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                "l1_index": keras.losses.MeanAbsoluteError(),
+                "l2_ab": keras.losses.MeanSquaredError()}[self.loss]  # fmt: skip
         optimizer = keras.optimizers.Adadelta(learning_rate=self.learning_rate,
                                               epsilon=ADADELTA_EPSILON)  # fmt: skip
         model.compile(optimizer=optimizer, loss=loss)
-        history = model.fit(x, y, batch_size=int(self.batch_size), epochs=int(self.epochs),
-                            verbose=self.verbose, shuffle=True)  # fmt: skip
-        self.model_ = model
-        self.history_ = {k: [float(v) for v in values] for k, values in history.history.items()}
+        return model
+
+    def _training_data(self, images):
+        # the input colorize() will be given: the 8-bit gray of each pixel
+        gray = rgb_to_gray(images, method="cie")
+        if self.loss == "onehot":
+            return gray, self.palette_.encode(images).astype(np.int32)
+        if self.loss == "l1_index":
+            return gray, self.palette_.encode(images)[..., None].astype(np.float32)
+        return gray, normalize_ab(rgb_to_lab(images)[..., 1:]).astype(np.float32)
 
     def predict_classes(self, L) -> np.ndarray:
         """Palette class of every pixel (losses "onehot" and "l1_index").
@@ -176,57 +180,34 @@ class PaletteCNNColorizer(Colorizer):
         """
         if self.loss == "l2_ab":
             raise ValueError("loss='l2_ab' predicts ab directly, not palette classes")
-        out = self._forward(L)
+        return self._classes(self._forward(L))
+
+    def _classes(self, output: np.ndarray) -> np.ndarray:
         if self.loss == "onehot":
-            return np.argmax(out, axis=-1)
-        return np.clip(np.rint(out[..., 0]), 0, len(self.palette_.palette_) - 1).astype(np.intp)
+            return np.argmax(output, axis=-1)
+        return np.clip(np.rint(output[..., 0]), 0, len(self.palette_.palette_) - 1).astype(np.intp)
 
-    def _predict_ab(self, L):
+    def _decode(self, output):
+        output = keras.ops.convert_to_numpy(output)
         if self.loss == "l2_ab":
-            return denormalize_ab(self._forward(L).astype(np.float64))
-        return self.palette_.palette_[self.predict_classes(L)]
+            return denormalize_ab(output.astype(np.float64))
+        return self.palette_.palette_[self._classes(output)]
 
-    def _forward(self, L) -> np.ndarray:
-        """The network's raw output for lightness L (n, H, W), in chunks of images."""
-        if not hasattr(self, "model_"):
-            raise RuntimeError("this PaletteCNNColorizer is not fitted yet: call fit(images) first")
-        L = np.asarray(L, dtype=np.float64)
-        if L.ndim != 3:
-            raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
-        step = max(1, _PREDICT_PIXELS // max(1, L.shape[1] * L.shape[2]))
-        chunks = []
-        for start in range(0, len(L), step):
-            out = self.model_(self._inputs(L[start : start + step]), training=False)
-            chunks.append(keras.ops.convert_to_numpy(out))
-        return np.concatenate(chunks)
+    def _state(self):
+        return {"palette": self.palette_.palette_.tolist()}
 
-    @staticmethod
-    def _inputs(L):
-        return normalize_l(np.asarray(L, dtype=np.float32))[..., None]
+    def _restore(self, settings):
+        centres = np.asarray(settings["palette"], dtype=np.float64)
+        if centres.ndim != 2 or centres.shape[1] != 2:
+            raise ValueError(f"palette must have shape (n_colors, 2), got {centres.shape}")
+        self.palette_ = KMeansPalette(n_colors=len(centres), space="ab", random_state=self.seed)
+        self.palette_.palette_ = centres
 
     def _validate(self):
-        if self.loss not in LOSSES:
-            raise ValueError(f"loss must be one of {LOSSES}, got {self.loss!r}")
-        _check_int(self.n_colors, "n_colors", low=2)
-        _check_int(self.filters, "filters")
-        _check_int(self.epochs, "epochs")
-        _check_int(self.batch_size, "batch_size")
+        super()._validate()
+        check_choice(self.loss, "loss", LOSSES)
+        check_int(self.n_colors, "n_colors", low=2)
+        check_int(self.filters, "filters", low=1)
         if self.image_size is not None:
-            _check_int(self.image_size, "image_size")
-        _check_dropout(self.dropout)
-        rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
-            raise ValueError(f"learning_rate must be a positive number, got {self.learning_rate!r}")
-        if isinstance(self.verbose, bool) or self.verbose not in VERBOSE:
-            raise ValueError(f"verbose must be one of {VERBOSE}, got {self.verbose!r}")
-        _check_int(self.seed, "seed", low=0)
-
-
-def _check_int(value, name: str, low: int = 1) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-
-
-def _check_dropout(value) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1), got {value!r}")
+            check_int(self.image_size, "image_size", low=1)
+        check_number(self.dropout, "dropout", low=0, high=1, high_open=True)

@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from chroma_lab._checks import check_fitted, check_int
 from chroma_lab.color import gray_to_lightness, normalize_l, rgb_to_gray, rgb_to_lab
 from chroma_lab.data import extract_patches, sample_pixels
 from chroma_lab.models.base import Colorizer
@@ -122,8 +123,7 @@ class SOMPatchColorizer(Colorizer):
         ndarray of shape (n, H, W), int
             Indices into ``som_.palette_`` (row-major cells).
         """
-        if not hasattr(self, "mlp_"):
-            raise RuntimeError("this SOMPatchColorizer is not fitted yet: call fit(images) first")
+        check_fitted(self, "mlp_")
         L = np.asarray(L, dtype=np.float64)
         if L.ndim != 3:
             raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
@@ -144,9 +144,7 @@ class SOMPatchColorizer(Colorizer):
 
     def _validate(self):
         for name in ("patch_size", "n_pixels", "max_iter"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            check_int(getattr(self, name), name, low=1)
         if self.patch_size % 2 == 0:
             raise ValueError(f"patch_size must be odd so the pixel sits at the patch centre, "
                              f"got {self.patch_size}")  # fmt: skip

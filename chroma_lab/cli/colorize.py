@@ -1,0 +1,94 @@
+"""``chroma-lab colorize``: colorize image files with a model trained by ``chroma-lab train``.
+
+    chroma-lab colorize old_photo.jpg scan.tif --model runs/zhang --out colorized/
+
+``--model`` is any folder ``chroma-lab train`` wrote: the model it holds is named in its own
+``colorizer.json`` (:func:`chroma_lab.models.registry.load_colorizer`). Any size and any image
+mode (gray, RGB, RGBA, 16-bit, palette, CMYK: :func:`chroma_lab.data.load_image` reads them all).
+Each image is reduced to its CIE lightness (colour inputs too), colorized, and written as
+``OUT/<name>.png`` at the input's own size, atomically (a temporary file moved into place). A file
+that cannot be read gets one error line naming it; the others are still processed, and the exit
+status is 1 if any failed. An output that would land on one of the inputs, or on another input's
+output, is refused. An image of more pixels than Pillow's ``Image.MAX_IMAGE_PIXELS`` (about 89
+million: a decompression bomb, or more memory than colorizing it would find) is refused before it
+is decoded.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+from chroma_lab.cli import USER_ERRORS, UsageError, check_output_folder, error_message, import_keras, report_error
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("images", nargs="+", metavar="IMAGE", help="image files to colorize")
+    parser.add_argument("--model", required=True, metavar="DIR", help="a folder written by chroma-lab train")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for the colorized PNGs")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="annealed-mean temperature, for a model that has one (Zhang's): "
+                             "0 = mode (vivid), 1 = mean (dull); default: the model's (0.38)")  # fmt: skip
+
+
+def main(args) -> int:
+    out = check_output_folder(args.out)
+    if args.temperature is not None and not args.temperature >= 0:
+        raise UsageError(f"--temperature must be >= 0, got {args.temperature}")
+
+    import_keras()
+    from PIL import Image
+
+    from chroma_lab._files import atomic_path
+    from chroma_lab.data import to_gray
+    from chroma_lab.models.registry import load_colorizer
+
+    colorizer = load_colorizer(args.model)
+    if args.temperature is not None:
+        if not hasattr(colorizer, "temperature"):
+            raise UsageError(f"--temperature: the {type(colorizer).__name__} in '{args.model}' "
+                             "has no temperature (only Zhang et al.'s annealed mean has one)")
+        colorizer.temperature = args.temperature
+
+    inputs = {Path(name).resolve() for name in args.images}
+    claimed: dict[Path, str] = {}
+    failures = 0
+    for name in args.images:
+        target = out / (Path(name).stem + ".png")
+        try:
+            resolved = target.resolve()
+            if resolved in inputs:
+                raise UsageError(f"its output '{target}' is one of the input files; refusing to "
+                                 "overwrite it (choose another --out)")
+            if resolved in claimed:
+                raise UsageError(f"its output '{target}' is also the output of '{claimed[resolved]}'; "
+                                 "rename one of them or colorize them separately")
+            colorized = colorizer.colorize(to_gray(_read(name))[None])[0]
+            out.mkdir(parents=True, exist_ok=True)  # not before an image is ready for it
+            with atomic_path(target) as tmp:  # never a half-written PNG under the final name
+                Image.fromarray(colorized).save(tmp)
+            claimed[resolved] = name
+            print(f"{name} -> {target}")
+        except USER_ERRORS as exc:  # one line per bad file, then carry on; a bug still raises
+            failures += 1
+            message = error_message(exc)
+            report_error("colorize", exc, args.debug, message if name in message else f"'{name}': {message}")
+    if failures and len(args.images) > 1:
+        print(f"chroma-lab colorize: {failures} of {len(args.images)} images failed", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _read(name):
+    """uint8 RGB of an image file; one of more than ``Image.MAX_IMAGE_PIXELS`` pixels is refused
+    from its header (Pillow only warns below twice that many)."""
+    from PIL import Image
+
+    from chroma_lab.data import ImageReadError, load_image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return load_image(name)
+        except Image.DecompressionBombWarning as exc:
+            raise ImageReadError(f"Cannot read '{name}': it has too many pixels ({exc}).") from exc

@@ -1,0 +1,74 @@
+"""``chroma-lab lessons``: build the lesson notebooks from their jupytext sources, or run them.
+
+    chroma-lab lessons build [--check]                 # regenerate lessons/notebooks and lessons/exercises
+    chroma-lab lessons run [lesson05] [--fast] [--exercises]
+
+The machinery (jupytext -> notebook JSON, the exercise transform, executing a notebook) is
+:mod:`chroma_lab.lessons`, which the lessons themselves import for ``fast_mode``; this module is
+only the command.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from chroma_lab.cli import UsageError
+from chroma_lab.lessons import EXERCISES_DIR, NOTEBOOKS_DIR, build_lessons, lesson_sources, run_notebook
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("action", choices=["build", "run"],
+                        help="build: generate the notebooks from the sources; "
+                             "run: execute them and report time and checks")  # fmt: skip
+    parser.add_argument("names", nargs="*", metavar="LESSON",
+                        help="run: only lessons whose name starts with this (e.g. lesson02)")
+    parser.add_argument("--src", default="lessons", help="folder of lessonNN_*.py sources (default: lessons)")
+    parser.add_argument("--check", action="store_true",
+                        help="build: write nothing; exit 1 listing the notebooks that are stale")  # fmt: skip
+    parser.add_argument("--fast", action="store_true", help="run: in fast mode (CHROMA_LAB_FAST=1)")
+    parser.add_argument("--exercises", action="store_true",
+                        help="run: the exercise notebooks instead of the teaching ones")  # fmt: skip
+
+
+def main(args) -> int:
+    if args.action == "run":
+        return _run_lessons(args)
+    if args.names:
+        raise UsageError(f"lesson names ({' '.join(args.names)}) only apply to 'run'; 'build' builds every lesson")
+    changed = build_lessons(args.src, check=args.check)
+    if args.check:
+        if changed:
+            print(f"{len(changed)} stale notebook(s); run 'chroma-lab lessons build':", file=sys.stderr)
+            for path in changed:
+                print(f"  {path}", file=sys.stderr)
+            return 1
+        print(f"all notebooks in '{args.src}' are up to date")
+        return 0
+    for path in changed:
+        print(f"wrote {path}" if path.exists() else f"removed {path}")
+    print(f"{len(changed)} notebook(s) changed" if changed else "all notebooks already up to date")
+    return 0
+
+
+def _run_lessons(args) -> int:
+    from nbclient.exceptions import CellExecutionError
+
+    folder = Path(args.src) / (EXERCISES_DIR if args.exercises else NOTEBOOKS_DIR)
+    stems = [s.stem for s in lesson_sources(args.src)]
+    chosen = [s for s in stems if not args.names or any(s.startswith(n) for n in args.names)]
+    if not chosen:
+        raise UsageError(f"no lesson in '{args.src}' starts with {', '.join(args.names)}; lessons: {', '.join(stems)}")
+    failed = 0
+    for stem in chosen:
+        try:
+            seconds, lines = run_notebook(folder / f"{stem}.ipynb", fast=args.fast)
+        except CellExecutionError as exc:
+            failed += 1
+            last = str(exc).strip().splitlines()[-1]
+            print(f"{stem}: a cell raised: {last}", file=sys.stderr)
+            continue
+        passed = sum(line.startswith("PASS:") for line in lines)
+        fails = sum(line.startswith("FAIL:") for line in lines)
+        print(f"{stem}: {seconds:6.1f} s ({'fast' if args.fast else 'full'} mode), {passed} PASS, {fails} FAIL")
+    return 1 if failed else 0

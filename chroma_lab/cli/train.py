@@ -1,0 +1,280 @@
+"""``chroma-lab train``: train a colorization model, with checkpoints that survive a kill -9.
+
+    chroma-lab train zhang --size small --loss full --data scenes --epochs 10 --out runs/zhang
+    chroma-lab train zhang --out runs/zhang --resume            # after an interruption
+
+Data: ``photos`` (the 9 bundled photos), ``scenes`` (``--n-scenes`` synthetic landscapes, 512 by
+default) or ``folder:PATH`` (every image in a folder). Every image is centre-cropped to
+``--image-size``.
+
+What lands in ``--out`` after every epoch:
+
+* ``model.keras`` + ``colorizer.json``: the model with its optimizer state, loadable by
+  its class's ``load``, :func:`chroma_lab.models.registry.load_colorizer` and
+  ``chroma-lab colorize --model``. Written to a temporary file in
+  the same folder, then moved into place with ``os.replace``: a kill leaves the previous epoch's
+  complete checkpoint, never a half-written one. The epoch count is the optimizer's step counter
+  divided by the steps per epoch, so it lives inside the same atomic file.
+* ``log.csv``: one row per epoch (``keras.callbacks.CSVLogger``, appended to on resume);
+* ``loss_curves.png`` and ``samples/epoch_NNN.png``: the loss so far and the first training
+  images colorized by the current model.
+* ``train.json``: the run's settings (model, data, parameters), so ``--resume`` reloads the
+  same images and refuses an option that would change the run.
+
+Models: the names of :data:`chroma_lab.models.registry.TRAINABLE`. The options of
+:data:`MODEL_OPTIONS` set constructor parameters; a model takes those its ``__init__`` names, and
+refuses the others in one line ("--loss is not an option of ..."). Unset, each takes the class's
+default, except ``--epochs`` (10). Adding a model needs no change here.
+
+``--resume`` continues from the last checkpoint: same weights, optimizer state and epoch counter,
+and epoch e shuffles the data with ``(seed, e)`` as an uninterrupted run does, so on a CPU the
+resumed run ends with the same weights, bit for bit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import inspect
+import json
+from pathlib import Path
+
+from chroma_lab._checks import check_int
+from chroma_lab._files import atomic_path, remove_stale_temporaries, write_json_atomic
+from chroma_lab.cli import UsageError, check_output_folder, import_keras
+from chroma_lab.models.registry import TRAINABLE, colorizer_class
+
+# Options that set a constructor parameter of the model: option -> (parameter, argparse keywords).
+# A model takes those its __init__ names (inspect.signature), so adding a model is one entry in
+# chroma_lab.models.registry.TRAINABLE; adding an option is one line here.
+MODEL_OPTIONS = {
+    "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
+    "--loss": ("loss", {"help": "the loss, for a model that offers several; zhang: full "
+                                "(rebalanced, default), class or l2 (Table 1 of the paper)"}),
+    "--epochs": ("epochs", {"type": int, "help": "epochs in all (default 10)"}),
+    "--batch-size": ("batch_size", {"type": int, "help": "images per step (default: the model's, 16)"}),
+    "--image-size": ("image_size", {"type": int, "help": "training square (default: the model's, 64; "
+                                                         "zhang: a multiple of 8)"}),
+    "--learning-rate": ("learning_rate", {"type": float, "help": "optimizer step (default: the model's)"}),
+    "--seed": ("seed", {"type": int, "help": "weights and data order (default 0)"}),
+}  # fmt: skip
+# The command's own default where it differs from the class's: a short run on a CPU.
+COMMAND_DEFAULTS = {"epochs": 10}
+DATA_DEFAULTS = {"data": "scenes", "n_scenes": 512}
+CHECKPOINT_FILE = "model.keras"  # written by the colorizer's save, with colorizer.json
+LOG_FILE, RUN_FILE, CURVES_FILE, SAMPLES_DIR = "log.csv", "train.json", "loss_curves.png", "samples"
+N_SAMPLES = 4
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("model", help=f"the model to train: {', '.join(TRAINABLE)}")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder for checkpoints, log and figures")
+    parser.add_argument("--data", default=argparse.SUPPRESS,
+                        help="photos, scenes (default) or folder:PATH")  # fmt: skip
+    parser.add_argument("--n-scenes", type=int, default=argparse.SUPPRESS,
+                        help=f"images for --data scenes (default {DATA_DEFAULTS['n_scenes']})")  # fmt: skip
+    for option, (parameter, keywords) in MODEL_OPTIONS.items():
+        parser.add_argument(option, dest=parameter, default=argparse.SUPPRESS, **keywords)
+    parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+
+
+def main(args) -> int:
+    out = check_output_folder(args.out)
+    if args.model not in TRAINABLE:
+        raise UsageError(f"unknown model {args.model!r}; available: {', '.join(TRAINABLE)}")
+    given = {key: getattr(args, key) for key in (*DATA_DEFAULTS, *_parameters())
+             if hasattr(args, key)}  # fmt: skip
+    _check_data_spec(given.get("data", DATA_DEFAULTS["data"]))
+    check_int(given.get("n_scenes", 1), "--n-scenes", low=1)
+    import_keras()
+    cls = colorizer_class(args.model)
+    accepted = _check_options(cls, args.model, given)
+    settings = _settings(args, out, given, cls, accepted)
+
+    if args.resume:
+        colorizer = cls.load(out)
+        # the checkpoint's own parameters for any that train.json lacks
+        settings = {**DATA_DEFAULTS, **{key: getattr(colorizer, key) for key in accepted}, **settings}
+        settings["epochs"] = given.get("epochs", colorizer.epochs)
+        colorizer.epochs, colorizer.verbose = settings["epochs"], "auto"
+        start = colorizer.epochs_done_
+    else:
+        colorizer = cls(**{key: settings[key] for key in accepted})
+        start = 0
+    colorizer._validate()  # a bad option fails here, before data are read or files written
+    images = _load_training_images(settings)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.resume:
+        _truncate_log(out / LOG_FILE, start)
+        remove_stale_temporaries(out)  # half-written files of the killed run
+    else:
+        write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
+    if start >= settings["epochs"]:
+        print(f"{out}: already trained for {start} epochs (--epochs {settings['epochs']}); nothing to do")
+        return 0
+    callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model)
+    if args.resume:
+        print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}")
+        colorizer.continue_fit(images, callbacks=callbacks)
+    else:
+        colorizer.fit(images, callbacks=callbacks)
+    print(f"trained {colorizer.epochs_done_} epochs on {len(images)} images; model in {out}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# Options and settings: defaults for a new run, the saved ones for --resume
+# ----------------------------------------------------------------------------------------------
+def _parameters() -> list[str]:
+    return [parameter for parameter, _ in MODEL_OPTIONS.values()]
+
+
+def _option(parameter: str) -> str:
+    return next(option for option, (p, _) in MODEL_OPTIONS.items() if p == parameter)
+
+
+def _check_options(cls, name: str, given: dict) -> list[str]:
+    """The option parameters ``cls.__init__`` takes; an option given that it does not take is
+    refused, naming the options it does take."""
+    signature = inspect.signature(cls.__init__).parameters
+    accepted = [parameter for parameter in _parameters() if parameter in signature]
+    for parameter in given:
+        if parameter not in DATA_DEFAULTS and parameter not in accepted:
+            takes = ", ".join(_option(p) for p in accepted)
+            raise UsageError(f"{_option(parameter)} is not an option of {name} (it takes {takes})")
+    return accepted
+
+
+def _settings(args, out: Path, given: dict, cls, accepted: list[str]) -> dict:
+    """The run's settings: model name, data options and constructor parameters (on --resume
+    ``epochs`` only if given: the caller then takes it from the checkpoint)."""
+    if given.get("data", "").startswith("folder:"):
+        # absolute, so that --resume from another working folder reads the same images
+        given = {**given, "data": "folder:" + str(Path(given["data"][len("folder:") :]).resolve())}
+    if not args.resume:
+        if (out / CHECKPOINT_FILE).exists():
+            raise UsageError(f"'{out}' already holds a trained model; add --resume to continue it "
+                             "or choose another --out")
+        signature = inspect.signature(cls.__init__).parameters
+        defaults = {key: COMMAND_DEFAULTS.get(key, signature[key].default) for key in accepted}
+        return {"model": args.model, **DATA_DEFAULTS, **defaults, **given}
+    run_file = out / RUN_FILE
+    if not (out / CHECKPOINT_FILE).is_file() or not run_file.is_file():
+        raise FileNotFoundError(f"--resume: no checkpoint in '{out}' (an interrupted run leaves "
+                                f"model.keras and {RUN_FILE}); start again without --resume")
+    try:
+        saved = json.loads(run_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--resume: '{run_file}' is not valid JSON ({exc})") from exc
+    if not isinstance(saved, dict) or saved.get("model") != args.model:
+        model = saved.get("model") if isinstance(saved, dict) else None
+        raise UsageError(f"--resume: '{out}' holds a {model!r} run, not {args.model!r}")
+    if not isinstance(saved.get("data"), str):
+        raise UsageError(f"--resume: '{run_file}' does not say which --data the run used; "
+                         "start again without --resume")
+    for key, value in given.items():
+        if key != "epochs" and value != saved.get(key):
+            option = "--" + key.replace("_", "-")
+            raise UsageError(f"--resume continues the run in '{out}', which used {option} "
+                             f"{saved.get(key)}; drop {option} {value} or choose another --out")
+    return {**saved, **given}
+
+
+def _truncate_log(path: Path, epochs_done: int) -> None:
+    """Keep the log rows of the epochs the checkpoint holds: a kill between the log row and the
+    checkpoint of an epoch (or in the middle of a row) would otherwise log that epoch twice."""
+    if not path.is_file():
+        return
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        return
+    header, kept = rows[0], []
+    for row in rows[1:]:
+        if len(row) == len(header) and row[0].isdigit() and int(row[0]) < epochs_done:
+            kept.append(row)
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as handle:
+        csv.writer(handle).writerows([header, *kept])
+
+
+# ----------------------------------------------------------------------------------------------
+# Data (until chroma_lab.data.load_dataset lands)
+# ----------------------------------------------------------------------------------------------
+def _load_training_images(settings: dict):
+    """uint8 RGB (n, S, S, 3) for a data spec ``photos``, ``scenes`` or ``folder:PATH``."""
+    size, spec = settings["image_size"], settings["data"]
+    if spec == "photos":
+        from chroma_lab.data import bundled_photos
+
+        return bundled_photos(size=size)[0]
+    if spec == "scenes":
+        from chroma_lab.scenes import synthetic_scenes
+
+        return synthetic_scenes(settings["n_scenes"], size=size, seed=settings.get("seed", 0))[0]
+    from chroma_lab.data import load_folder
+
+    return load_folder(spec[len("folder:") :], size=size)[0]
+
+
+def _check_data_spec(spec: str) -> None:
+    if spec in ("photos", "scenes") or (spec.startswith("folder:") and len(spec) > len("folder:")):
+        return
+    raise UsageError(f"unknown --data {spec!r}; use photos, scenes or folder:PATH")
+
+
+# ----------------------------------------------------------------------------------------------
+# Callbacks
+# ----------------------------------------------------------------------------------------------
+def _callbacks(colorizer, images, out: Path, append: bool, label: str) -> list:
+    import keras
+
+    from chroma_lab.data import to_gray
+
+    samples = images[:N_SAMPLES]
+    gray = to_gray(samples)
+
+    class Checkpoint(keras.callbacks.Callback):
+        """Save the colorizer atomically at the end of every epoch."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            colorizer.save(out)
+
+    class Figures(keras.callbacks.Callback):
+        """Loss curves so far and sample colorizations, after every epoch."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            from chroma_lab import viz
+
+            history = _read_log(out / LOG_FILE)
+            if history:
+                curves = viz.plot_loss_curves({getattr(colorizer, "loss", label): history})
+                _save_figure(curves, out / CURVES_FILE)
+            colorized = colorizer.colorize(gray)
+            fig = viz.plot_colorizations(gray, samples, {f"epoch {epoch + 1}": colorized})
+            (out / SAMPLES_DIR).mkdir(exist_ok=True)
+            _save_figure(fig, out / SAMPLES_DIR / f"epoch_{epoch + 1:03d}.png")
+
+    # the log row first, then the checkpoint: a kill in between is repaired by _truncate_log
+    return [keras.callbacks.CSVLogger(str(out / LOG_FILE), append=append), Checkpoint(), Figures()]
+
+
+def _read_log(path: Path) -> dict:
+    """log.csv -> {"loss": [...], ...} with one value per logged epoch."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    history = {}
+    for key in (rows[0] if rows else {}):
+        values = [row[key] for row in rows]
+        # CSVLogger writes "NA" for a value an epoch did not log (val_loss without validation)
+        if key != "epoch" and all(v not in ("", "NA") for v in values):
+            history[key] = [float(v) for v in values]
+    return history
+
+
+def _save_figure(fig, path: Path) -> None:
+    from chroma_lab.viz import save_figure
+
+    with atomic_path(path) as tmp:
+        save_figure(fig, tmp)

@@ -1,0 +1,313 @@
+"""What every Keras colorizer shares: seeded, resumable training, chunked colorizing, save / load.
+
+A subclass (:class:`~chroma_lab.models.zhang2016.ZhangColorizer`,
+:class:`~chroma_lab.models.palette_cnn.PaletteCNNColorizer`, and next Iizuka et al. 2016) supplies
+only what differs:
+
+* ``_setup(images)``: fit-time state learnt from the training images before the network exists
+  (Zhang's class prior, the CNN's K-means palette);
+* ``_build_model()``: the compiled training model, whose input is the first array of
+  ``_training_data(images)``; the network of the paper sits inside it as a nested ``keras.Model``
+  (:attr:`KerasColorizer.network_`) that maps normalised L (n, H, W, 1) to its raw output;
+* ``_decode(output)``: raw network output -> ab in Lab units, shape (n, h, w, 2);
+* ``_state()`` / ``_restore(settings)``: the extra state :meth:`save` writes to ``colorizer.json``.
+
+Training: ``fit`` starts from scratch (``keras.utils.set_random_seed(seed)``); ``continue_fit``
+trains up to ``epochs`` in all from where the model stopped. Epoch e sees the data in the order
+drawn from ``(seed, e)`` (:func:`chroma_lab.data.make_batches`), and the epoch count lives in the
+optimizer's step counter, saved inside ``model.keras``; so a run saved, loaded and continued ends
+with the same weights as an uninterrupted one, bit for bit on a CPU.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from chroma_lab._checks import check_choice, check_fitted, check_int, check_number
+from chroma_lab._files import atomic_path, write_json_atomic
+from chroma_lab.color import normalize_l, rgb_to_lab_ops
+from chroma_lab.data import make_batches, resize_crop
+from chroma_lab.models.base import Colorizer, check_rgb_batch
+from chroma_lab.models.registry import FORMAT, MODEL_FILE, SETTINGS_FILE, ModelFolderError
+from chroma_lab.models.registry import read_settings
+
+VERBOSE = ("auto", 0, 1, 2)
+# Lightness pixels per forward pass when colorizing: bounds the activations (a 512x512 image, or
+# 64 images of 64x64, per chunk) without slowing small batches down.
+PREDICT_PIXELS = 1 << 18
+
+
+# ----------------------------------------------------------------------------------------------
+# Input layers: the training models take uint8 images, so only uint8 travels to an accelerator
+# ----------------------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class LightnessFromRGB(layers.Layer):
+    """RGB values 0..255 (uint8 or any dtype), shape (..., H, W, 3) -> normalised L* (..., H, W, 1).
+
+    Runs in float32 whatever the global dtype policy: bfloat16 has 8 bits of mantissa, too few for
+    the sRGB curve and the cube root of the Lab conversion.
+    """
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+
+    def call(self, rgb):
+        lab = rgb_to_lab_ops(ops.cast(rgb, "float32") / 255.0)
+        return normalize_l(lab[..., :1])
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (1,)
+
+
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class LightnessFromGray(LightnessFromRGB):
+    """Gray values 0..255, shape (..., H, W) -> normalised L* (..., H, W, 1); v means sRGB (v, v, v)."""
+
+    def call(self, gray):
+        g = ops.cast(gray, "float32")[..., None]
+        return super().call(ops.concatenate([g, g, g], axis=-1))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape) + (1,)
+
+
+# ----------------------------------------------------------------------------------------------
+# The base class
+# ----------------------------------------------------------------------------------------------
+class KerasColorizer(Colorizer):
+    """Base of the Keras colorizers; see the module docstring for what a subclass supplies.
+
+    Subclass parameters must include ``image_size``, ``epochs``, ``batch_size``,
+    ``learning_rate``, ``verbose`` and ``seed``.
+
+    Attributes
+    ----------
+    model_ : keras.Model
+        The compiled training model (uint8 images -> network output).
+    history_ : dict of str -> list of float
+        Per-epoch values logged by Keras (``history_["loss"]``), over ``fit`` and every
+        ``continue_fit``, and saved with the model.
+    steps_per_epoch_ : int
+    """
+
+    registry_name = ""  # the key of chroma_lab.models.registry.TRAINABLE, saved as "model"
+    # Resize the lightness to the training square before the network, and the ab back: right for
+    # a network whose receptive field was learnt at one scale; a per-pixel model turns it off.
+    predicts_at_training_scale = True
+
+    # --- training ------------------------------------------------------------------------------
+    def fit(self, images, callbacks=None):
+        """Train from scratch on uint8 RGB images (n, H, W, 3); returns self.
+
+        ``callbacks`` are Keras callbacks (checkpoints, logs); they may call ``colorize``.
+        """
+        self._validate()
+        images = self._prepare(check_rgb_batch(images))
+        keras.utils.set_random_seed(self.seed)
+        self._setup(images)
+        self.model_ = self._build_model()
+        # built now, so that even an untrained model saves (and reloads) its optimizer slots
+        self.model_.optimizer.build(self.model_.trainable_variables)
+        self.steps_per_epoch_ = math.ceil(len(images) / self.batch_size)
+        self.history_ = {}
+        self.is_fitted_ = True  # callbacks may colorize samples between epochs
+        return self.continue_fit(images, callbacks=callbacks)
+
+    def continue_fit(self, images, callbacks=None):
+        """Train up to ``self.epochs`` epochs in all, from where the model stopped (after ``load``).
+
+        The images must be the ones ``fit`` started with: epoch e sees them in the order drawn
+        from ``(seed, e)``, so an interrupted and resumed run sees the same batches as an
+        uninterrupted one.
+        """
+        check_fitted(self)
+        self._validate()
+        images = self._prepare(check_rgb_batch(images))
+        steps = math.ceil(len(images) / self.batch_size)
+        if steps != self.steps_per_epoch_:
+            raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
+                             f"model was trained with {self.steps_per_epoch_}: resume on the same data")
+        start = self.epochs_done_
+        if start >= self.epochs:
+            return self
+        x, y = self._training_data(images)
+        batches = make_batches(x, y, batch_size=self.batch_size, seed=self.seed)
+        for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
+            batches.on_epoch_end()
+        callbacks = [_RecordHistory(self.history_), *(callbacks or [])]  # first: checkpoints see it
+        self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
+                        verbose=self.verbose, callbacks=callbacks)  # fmt: skip
+        return self
+
+    @property
+    def network_(self) -> keras.Model:
+        """The paper's network inside ``model_`` (normalised L -> raw output)."""
+        check_fitted(self)
+        return next(la for la in self.model_.layers if isinstance(la, keras.Model))
+
+    @property
+    def epochs_done_(self) -> int:
+        """Epochs trained so far, from the optimizer's step counter (saved with the model)."""
+        check_fitted(self)
+        return int(ops.convert_to_numpy(self.model_.optimizer.iterations)) // self.steps_per_epoch_
+
+    # --- colorizing ----------------------------------------------------------------------------
+    def _predict_ab(self, L):
+        height, width = np.shape(L)[1:]
+        parts = []
+        for output in self._network_outputs(L):
+            ab = self._decode(output)
+            if tuple(ab.shape[1:3]) != (height, width):
+                ab = ops.image.resize(ab, (height, width), interpolation="bilinear")
+            parts.append(ops.convert_to_numpy(ab))
+        return np.concatenate(parts).astype(np.float64)
+
+    def _forward(self, L) -> np.ndarray:
+        """The network's raw output for lightness L* of shape (n, H, W), as one array."""
+        return np.concatenate([ops.convert_to_numpy(out) for out in self._network_outputs(L)])
+
+    def _network_outputs(self, L):
+        """Yield the network's output for chunks of images of lightness L (n, H, W) in 0..100."""
+        check_fitted(self)
+        L = np.asarray(L, dtype=np.float64)
+        if L.ndim != 3:
+            raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
+        n, height, width = L.shape
+        side = (height, width)
+        if self.predicts_at_training_scale and self.image_size is not None:
+            side = (self.image_size, self.image_size)  # the scale the network was trained at
+        step = max(1, PREDICT_PIXELS // (side[0] * side[1]))
+        for start in range(0, n, step):
+            l_norm = ops.convert_to_tensor(normalize_l(L[start : start + step, ..., None]), "float32")
+            if side != (height, width):
+                l_norm = ops.image.resize(l_norm, side, antialias=True)
+            yield self.network_(l_norm, training=False)
+
+    # --- saving --------------------------------------------------------------------------------
+    def save(self, folder) -> None:
+        """Write ``folder/colorizer.json`` (parameters, state) and ``folder/model.keras``.
+
+        ``model.keras`` holds the weights and the optimizer state (hence the epoch count). Each
+        file is written to a temporary name and moved into place (:mod:`chroma_lab._files`), so a
+        run killed mid-save leaves the previous complete files. The JSON goes first: if a kill
+        falls between the two, ``load`` trims the history to the epochs the weights have seen.
+        """
+        check_fitted(self)
+        folder = Path(folder)
+        if folder.exists() and not folder.is_dir():
+            raise NotADirectoryError(f"'{folder}' is a file; save needs a folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        settings = {"format": FORMAT, "model": self.registry_name, **self.get_params(deep=False),
+                    "steps_per_epoch": self.steps_per_epoch_, "history": self.history_,
+                    **self._state()}  # fmt: skip
+        write_json_atomic(folder / SETTINGS_FILE, settings)
+        with atomic_path(folder / MODEL_FILE) as tmp:
+            self.model_.save(tmp)
+
+    @classmethod
+    def load(cls, folder):
+        """Read a colorizer written by :meth:`save` (``safe_mode=True``: no code is loaded).
+
+        Raises :class:`~chroma_lab.models.registry.ModelFolderError` for a folder that holds no
+        such colorizer, or one this version cannot read (retrain it).
+        """
+        folder = Path(folder)
+        settings = read_settings(folder, cls)
+        params = {name: settings[name] for name in cls._get_param_names() if name in settings}
+        retrain = "; retrain the model with this version of chroma_lab"
+        try:
+            obj = cls(**params)
+            obj._validate()
+            obj.steps_per_epoch_ = check_int(settings["steps_per_epoch"], "steps_per_epoch", low=1)
+            history = settings.get("history", {})
+            obj.history_ = {str(k): [float(v) for v in values] for k, values in history.items()}
+            obj._restore(settings)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ModelFolderError(f"'{folder / SETTINGS_FILE}' holds settings this version cannot "
+                                   f"use ({type(exc).__name__}: {exc}){retrain}") from exc
+        path = folder / MODEL_FILE
+        if not zipfile.is_zipfile(path):
+            raise ModelFolderError(f"'{path}' is not a Keras archive (.keras files are zip files)")
+        try:
+            obj.model_ = keras.saving.load_model(path, safe_mode=True)
+        except Exception as exc:  # noqa: BLE001 - Keras raises many types for a foreign archive
+            raise ModelFolderError(f"'{path}' does not load ({type(exc).__name__}: {exc})"
+                                   f"{retrain}") from exc
+        _advance_seed_generators(obj.model_)
+        obj.is_fitted_ = True
+        done = obj.epochs_done_
+        obj.history_ = {key: values[:done] for key, values in obj.history_.items()}
+        return obj
+
+    # --- validation and data -------------------------------------------------------------------
+    def _validate(self) -> None:
+        """Check the shared parameters; a subclass extends this with its own."""
+        check_int(self.epochs, "epochs", low=0)
+        check_int(self.batch_size, "batch_size", low=1)
+        check_int(self.seed, "seed", low=0)
+        check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        check_choice(self.verbose, "verbose", VERBOSE)
+
+    def _prepare(self, images: np.ndarray) -> np.ndarray:
+        """Centre-crop and resize the training images to ``image_size`` squares (None: as given)."""
+        side = self.image_size
+        if side is None or images.shape[1:3] == (side, side):
+            return images
+        return np.stack([resize_crop(image, side) for image in images])
+
+    # --- to implement --------------------------------------------------------------------------
+    def _setup(self, images: np.ndarray) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _build_model(self) -> keras.Model:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _training_data(self, images: np.ndarray):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _decode(self, output):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _state(self) -> dict:
+        return {}
+
+    def _restore(self, settings: dict) -> None:
+        pass
+
+    def _fit(self, images):  # the base class's hook; fit() is overridden to take callbacks
+        self.fit(images)
+
+
+def _advance_seed_generators(model: keras.Model) -> None:
+    """Put the random state of dropout & co. where the optimizer's step counter says training is.
+
+    A ``.keras`` archive keeps each SeedGenerator's seed (in the layer config) but not its
+    counter, which starts again at 0 on load. A generator drawn from once per training step (as a
+    Dropout layer is) has counted exactly ``optimizer.iterations`` draws, so setting the counter to
+    it makes a resumed run draw the same masks as an uninterrupted one
+    (tests/test_keras_colorizer.py checks the weights bit for bit).
+    """
+    steps = int(ops.convert_to_numpy(model.optimizer.iterations))
+    for layer in model._flatten_layers(include_self=True, recursive=True):
+        for generator in getattr(layer, "_seed_generators", ()):
+            seed = ops.convert_to_numpy(generator.state)[0]
+            generator.state.assign(np.array([seed, steps], dtype=generator.state.dtype))
+
+
+class _RecordHistory(keras.callbacks.Callback):
+    """Append each epoch's logs to a colorizer's ``history_`` (a dict of lists)."""
+
+    def __init__(self, history: dict):
+        super().__init__()
+        self.history = history
+
+    def on_epoch_end(self, epoch, logs=None):
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(float(value))

@@ -1,0 +1,86 @@
+"""The trainable colorizers by name, and loading a saved one from its folder.
+
+A saved colorizer is a folder with ``colorizer.json`` (its parameters, written by
+:meth:`~chroma_lab.models.keras_colorizer.KerasColorizer.save`) and ``model.keras``. The JSON names
+the model (``"model": "zhang"``), so :func:`load_colorizer` needs nothing but the folder.
+
+The classes are import strings, so importing this module (say, to list the names for ``--help``)
+does not import Keras. Adding a model is one entry in :data:`TRAINABLE`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+TRAINABLE = {
+    "zhang": "chroma_lab.models.zhang2016:ZhangColorizer",
+    "cnn": "chroma_lab.models.palette_cnn:PaletteCNNColorizer",
+}
+SETTINGS_FILE = "colorizer.json"
+MODEL_FILE = "model.keras"
+FORMAT = "chroma_lab.colorizer/2"
+# formats written before the "model" key existed -> the model they hold
+LEGACY_FORMATS = {"chroma_lab.zhang2016/1": "zhang"}
+
+
+class ModelFolderError(ValueError):
+    """A folder that does not hold a loadable saved colorizer; the message names the folder."""
+
+
+def colorizer_class(name: str):
+    """The colorizer class registered under ``name`` (imports its module, hence Keras)."""
+    if not isinstance(name, str) or name not in TRAINABLE:
+        raise ValueError(f"unknown model {name!r}; available: {', '.join(TRAINABLE)}")
+    module, _, attribute = TRAINABLE[name].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def load_colorizer(folder):
+    """The fitted colorizer saved in ``folder``, whatever its model.
+
+    Raises
+    ------
+    ModelFolderError
+        The folder is missing, holds no ``colorizer.json`` or ``model.keras``, its JSON was not
+        written by chroma_lab, or names a model this version does not know.
+    """
+    settings = read_settings(folder)
+    return colorizer_class(settings["model"]).load(folder)
+
+
+def read_settings(folder, cls=None) -> dict:
+    """``folder/colorizer.json`` as a dict with its ``"model"`` key, checked; see load_colorizer.
+
+    ``cls`` (a registered class) also refuses a folder holding another model. A legacy format
+    gets its ``"model"`` filled in from :data:`LEGACY_FORMATS`.
+    """
+    folder = Path(folder)
+    expected = None if cls is None else cls.registry_name
+    what = f"a saved {cls.__name__}" if cls is not None else "a saved colorizer"
+    if not folder.is_dir():
+        raise ModelFolderError(f"'{folder}' holds no {what[2:]}: no such folder")
+    path = folder / SETTINGS_FILE
+    if not path.is_file() or not (folder / MODEL_FILE).is_file():
+        raise ModelFolderError(f"'{folder}' holds no {what[2:]}: expected {SETTINGS_FILE} "
+                               f"and {MODEL_FILE} in it")  # fmt: skip
+    try:
+        settings = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelFolderError(f"'{path}' is not valid JSON ({exc}); it is not {what}") from exc
+    fmt = settings.get("format") if isinstance(settings, dict) else None
+    fmt = fmt if isinstance(fmt, str) else repr(fmt)  # a list would not even hash
+    if fmt in LEGACY_FORMATS:
+        settings = {**settings, "model": LEGACY_FORMATS[fmt]}
+    elif fmt != FORMAT:
+        raise ModelFolderError(f"'{path}' was not written by chroma_lab (format {fmt}, expected "
+                               f"{FORMAT!r}); it is not {what}")  # fmt: skip
+    name = settings.get("model")
+    if not isinstance(name, str) or name not in TRAINABLE:
+        raise ModelFolderError(f"'{folder}' holds a model named {name!r}, which this chroma_lab "
+                               f"does not know (available: {', '.join(TRAINABLE)}); retrain it")
+    if expected is not None and name != expected:
+        raise ModelFolderError(f"'{folder}' holds a {name!r} colorizer, not {expected!r}; load it "
+                               "with chroma_lab.models.registry.load_colorizer")  # fmt: skip
+    return settings

@@ -35,9 +35,9 @@ every width / 4 with a 64 x 64 global input (:data:`CONFIGS`). ``use_global=Fals
 report's "model 4": no global branch, fusion or classifier; the mid-level features feed the
 colorization network directly and the only output is "ab".
 
-``build_training_model(network)`` puts :class:`~chroma_lab.models.zhang2016.LightnessFromRGB` in
-front, so a model trains on uint8 RGB with the losses of :func:`chroma_lab.losses.
-iizuka_compile_losses`: ``fit(x=rgb, y={"ab": rgb, "scene": labels})``.
+``build_training_model(network)`` puts :class:`~chroma_lab.models.keras_colorizer.LightnessFromRGB`
+in front, so a model trains on uint8 RGB with the losses of
+:func:`chroma_lab.losses.iizuka_compile_losses`: ``fit(x=rgb, y={"ab": rgb, "scene": labels})``.
 
 Only keras layers and ``keras.ops``: the same file runs on TensorFlow, JAX and PyTorch. Under a
 ``mixed_bfloat16`` policy the global resize, both outputs and the ab mapping stay float32.
@@ -53,7 +53,7 @@ from keras import layers, ops
 
 from chroma_lab._checks import check_choice, check_int
 from chroma_lab.color import AB_SCALE
-from chroma_lab.models.zhang2016 import LightnessFromRGB
+from chroma_lab.models.keras_colorizer import LightnessFromRGB
 
 SIZES = ("full", "small")
 INPUT_MULTIPLE = 8  # three stride-2 convolutions: H and W must be multiples of 8

@@ -7,6 +7,7 @@
   var question = document.getElementById("question");
   var displayMs = parseInt(pair.getAttribute("data-display-ms"), 10);
   var asked = false;
+  var shownAt = null;
   pair.classList.add("waiting");
 
   function ask() {
@@ -15,11 +16,14 @@
     question.classList.remove("hidden");
     buttons.forEach(function (b) { b.disabled = false; });
     asked = true;
+    // how long the pair was really on screen: the browser test checks it against data-display-ms
+    document.body.setAttribute("data-shown-ms", String(Math.round(performance.now() - shownAt)));
     document.body.setAttribute("data-state", "asking");
   }
 
   function show() {
     pair.classList.remove("waiting");
+    shownAt = performance.now();
     document.body.setAttribute("data-state", "showing");
     window.setTimeout(ask, displayMs);
   }

@@ -434,3 +434,41 @@ def test_main_refuses_bad_arguments(tmp_path):
 def test_is_loopback(host, loopback):
     assert is_loopback(host) is loopback
 
+
+
+class _StoppedServer:
+    """Stands in for Werkzeug's server: ``serve_forever`` returns at once, as after Ctrl-C."""
+
+    server_port = 8123
+
+    def __init__(self, app, host, port):
+        self.app, self.host, self.port = app, host, port
+
+    def serve_forever(self):
+        raise KeyboardInterrupt
+
+    def server_close(self):
+        pass
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "192.168.1.20"])
+def test_main_prepares_serves_and_prints_the_token_off_loopback(tmp_path, photos_dir, monkeypatch, capsys, host):
+    import chroma_lab.turing.app as app_module
+    import chroma_lab.turing.prepare as prepare_module
+
+    servers = []
+    monkeypatch.setattr(prepare_module, "_as_colorizer", lambda folder: GrayColorizer().fit(np.zeros((1, 2, 2, 3), np.uint8)))
+    monkeypatch.setattr(app_module, "serve", lambda app, h, p: servers.append(_StoppedServer(app, h, p)) or servers[-1])
+    out = tmp_path / "out"
+    args = parse("--models", "runs/zhang", "--images", str(photos_dir), "--out", str(out), "--host", host)
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    assert load_manifest(out)["methods"] == ["zhang"] and (servers[0].host, servers[0].port) == (host, 8000)
+    token = Store(out).token()
+    if host == "127.0.0.1":
+        assert token is None and "participants: http://127.0.0.1:8123/\n" in printed
+        assert servers[0].app.test_client().get("/").status_code == 200
+    else:
+        assert f"participants: http://{host}:8123/?token={token}\n" in printed
+        assert servers[0].app.test_client().get("/").status_code == 403
+        assert main(args) == 0 and Store(out).token() == token  # a restart keeps the address

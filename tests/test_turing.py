@@ -243,7 +243,8 @@ def test_unfinished_score_and_unknown_pages(out):
     for path in ("/trial/nobody", "/score/nobody", "/nowhere"):
         response = client.get(path)
         assert response.status_code == 404 and b'id="message"' in response.data
-    assert client.get("/trial/nobody", headers={"Accept": "application/json"}).json["error"].startswith("no participant")
+    as_json = client.get("/trial/nobody", headers={"Accept": "application/json"})
+    assert as_json.status_code == 404 and as_json.json["error"].startswith("no participant")
 
 
 def test_results_page_and_csv_count_the_stored_answers(out):
@@ -252,7 +253,8 @@ def test_results_page_and_csv_count_the_stored_answers(out):
         participant = start(client)
         for i, (photo, method, real_side) in enumerate(Store(out).participant(participant)["trials"]):
             choice = real_side if method == "gray" else ("left" if real_side == "right" else "right")
-            assert client.post("/answer", json={"participant": participant, "trial": i, "choice": choice}).status_code == 200
+            posted = client.post("/answer", json={"participant": participant, "trial": i, "choice": choice})
+            assert posted.status_code == 200
     # gray never fools, lookup always does: 8 judgements each over 2 participants
     csv_lines = client.get("/results.csv").data.decode().splitlines()
     assert csv_lines[1:] == [f"gray,8,0,0.0000,0.0000,{wilson_interval(0, 8)[1]:.4f}",
@@ -355,7 +357,8 @@ def test_a_new_app_on_the_same_folder_carries_on(out):
     assert b'name="trial" value="2"' in second.get(f"/trial/{participant}").data
     assert second.post("/answer", json={"participant": participant, "trial": 1, "choice": "left"}).status_code == 409
     for i in (2, 3):
-        assert second.post("/answer", json={"participant": participant, "trial": i, "choice": "right"}).status_code == 200
+        posted = second.post("/answer", json={"participant": participant, "trial": i, "choice": "right"})
+        assert posted.status_code == 200
     assert [a["choice"] for a in Store(out).answers(participant)] == ["left", "left", "right", "right"]
     assert second.get(f"/trial/{participant}").status_code == 303
 
@@ -457,7 +460,8 @@ def test_main_prepares_serves_and_prints_the_token_off_loopback(tmp_path, photos
     import chroma_lab.turing.prepare as prepare_module
 
     servers = []
-    monkeypatch.setattr(prepare_module, "_as_colorizer", lambda folder: GrayColorizer().fit(np.zeros((1, 2, 2, 3), np.uint8)))
+    fitted = GrayColorizer().fit(np.zeros((1, 2, 2, 3), np.uint8))
+    monkeypatch.setattr(prepare_module, "_as_colorizer", lambda folder: fitted)
     monkeypatch.setattr(app_module, "serve", lambda app, h, p: servers.append(_StoppedServer(app, h, p)) or servers[-1])
     out = tmp_path / "out"
     args = parse("--models", "runs/zhang", "--images", str(photos_dir), "--out", str(out), "--host", host)

@@ -205,7 +205,7 @@ def _parse_answer() -> tuple[str, int, str]:
     if request.mimetype == "application/json":
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            raise Refused(400, "the body is not a JSON object; send {\"participant\": ..., \"trial\": ..., \"choice\": ...}")
+            raise Refused(400, 'the body is not a JSON object; send {"participant": ..., "trial": ..., "choice": ...}')
         trial = body.get("trial")
         if isinstance(trial, bool) or not isinstance(trial, int):
             raise Refused(400, f"trial must be a whole number, got {trial!r}")

@@ -476,3 +476,20 @@ def test_main_prepares_serves_and_prints_the_token_off_loopback(tmp_path, photos
         assert f"participants: http://{host}:8123/?token={token}\n" in printed
         assert servers[0].app.test_client().get("/").status_code == 403
         assert main(args) == 0 and Store(out).token() == token  # a restart keeps the address
+
+
+def test_main_names_a_port_in_use(tmp_path, photos_dir, monkeypatch):
+    import socket
+
+    import chroma_lab.turing.prepare as prepare_module
+
+    fitted = GrayColorizer().fit(np.zeros((1, 2, 2, 3), np.uint8))
+    monkeypatch.setattr(prepare_module, "_as_colorizer", lambda folder: fitted)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = parse("--models", "runs/zhang", "--images", str(photos_dir), "--out", str(tmp_path / "out"),
+                     "--port", str(port))  # fmt: skip
+        with pytest.raises(ValueError, match=f"cannot listen on 127.0.0.1:{port}"):
+            main(args)

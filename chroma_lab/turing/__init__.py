@@ -64,7 +64,11 @@ def main(args) -> int:
     prepare(out, args.images, models, max_side=args.max_side)
     token = None if is_loopback(args.host) else Store(out).token(create=True)
     app = create_app(out, display_seconds=args.display, n_trials=args.trials, token=token)
-    server = serve(app, args.host, args.port)
+    try:
+        server = serve(app, args.host, args.port)
+    except OSError as exc:  # port taken, address not on this computer: one line, not a traceback
+        raise ValueError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
+                         "try another --port") from None
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     address = f"http://{shown_host}:{server.server_port}/"
     print(f"participants: {address}" + (f"?token={token}" if token else ""))

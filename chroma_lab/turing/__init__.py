@@ -66,9 +66,9 @@ def main(args) -> int:
     app = create_app(out, display_seconds=args.display, n_trials=args.trials, token=token)
     try:
         server = serve(app, args.host, args.port)
-    except OSError as exc:  # port taken, address not on this computer: one line, not a traceback
-        raise ValueError(f"cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
-                         "try another --port") from None
+    except (OSError, SystemExit) as exc:  # Werkzeug exits when the port is taken; we say it in one line
+        reason = getattr(exc, "strerror", None) or "address in use or not on this computer"
+        raise ValueError(f"cannot listen on {args.host}:{args.port} ({reason}); try another --port") from None
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     address = f"http://{shown_host}:{server.server_port}/"
     print(f"participants: {address}" + (f"?token={token}" if token else ""))

@@ -35,6 +35,7 @@ COMMANDS = {
     "lessons": ("chroma_lab.cli.lessons", "build the lesson notebooks from their jupytext sources, or run them (time, PASS/FAIL)"),
     "train": ("chroma_lab.cli.train", "train a colorization model"),
     "colorize": ("chroma_lab.cli.colorize", "colorize image files with a trained model"),
+    "turing": ("chroma_lab.turing", "the colorization Turing test: real vs colorized photos in a local web page, fooling rates"),
 }  # fmt: skip
 DEBUG_ENV = "CHROMA_LAB_DEBUG"
 

@@ -19,7 +19,8 @@ conv7  512         64           3      1       1         S/8
 conv8  256         32           3      1/2     1         S/4, 313
 =====  ==========  ===========  =====  ======  ========  ==========
 
-The stride is that of a block's last convolution; conv8_1 is a 4x4 transposed convolution of
+The stride is that of a block's last convolution, padded by 1 pixel on every side as in the
+released Caffe/PyTorch model (a ``ZeroPadding2D`` named ``convB_Mpad`` before it); conv8_1 is a 4x4 transposed convolution of
 stride 2, and conv8_313 the 1x1 head. So the input side must be a multiple of 8
 (:attr:`ZhangConfig.input_multiple`, one halving per strided block) and the output stride is 4
 (:attr:`ZhangConfig.output_stride`, which the losses receive from here).
@@ -66,6 +67,9 @@ from chroma_lab.quantize import ANNEALED_T, N_BINS, annealed_mean_ops, class_pri
 
 SIZES = ("full", "small")
 OUTPUTS = ("classes", "ab")
+# Caffe's and PyTorch's BatchNorm epsilon (Keras' default is 1e-3), so the released weights
+# (:mod:`chroma_lab.models.zhang2016_published`) give the released network's outputs.
+BN_EPSILON = 1e-5
 
 
 @dataclass(frozen=True)
@@ -134,10 +138,13 @@ def build(size: str = "full", output: str = "classes", config: ZhangConfig | Non
         width, depth = config.widths[block - 1], config.depths[block - 1]
         dilation = config.dilation if block in config.dilated_blocks else 1
         for i in range(1, depth + 1):
-            stride = 2 if (block in config.strided_blocks and i == depth) else 1
-            x = layers.Conv2D(width, 3, strides=stride, dilation_rate=dilation, padding="same",
-                              activation="relu", name=f"conv{block}_{i}")(x)  # fmt: skip
-        x = layers.BatchNormalization(name=f"conv{block}_{depth}norm")(x)
+            conv, strided = f"conv{block}_{i}", block in config.strided_blocks and i == depth
+            if strided:  # 1 pixel on every side, as Caffe/PyTorch pad (Keras' "same" pads 0
+                x = layers.ZeroPadding2D(1, name=f"{conv}pad")(x)  # before, 1 after: a shifted grid)
+            x = layers.Conv2D(width, 3, strides=2 if strided else 1, dilation_rate=dilation,
+                              padding="valid" if strided else "same", activation="relu",
+                              name=conv)(x)  # fmt: skip
+        x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"conv{block}_{depth}norm")(x)
     width = config.widths[7]
     x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu",
                                name="conv8_1")(x)  # 4x4, stride 2: back up to 1/4 resolution

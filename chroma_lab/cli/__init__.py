@@ -35,6 +35,8 @@ COMMANDS = {
     "lessons": ("chroma_lab.cli.lessons", "build the lesson notebooks from their jupytext sources, or run them (time, PASS/FAIL)"),
     "train": ("chroma_lab.cli.train", "train a colorization model"),
     "colorize": ("chroma_lab.cli.colorize", "colorize image files with a trained model"),
+    "import-weights": ("chroma_lab.cli.weights", "import Zhang et al.'s released ECCV16 weights (.pth) as a model folder"),
+    "fetch-weights": ("chroma_lab.cli.weights", "download Zhang et al.'s released ECCV16 weights and import them"),
 }  # fmt: skip
 DEBUG_ENV = "CHROMA_LAB_DEBUG"
 

@@ -248,6 +248,9 @@ class ZhangColorizer(KerasColorizer):
         The network of :func:`build` inside it (normalised L -> output).
     prior_ : ndarray of shape (313,)
         Class prior of the training images (:func:`chroma_lab.quantize.class_prior`).
+    weights_ : str or None
+        Where the weights come from when not trained here: ``"eccv16"`` for the released ones
+        (:meth:`from_network`, ``chroma-lab import-weights``); None otherwise.
     epochs_done_ : int
         Epochs trained so far (from the optimizer's step counter, saved with the model).
     history_ : dict of str -> list of float
@@ -268,12 +271,38 @@ class ZhangColorizer(KerasColorizer):
         self.seed = seed
         self.verbose = verbose
 
+    @classmethod
+    def from_network(cls, network, prior, weights: str, **params):
+        """A fitted colorizer around a network trained elsewhere (the released ECCV16 weights).
+
+        Parameters
+        ----------
+        network : keras.Model
+            :func:`build` of ``params["size"]`` with its weights set.
+        prior : ndarray of shape (313,)
+            The class prior of its training set, for the loss of a later ``continue_fit``.
+        weights : str
+            Where the weights come from, saved as ``"weights"`` in ``colorizer.json``.
+        **params
+            Parameters of the colorizer; ``epochs`` defaults to 0 (no epoch trained here).
+        """
+        obj = cls(**{"epochs": 0, **params})
+        obj._validate()
+        obj._restore({"prior": prior, "weights": weights})
+        obj.model_ = obj._build_model(network)
+        obj.model_.optimizer.build(obj.model_.trainable_variables)
+        obj.steps_per_epoch_, obj.history_, obj.is_fitted_ = 1, {}, True
+        return obj
+
     def _setup(self, images):
         self.prior_ = class_prior(split_lab(images)[1])  # eq. 3-4: once, in NumPy, on the training set
+        self.weights_ = None
 
-    def _build_model(self):
+    def _build_model(self, network=None):
         config = CONFIGS[self.size]
-        model = build_training_model(build(output="ab" if self.loss == "l2" else "classes", config=config))
+        if network is None:
+            network = build(output="ab" if self.loss == "l2" else "classes", config=config)
+        model = build_training_model(network)
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.9, beta_2=0.99),
                       loss=get_loss(self.loss, self.prior_, stride=config.output_stride))  # fmt: skip
         return model
@@ -285,13 +314,19 @@ class ZhangColorizer(KerasColorizer):
         return decode_ab(output, self.temperature)
 
     def _state(self):
-        return {"prior": self.prior_.tolist()}
+        state = {"prior": self.prior_.tolist()}
+        if self.weights_ is not None:
+            state["weights"] = self.weights_
+        return state
 
     def _restore(self, settings):
         prior = np.asarray(settings["prior"], dtype=np.float64)
         if prior.shape != (N_BINS,):
             raise ValueError(f"prior must have {N_BINS} values, got shape {prior.shape}")
-        self.prior_ = prior
+        weights = settings.get("weights")
+        if weights is not None and not isinstance(weights, str):
+            raise ValueError(f"weights must be a name or absent, got {weights!r}")
+        self.prior_, self.weights_ = prior, weights
 
     def _validate(self):
         super()._validate()

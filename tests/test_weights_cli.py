@@ -132,6 +132,7 @@ def _one_error_line(capsys, command, match):
     ("hash", "its name says deadbeef"),
     ("not the layout", "lacks"),
     ("out is a file", "is a file; give a folder"),
+    ("out holds a trained model", "already holds a model"),
 ])  # fmt: skip
 def test_import_errors_are_one_line_and_write_nothing(case, match, tmp_path, capsys):
     path, out = ZIP_FILE, tmp_path / "new" / "model"
@@ -144,9 +145,12 @@ def test_import_errors_are_one_line_and_write_nothing(case, match, tmp_path, cap
         shutil.copy(ZIP_FILE, path)
     elif case == "not the layout":
         path = FIXTURES / "torch_tensors.pth"  # a real state dict, of other tensors
-    else:
+    elif case == "out is a file":
         out = tmp_path / "file.txt"
         out.write_text("x")
+    else:
+        out.mkdir(parents=True)
+        (out / "colorizer.json").write_text('{"format": "chroma_lab.colorizer/2", "model": "zhang"}')
     before = sorted(tmp_path.rglob("*"))
     assert _import(out, path) == 1
     _one_error_line(capsys, "import-weights", match)

@@ -12,7 +12,8 @@ reads a ``.pth`` file you have (its hash suffix is checked); ``fetch-weights`` d
 into ``OUT/downloads/`` (kept, so a second fetch does not download again), checking its sha256
 prefix. Nothing reaches ``OUT`` before the import has succeeded: a missing or damaged file, a
 wrong layout, no network or an HTTP error is one line and exit status 1, and leaves no folder
-behind that was not there before.
+behind that was not there before. A folder holding another model (say one ``train`` wrote) is
+refused; an earlier import is replaced.
 
 One module for the two commands: ``add_arguments`` tells them apart by the parser's ``prog``
 (``chroma-lab fetch-weights``). ``--url`` (fetch) and ``--size small`` are hidden options for the
@@ -54,6 +55,7 @@ def main(args) -> int:
     if not fetch and not Path(args.path).is_file():
         what = "a folder" if Path(args.path).is_dir() else "no such file"
         raise UsageError(f"'{args.path}': {what}; give the released .pth file")
+    _refuse_a_trained_model(out)
     import_keras()
     from chroma_lab.models import zhang2016_published as zp
 
@@ -72,6 +74,24 @@ def main(args) -> int:
     print(f"{path} -> {out}: Zhang et al. (2016) with the released {args.name.upper()} weights; "
           f"colorize with: chroma-lab colorize IMAGE --model {out} --out DIR")
     return 0
+
+
+def _refuse_a_trained_model(out: Path) -> None:
+    """A folder holding another model is not overwritten; an earlier import may be."""
+    import json
+
+    from chroma_lab.models.registry import SETTINGS_FILE
+
+    path = out / SETTINGS_FILE
+    if not path.is_file():
+        return
+    try:
+        weights = json.loads(path.read_text()).get("weights")
+    except (ValueError, AttributeError):
+        weights = None
+    if weights not in NAMES:
+        raise UsageError(f"'{out}' already holds a model ({SETTINGS_FILE}); "
+                         "choose another --out for the released weights")  # fmt: skip
 
 
 def _save_into(colorizer, out: Path) -> None:

@@ -37,7 +37,8 @@ Where the paper's equations live:
   (``ANNEALED_T``), called by :func:`decode_ab`.
 
 * ``build(size="full")`` is the published network (32,230,393 convolution parameters, about 64
-  GFLOP per 224x224 image); ``build(size="small")`` is the same layout at 1/4 to 1/8 of the width
+  GFLOP per 224x224 image), layer for layer the released ECCV16 one (its padding and BatchNorm
+  epsilon), so :mod:`~chroma_lab.models.zhang2016_published` loads the authors' weights into it; ``build(size="small")`` is the same layout at 1/4 to 1/8 of the width
   (613k parameters, 0.13 GFLOP per 64x64 image), which a 2-core CPU trains in minutes.
 * ``build_training_model(network)`` puts :class:`LightnessFromRGB` in front: its input is uint8
   RGB, and the losses of :mod:`chroma_lab.losses` build their targets from the same RGB, so

@@ -20,10 +20,10 @@ conv8  256         32           3      1/2     1         S/4, 313
 =====  ==========  ===========  =====  ======  ========  ==========
 
 The stride is that of a block's last convolution, padded by 1 pixel on every side as in the
-released Caffe/PyTorch model (a ``ZeroPadding2D`` named ``convB_Mpad`` before it); conv8_1 is a 4x4 transposed convolution of
-stride 2, and conv8_313 the 1x1 head. So the input side must be a multiple of 8
-(:attr:`ZhangConfig.input_multiple`, one halving per strided block) and the output stride is 4
-(:attr:`ZhangConfig.output_stride`, which the losses receive from here).
+released Caffe/PyTorch model (a ``ZeroPadding2D`` named ``convB_Mpad`` before it); conv8_1 is a
+4x4 transposed convolution of stride 2, and conv8_313 the 1x1 head. So the input side must be a
+multiple of 8 (:attr:`ZhangConfig.input_multiple`, one halving per strided block) and the output
+stride is 4 (:attr:`ZhangConfig.output_stride`, which the losses receive from here).
 
 Where the paper's equations live:
 
@@ -38,8 +38,9 @@ Where the paper's equations live:
 
 * ``build(size="full")`` is the published network (32,230,393 convolution parameters, about 64
   GFLOP per 224x224 image), layer for layer the released ECCV16 one (its padding and BatchNorm
-  epsilon), so :mod:`~chroma_lab.models.zhang2016_published` loads the authors' weights into it; ``build(size="small")`` is the same layout at 1/4 to 1/8 of the width
-  (613k parameters, 0.13 GFLOP per 64x64 image), which a 2-core CPU trains in minutes.
+  epsilon), so :mod:`~chroma_lab.models.zhang2016_published` loads the authors' weights into
+  it; ``build(size="small")`` is the same layout at 1/4 to 1/8 of the width (613k parameters,
+  0.13 GFLOP per 64x64 image), which a 2-core CPU trains in minutes.
 * ``build_training_model(network)`` puts :class:`LightnessFromRGB` in front: its input is uint8
   RGB, and the losses of :mod:`chroma_lab.losses` build their targets from the same RGB, so
   ``model.fit(x=rgb, y=rgb)`` trains it and only uint8 RGB travels to an accelerator.
@@ -140,8 +141,8 @@ def build(size: str = "full", output: str = "classes", config: ZhangConfig | Non
         dilation = config.dilation if block in config.dilated_blocks else 1
         for i in range(1, depth + 1):
             conv, strided = f"conv{block}_{i}", block in config.strided_blocks and i == depth
-            if strided:  # 1 pixel on every side, as Caffe/PyTorch pad (Keras' "same" pads 0
-                x = layers.ZeroPadding2D(1, name=f"{conv}pad")(x)  # before, 1 after: a shifted grid)
+            if strided:  # 1 pixel all round as Caffe/PyTorch pad; Keras' "same" would pad 0
+                x = layers.ZeroPadding2D(1, name=f"{conv}pad")(x)  # before, 1 after: a shifted grid
             x = layers.Conv2D(width, 3, strides=2 if strided else 1, dilation_rate=dilation,
                               padding="valid" if strided else "same", activation="relu",
                               name=conv)(x)  # fmt: skip

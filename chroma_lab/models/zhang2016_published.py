@@ -150,8 +150,8 @@ def published_network(source, size: str = "full", logit_scale: float = 1.0) -> k
     -------
     keras.Model
         :func:`chroma_lab.models.zhang2016.build` with the weights set; its 313 output channels
-        are in the order
-        of :func:`chroma_lab.quantize.ab_bins` (permuted if the file's order differs).
+        are in the order of :func:`chroma_lab.quantize.ab_bins` (permuted if the file's order
+        differs).
     """
     state = source if isinstance(source, dict) else _read_checked(source)
     logit_scale = float(logit_scale)

@@ -102,7 +102,6 @@ print(f"decoding slope at c = 0: pure power c ** 2.4 -> 0, offset power piece ->
 print(f"encoding slope at black: pure power x ** (1/2.4) -> infinite, sRGB -> {12.92:.2f}")
 
 # %% [markdown]
-#
 # ### Exercise 1: sRGB decoding
 # Write `srgb_to_linear(c)` for a float array `c` in 0..1 of any shape (use `np.where`).
 

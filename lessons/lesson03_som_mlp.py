@@ -233,11 +233,11 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # * Nine colours are few: the sky's whole gradient of blues shares the few bluish classes of the
 #   map (counted in section 2), so it comes out in bands. The SOM's ab classes are coarse, and the
 #   quantisation error of section 2 is a floor no classifier can beat.
-# * The MLP makes mistakes of context too. Orange halos around the clouds and the sun, and red
-#   streaks on the water: the classifier sees only a small patch of lightness, and a patch across
-#   the bright edge of a cloud or of the sun, or across the light and dark stripes of a ripple,
-#   resembles the patches of warm-coloured things it was trained on (sand, the sun's disc, the
-#   shaded rim of a red ball) more than those of sky or water. A wider view of the image, lesson 5's
+# * The MLP makes mistakes of context too. Orange halos around the clouds and the sun, orange
+#   lines along other sharp edges of the sky, and red streaks on the water: the classifier sees
+#   only a small patch of lightness, and a patch across a bright edge, or across the light and
+#   dark stripes of a ripple, resembles the patches of warm-coloured things it was trained on (the
+#   sun's glow, the shaded rim of a red ball, a roof) more than those of sky or water. A wider view of the image, lesson 5's
 #   network, is what tells an edge in the sky from an object.
 # * The red and blue balls are still hopeless: a patch shows a round, shaded ball, but whether it
 #   is red or blue was decided by a coin toss, so the MLP picks whichever class was more frequent.

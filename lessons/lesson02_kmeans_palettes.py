@@ -285,8 +285,9 @@ plot_image_row([swatch[0], to_gray(swatch)[0], lookup.colorize(to_gray(swatch))[
 # %% [markdown]
 # The same happens, less visibly, everywhere: a textured region (grass, rippled water) spreads
 # over many gray levels, and at some of those levels another material is more frequent, hence the
-# bands and speckles of wrong colours. No rule that sees one pixel at a time can fix this. The colour of a pixel depends on
-# its **context**: the texture around it, the shapes, the place in the picture.
+# bands and speckles of wrong colours. No rule that sees one pixel at a time can fix this. The
+# colour of a pixel depends on its **context**: the texture around it, the shapes, the place in
+# the picture.
 #
 # ## Summary
 #

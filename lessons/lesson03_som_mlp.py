@@ -25,8 +25,8 @@
 import numpy as np
 
 from chroma_lab import checks
-from chroma_lab.compare import claim
 from chroma_lab.color import normalize_l
+from chroma_lab.compare import claim
 from chroma_lab.data import extract_patches, sample_pixels, split_lab, to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
 from chroma_lab.metrics import evaluate, mean_ab_error
@@ -237,8 +237,8 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 #   lines along other sharp edges of the sky, and red streaks on the water: the classifier sees
 #   only a small patch of lightness, and a patch across a bright edge, or across the light and
 #   dark stripes of a ripple, resembles the patches of warm-coloured things it was trained on (the
-#   sun's glow, the shaded rim of a red ball, a roof) more than those of sky or water. A wider view of the image, lesson 5's
-#   network, is what tells an edge in the sky from an object.
+#   sun's glow, the shaded rim of a red ball, a roof) more than those of sky or water. A wider
+#   view of the image, lesson 5's network, is what tells an edge in the sky from an object.
 # * The red and blue balls are still hopeless: a patch shows a round, shaded ball, but whether it
 #   is red or blue was decided by a coin toss, so the MLP picks whichever class was more frequent.
 #   A model that outputs a single class per pixel cannot express "red or blue"; lesson 5 will

@@ -37,8 +37,8 @@ FAST_CLAIMS = {
     "lesson02": ["the ab palette beats the RGB palette on quantisation error",
                  "lookup beats all gray on mean ab error"],
 }  # fmt: skip
-KERAS_IMPORT = re.compile(r"^\s*(import keras|from keras|import tensorflow|from chroma_lab\.models\.(palette_cnn|zhang))",
-                          re.MULTILINE)  # fmt: skip
+KERAS_IMPORT = re.compile(r"^\s*(import keras|from keras|import tensorflow|"
+                          r"from chroma_lab\.models\.(palette_cnn|zhang))", re.MULTILINE)  # fmt: skip
 
 
 SOLVED = '''\

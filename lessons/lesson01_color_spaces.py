@@ -135,7 +135,7 @@ print(f"they differ by up to {np.abs(white_xyz - color.D65_WHITE).max():.1e}: bo
 # ### Exercise 2: sRGB to XYZ
 # Write `rgb_to_xyz(rgb)` for float RGB of shape `(..., 3)` in 0..1. Decode with the library's
 # `color.srgb_to_linear` (so this exercise does not depend on the previous one), then apply the
-# matrix to the last axis: `linear @ color.XYZ_FROM_RGB.T`.
+# matrix to the last axis, so that each row of the matrix gives one of X, Y and Z.
 
 # %%
 def rgb_to_xyz(rgb):

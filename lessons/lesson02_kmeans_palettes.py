@@ -207,7 +207,8 @@ plot_quantization_error(N_COLORS_LIST, errors)
 # Write `lookup_table(gray, classes, n_classes)`: `gray` holds gray levels 0..255 and `classes`
 # palette indices 0..n_classes-1, both int arrays of the same shape (one entry per training
 # pixel). Return the `(256,)` array of the most frequent class of each level, with the two rules
-# above. `np.add.at(counts, (gray.ravel(), classes.ravel()), 1)` does the counting.
+# above. Count with `np.add.at`, which adds once per pixel even when a (level, class) pair repeats
+# (plain fancy-index assignment would count it once).
 
 # %%
 def lookup_table(gray, classes, n_classes):

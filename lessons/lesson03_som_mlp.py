@@ -137,7 +137,7 @@ plot_som_grid(som_n)
 # library's `extract_patches`, which the rest of the lesson uses) for one image `(H, W)` and an
 # odd `patch_size`:
 # return `(H * W, patch_size ** 2)`, the patch of every pixel in raster order (row by row).
-# Pad, then slice `padded[r:r + p, c:c + p]` for every pixel; a double loop is fine.
+# Pad, then take the `p x p` window around every pixel; a double loop is fine.
 
 # %%
 def my_extract_patches(gray, patch_size):

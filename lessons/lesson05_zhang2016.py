@@ -445,8 +445,8 @@ for loss in ("class", "l2"):
     models[loss] = ZhangColorizer(size="small", loss=loss, image_size=IMAGE_SIZE, epochs=EPOCHS,
                                   batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, seed=SEED,
                                   verbose=0).fit(train)  # fmt: skip
-    print(f"{loss:>5}: loss {models[loss].history_.history['loss'][0]:.3f} -> "
-          f"{models[loss].history_.history['loss'][-1]:.3f}")
+    print(f"{loss:>5}: loss {models[loss].history_['loss'][0]:.3f} -> "
+          f"{models[loss].history_['loss'][-1]:.3f}")
 for name, m in models.items():
     predictions[name] = m.colorize(gray_test)
 

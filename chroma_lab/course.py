@@ -30,7 +30,6 @@ import math
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -160,12 +159,13 @@ def load_split(spec: str, size: int = 64, n_scenes: int = 160, test_size=0.25, s
     the test part of any set keeps its original order. ``test_size`` is a fraction (rounded up)
     or a number of images; the split is seeded by ``seed``, as are the scenes.
     """
-    from chroma_lab.data import train_test_split_images
+    from chroma_lab.data import check_data_spec, load_dataset, train_test_split_images
 
+    spec = check_data_spec(spec)
     size = check_int(size, "size", low=16 if spec == "scenes" else 1)
     seed = check_int(seed, "seed", low=0)
     regions = None
-    if spec == "scenes":
+    if spec == "scenes":  # drawn here, with their surfaces (load_dataset gives the same images)
         from chroma_lab.scenes import synthetic_scenes
 
         n_scenes = check_int(n_scenes, "n_scenes", low=2)
@@ -175,14 +175,10 @@ def load_split(spec: str, size: int = 64, n_scenes: int = 160, test_size=0.25, s
         from chroma_lab.data import bundled_photos
 
         images, names = bundled_photos(size=size)
-    elif isinstance(spec, str) and spec.startswith("folder:") and spec[len("folder:") :].strip():
-        from chroma_lab.data import load_folder
-
-        folder = Path(spec[len("folder:") :]).expanduser()
-        images, labels = load_folder(folder, size=size, progress=False)
-        names = [f"image_{i:03d}" + (f"_{label}" if label else "") for i, label in enumerate(labels)]
     else:
-        raise ValueError(f"unknown data spec {spec!r}; use photos, scenes or folder:PATH")
+        images, labels, classes = load_dataset(spec, size)
+        names = [f"image_{i:03d}" + (f"_{classes[label]}" if labels is not None and classes[label] else "")
+                 for i, label in enumerate(labels if labels is not None else [None] * len(images))]  # fmt: skip
     if len(images) < 2:
         raise ValueError(f"--data {spec}: {len(images)} image; need at least 2 to train and test")
     index = np.arange(len(images))

@@ -8,21 +8,22 @@
 NumPy functions work on any leading shape with ab on the last axis. The ``*_ops`` functions do the
 same with ``keras.ops`` inside a model, on any backend.
 
-The bins lie on a regular grid with step 10, so the k nearest bins of a point are found from short
-lists precomputed for the small square of the ab plane the point falls in (which bins are surely
-among the k nearest there, which may be), instead of a generic nearest-neighbour search over all
-313 bins: same results, ties to the lower bin index, about 12 times faster on one core
-(``chroma_lab._bin_search``, ``benchmarks/bench_core.py``).
+The bins lie on a regular grid with step 10, so the k nearest bins of a point are among a few
+bins listed once per grid cell (``chroma_lab._bin_search``): the same bins and distances as a search
+over all 313, with equally near bins in bin-index order.
+
+The module is longer than most (about 500 lines) because quantisation has one home; its four
+sections (bins and encodings, prior and decoding, ``keras.ops`` versions, palettes) read apart.
 """
 
 from __future__ import annotations
 
-import weakref
 from functools import lru_cache
 
 import numpy as np
 
 from chroma_lab import _bin_search
+from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import as_float_rgb, rgb_from_l_ab, rgb_to_lab, to_uint8
 
 GRID_STEP = 10
@@ -41,12 +42,6 @@ _BIN_COLUMNS = (
     (10, -80, 90), (20, -80, 90), (30, -90, 90), (40, -100, 90), (50, -100, 80),
     (60, -110, 80), (70, -110, 80), (80, -110, 70), (90, -110, 70), (100, -90, 0),
 )  # fmt: skip
-
-# soft_encode(out=buffer) remembers where it wrote into each buffer, so that the next call clears
-# only those entries, not all 82 MB of a 256x256 image; a sample of the buffer tells whether
-# someone else wrote into it meanwhile.
-_LAST_WRITES: dict = {}
-_SAMPLE_STRIDE = 4099  # a prime, so the sample visits every column
 
 # ----------------------------------------------------------------------------------------------
 # The 313 bins and the encodings onto them
@@ -72,11 +67,11 @@ def ab_bins() -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _candidates(k: int):
-    """Per sub-cell candidate tables of the k-nearest-bin search (``chroma_lab._bin_search``).
+    """Per-cell candidate bins of the k-nearest-bin search (``chroma_lab._bin_search``).
 
     None for k above ``_bin_search.MAX_K``: the search then measures distances to all 313 bins.
     """
-    return _bin_search.build_tables(_bins(), k) if k <= _bin_search.MAX_K else None
+    return _bin_search.build_candidates(_bins(), k) if k <= _bin_search.MAX_K else None
 
 
 def _check_ab(ab, name: str = "ab") -> np.ndarray:
@@ -86,27 +81,22 @@ def _check_ab(ab, name: str = "ab") -> np.ndarray:
     return ab
 
 
-def _check_k_sigma(k: int, sigma: float) -> None:
-    if not isinstance(k, (int, np.integer)) or not 1 <= k <= N_BINS:
-        raise ValueError(f"k must be an integer in 1..{N_BINS}, got {k!r}")
-    if not sigma > 0:
-        raise ValueError(f"sigma must be positive, got {sigma!r}")
+def _check_k_sigma(k: int, sigma: float) -> tuple[int, float]:
+    return check_int(k, "k", 1, N_BINS), check_number(sigma, "sigma", low=0, low_open=True)
 
 
-def _ab_points(ab, name: str = "ab") -> tuple[np.ndarray, np.ndarray]:
-    """``ab`` as float64 (..., 2), and its values as a C-contiguous (N, 2) array, all finite."""
+def _search(ab, k: int, name: str = "ab"):
+    """Leading shape of ``ab``, and the k nearest bins of its values with squared distances, (N, k)."""
     ab = _check_ab(ab, name)
     flat = ab.reshape(-1, 2)
-    if not flat.flags.c_contiguous:  # e.g. lab[..., 1:]: column by column is 4x faster here
-        flat = np.empty(flat.shape)
-        flat[:, 0], flat[:, 1] = ab[..., 0].reshape(-1), ab[..., 1].reshape(-1)
     bad = flat.size - np.count_nonzero(np.isfinite(flat))
     if bad:
         raise ValueError(f"{name} holds {bad} NaN or infinite values; a and b must be finite")
-    return ab, flat
+    index, d2 = _bin_search.k_nearest(_bins(), _candidates(k), flat, k)
+    return ab.shape[:-1], index, d2
 
 
-def k_nearest_bins(ab, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def k_nearest_bins(ab, k: int = SOFT_K) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest bins of each ab value, and their distances.
 
     Parameters
@@ -120,32 +110,21 @@ def k_nearest_bins(ab, k: int = 5) -> tuple[np.ndarray, np.ndarray]:
         Bin indices into :func:`ab_bins`, nearest first; equally near bins in index order.
     distances : ndarray of shape (..., k), float64
     """
-    _check_k_sigma(k, 1.0)
-    ab, flat = _ab_points(ab)
-    k = int(k)
-    tables = _candidates(k)
-    idx = np.empty((len(flat), k), dtype=np.intp)
-    d2 = np.empty((len(flat), k))
-
-    def task(start, stop):
-        index, dist2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
-        idx[start:stop], d2[start:stop] = index.T, dist2.T
-
-    _bin_search.run_chunks(task, len(flat))
-    if k > 1:  # nearest first; equal distances in bin order, so ties resolve the same way every time
-        by_index = np.argsort(idx, axis=1)
-        idx, d2 = np.take_along_axis(idx, by_index, 1), np.take_along_axis(d2, by_index, 1)
-        order = np.argsort(d2, axis=1, kind="stable")
-        idx, d2 = np.take_along_axis(idx, order, 1), np.take_along_axis(d2, order, 1)
-    return idx.reshape(ab.shape[:-1] + (k,)), np.sqrt(d2).reshape(ab.shape[:-1] + (k,))
+    k = check_int(k, "k", 1, N_BINS)
+    shape, index, d2 = _search(ab, k)
+    return index.reshape(shape + (k,)), np.sqrt(d2).reshape(shape + (k,))
 
 
 def nearest_bin(ab) -> np.ndarray:
-    """Hard encoding: the index of the nearest of the 313 bins, shape (...,)."""
-    return k_nearest_bins(ab, k=1)[0][..., 0]
+    """Hard encoding: the index of the nearest of the 313 bins, shape (...,).
+
+    Of two equally near bins, the lower index.
+    """
+    shape, index, _ = _search(ab, 1)
+    return index.reshape(shape)
 
 
-def soft_encode_sparse(ab, k: int = 5, sigma: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+def soft_encode_sparse(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA) -> tuple[np.ndarray, np.ndarray]:
     """Soft-encoding in its compact form: the k bins each value spreads over, and their weights.
 
     Same numbers as :func:`soft_encode` without the 313-wide array, which is what a
@@ -154,27 +133,15 @@ def soft_encode_sparse(ab, k: int = 5, sigma: float = 5.0) -> tuple[np.ndarray, 
     Returns
     -------
     index : ndarray of shape (..., k), int
-        The k nearest bins, in no particular order.
+        The k nearest bins, nearest first.
     weights : ndarray of shape (..., k), float64, summing to 1 over the last axis
-        Within about 1e-7 of the exact Gaussian weights (the exponential runs in float32).
     """
-    _check_k_sigma(k, sigma)
-    ab, flat = _ab_points(ab)
-    k = int(k)
-    tables = _candidates(k)
-    index = np.empty((len(flat), k), dtype=np.intp)
-    weights = np.empty((len(flat), k))
-
-    def task(start, stop):
-        idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
-        index[start:stop] = idx.T
-        _bin_search.gaussian_weights(d2, sigma, out=weights[start:stop].T)
-
-    _bin_search.run_chunks(task, len(flat))
-    return index.reshape(ab.shape[:-1] + (k,)), weights.reshape(ab.shape[:-1] + (k,))
+    k, sigma = _check_k_sigma(k, sigma)
+    shape, index, d2 = _search(ab, k)
+    return index.reshape(shape + (k,)), _gaussian_weights(d2, sigma).reshape(shape + (k,))
 
 
-def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) -> np.ndarray:
+def soft_encode(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA, dtype=np.float32) -> np.ndarray:
     """Soft-encode ab values onto the 313 bins (Zhang et al. 2016, section 2.1).
 
     Each value spreads over its k nearest bins with Gaussian weights exp(-d^2 / (2 sigma^2)),
@@ -188,78 +155,28 @@ def soft_encode(ab, k: int = 5, sigma: float = 5.0, dtype=np.float32, out=None) 
     sigma : float
         Gaussian width in ab units (the paper uses 5).
     dtype : numpy dtype
-        Of the result; float32 by default, since a 256x256 image already takes 82 MB. float64
-        results are exact; smaller types are within about 1e-7 (the exponential runs in float32).
-    out : ndarray of shape (N, 314), optional
-        A C-contiguous buffer to reuse between calls of the same size (N = number of ab values),
-        as the reference implementation does; the result is then a view into it, of its dtype.
-        The next call with the same buffer clears only the entries this call wrote (a buffer
-        changed in between is detected by sampling and cleared in full).
+        Of the result; float32 by default, since a 256x256 image already takes 82 MB. The weights
+        are computed in float64 and rounded once.
 
     Returns
     -------
     ndarray of shape (..., 313)
     """
-    _check_k_sigma(k, sigma)
-    ab, flat = _ab_points(ab)
-    k = int(k)
-    n, tables = len(flat), _candidates(k)
-    record = None
-    if out is None:
-        out = np.zeros((n, N_BINS + 1), dtype=dtype)  # the OS zeroes the pages lazily, on first write
-    elif out.shape != (n, N_BINS + 1):
-        raise ValueError(f"out must have shape {(n, N_BINS + 1)}, got {out.shape}")
-    elif not out.flags.c_contiguous or not out.flags.writeable:
-        raise ValueError("out must be a writeable C-contiguous array, such as np.zeros((N, 314))")
-    else:
-        record = _reuse_record(out, k)
-    values = out.reshape(-1)
-    positions, clear = None, "none"
-    if record is not None:
-        positions = record["positions"]  # (k, n): where each row's k weights went last time
-        clear = "written" if record["valid"] else "all"
-        record["valid"] = False  # until every chunk below has run
-
-    def task(start, stop):
-        idx, d2 = _bin_search.search(tables, _bins(), flat[start:stop], k)
-        weights = _bin_search.gaussian_weights(d2, sigma, exact=out.dtype == np.float64)
-        idx = _bin_search.flat_positions(idx, start, N_BINS + 1)
-        if clear == "written":  # only this chunk's rows: chunks run in parallel
-            values[positions[:, start:stop]] = 0
-        elif clear == "all":
-            out[start:stop] = 0
-        values[idx] = weights
-        if positions is not None:
-            positions[:, start:stop] = idx
-
-    _bin_search.run_chunks(task, n)
-    if record is not None:
-        record.update(valid=True, sample=values[::_SAMPLE_STRIDE].copy())
-    return out[:, :N_BINS].reshape(ab.shape[:-1] + (N_BINS,))
+    k, sigma = _check_k_sigma(k, sigma)
+    shape, index, d2 = _search(ab, k)
+    out = np.zeros((len(index), N_BINS), dtype=dtype)
+    np.put_along_axis(out, index, _gaussian_weights(d2, sigma), axis=1)
+    return out.reshape(shape + (N_BINS,))
 
 
-def _reuse_record(out: np.ndarray, k: int) -> dict:
-    """What soft_encode remembers of a reused ``out``: the flat positions it wrote last time.
+def _gaussian_weights(d2: np.ndarray, sigma: float) -> np.ndarray:
+    """exp(-d2 / (2 sigma^2)) normalised over the last axis, for d2 (N, k) sorted nearest first.
 
-    ``valid`` is False for a buffer seen for the first time, or one whose contents changed since
-    (label smoothing, ``+=`` ...: most such changes touch some of the sampled entries); it is then
-    cleared in full.
+    The exponent is taken relative to the nearest bin: the same weights after normalising, and no
+    0/0 for values far from every bin.
     """
-    key = id(out)
-    record = _LAST_WRITES.get(key)
-    if record is not None and record["ref"]() is out and record["k"] == k:
-        if not np.array_equal(out.reshape(-1)[::_SAMPLE_STRIDE], record["sample"]):
-            record["valid"] = False
-        return record
-
-    def forget(ref):
-        if key in _LAST_WRITES and _LAST_WRITES[key]["ref"] is ref:
-            del _LAST_WRITES[key]
-
-    record = {"ref": weakref.ref(out, forget), "k": k, "valid": False,
-              "positions": np.empty((k, len(out)), dtype=np.intp)}  # fmt: skip
-    _LAST_WRITES[key] = record
-    return record
+    w = np.exp((d2[:, :1] - d2) / (2.0 * sigma**2))
+    return w / w.sum(axis=1, keepdims=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -299,7 +216,7 @@ def class_prior(ab_values, sigma: float | None = 5.0) -> np.ndarray:
     return prior
 
 
-def rebalance_weights(prior, lam: float = 0.5) -> np.ndarray:
+def rebalance_weights(prior, lam: float = REBALANCE_LAMBDA) -> np.ndarray:
     """Class-rebalancing weights (Zhang et al. 2016, eq. 3-4).
 
     w is proportional to 1 / ((1 - lam) p + lam / Q), normalised so that sum(p * w) = 1: the
@@ -321,8 +238,7 @@ def rebalance_weights(prior, lam: float = 0.5) -> np.ndarray:
         raise ValueError(f"prior must be a 1-D array of bin probabilities, got shape {prior.shape}")
     if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0, atol=1e-6):
         raise ValueError(f"prior must be non-negative and sum to 1, got sum {prior.sum():.6g}")
-    if not 0.0 <= lam <= 1.0:
-        raise ValueError(f"lam must lie in [0, 1], got {lam!r}")
+    lam = check_number(lam, "lam", 0.0, 1.0)
     mixed = (1.0 - lam) * prior + lam / prior.size
     with np.errstate(divide="ignore"):
         weights = 1.0 / mixed
@@ -330,7 +246,7 @@ def rebalance_weights(prior, lam: float = 0.5) -> np.ndarray:
     return weights / np.sum(prior * weights)
 
 
-def annealed_mean(probs, T: float = 0.38, bins=None) -> np.ndarray:
+def annealed_mean(probs, T: float = ANNEALED_T, bins=None) -> np.ndarray:
     """Decode per-pixel bin distributions into ab with the annealed mean (Zhang et al. eq. 5).
 
     f_T(z) = exp(log z / T) / sum_q exp(log z_q / T); the result is the mean of the bin centres
@@ -353,8 +269,7 @@ def annealed_mean(probs, T: float = 0.38, bins=None) -> np.ndarray:
     centres = _bins() if bins is None else np.asarray(bins, dtype=np.float64)
     if probs.shape[-1:] != centres.shape[:1]:
         raise ValueError(f"probs must have {centres.shape[0]} bins on its last axis, got {probs.shape}")
-    if not T >= 0:
-        raise ValueError(f"T must be >= 0, got {T!r}")
+    T = check_number(T, "T", low=0.0)
     if T == 0:
         return centres[np.argmax(probs, axis=-1)]
     with np.errstate(divide="ignore"):
@@ -386,7 +301,7 @@ def nearest_bin_ops(ab):
     return ops.argmin(_squared_distances_ops(ab), axis=-1)
 
 
-def soft_encode_ops(ab, k: int = 5, sigma: float = 5.0):
+def soft_encode_ops(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA):
     """:func:`soft_encode` with ``keras.ops``: ab (..., 2) -> float32 (..., 313).
 
     On an accelerator, distances to all 313 bins and a top-k are cheaper than gathers, so this
@@ -401,7 +316,7 @@ def soft_encode_ops(ab, k: int = 5, sigma: float = 5.0):
     return ops.softmax(logits, axis=-1)
 
 
-def annealed_mean_ops(z, T: float = 0.38, from_logits: bool = True):
+def annealed_mean_ops(z, T: float = ANNEALED_T, from_logits: bool = True):
     """:func:`annealed_mean` with ``keras.ops``.
 
     With ``from_logits=True`` (a model's raw output), exp(log softmax(z) / T) is proportional to
@@ -409,8 +324,7 @@ def annealed_mean_ops(z, T: float = 0.38, from_logits: bool = True):
     """
     from keras import ops
 
-    if not T >= 0:
-        raise ValueError(f"T must be >= 0, got {T!r}")
+    T = check_number(T, "T", low=0.0)
     z = ops.cast(z, "float32")
     bins = ops.convert_to_tensor(_bins(), "float32")
     if T == 0:
@@ -438,10 +352,8 @@ class _Palette:
     """Shared machinery: sampling pixels, features in the chosen space, nearest-colour encoding."""
 
     def _validate(self) -> None:
-        if self.space not in _SPACES:
-            raise ValueError(f"space must be one of {_SPACES}, got {self.space!r}")
-        if not isinstance(self.n_samples, (int, np.integer)) or self.n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {self.n_samples!r}")
+        check_choice(self.space, "space", _SPACES)
+        check_int(self.n_samples, "n_samples", 1)
 
     def _features(self, rgb01: np.ndarray) -> np.ndarray:
         return rgb01 if self.space == "rgb" else rgb_to_lab(rgb01)[..., 1:]
@@ -469,16 +381,15 @@ class _Palette:
         -------
         ndarray of shape (...,), int (a list of arrays for a list input)
         """
+        from sklearn.metrics import pairwise_distances_argmin
+
         self._check_fitted()
         if isinstance(images, (list, tuple)):
             return [self.encode(im) for im in images]
         rgb01 = as_float_rgb(images, "images")
         feats = self._features(rgb01).reshape(-1, self.palette_.shape[1])
-        out = np.empty(len(feats), dtype=np.intp)
-        for start in range(0, len(feats), 65536):  # bounded memory for big batches
-            chunk = feats[start : start + 65536]
-            d2 = ((chunk[:, None, :] - self.palette_[None, :, :]) ** 2).sum(-1)
-            out[start : start + 65536] = d2.argmin(axis=1)
+        # scikit-learn works through the pixels in blocks of bounded memory
+        out = pairwise_distances_argmin(feats, self.palette_)
         return out.reshape(rgb01.shape[:-1])
 
     def decode(self, indices) -> np.ndarray:
@@ -538,8 +449,7 @@ class KMeansPalette(_Palette):
         from sklearn.cluster import KMeans
 
         self._validate()
-        if not isinstance(self.n_colors, (int, np.integer)) or self.n_colors < 1:
-            raise ValueError(f"n_colors must be a positive integer, got {self.n_colors!r}")
+        check_int(self.n_colors, "n_colors", 1)
         feats = self._sample(images)
         if len(np.unique(feats, axis=0)) < self.n_colors:
             raise ValueError(
@@ -597,6 +507,7 @@ class SOMPalette(_Palette):
         self._validate()
         if len(self.shape) != 2 or min(self.shape) < 1:
             raise ValueError(f"shape must be (rows, columns) of positive ints, got {self.shape!r}")
+        check_int(self.n_iterations, "n_iterations", 1)
         feats = self._sample(images)
         seed = None if self.random_state is None else int(self.random_state)
         som = MiniSom(int(self.shape[0]), int(self.shape[1]), feats.shape[1], sigma=self.sigma,

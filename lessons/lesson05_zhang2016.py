@@ -2,7 +2,7 @@
 # # Lesson 5 — Colorful Image Colorization (Zhang, Isola and Efros, 2016)
 #
 # Lesson 4 ended with two failures and one hint. Regressing a\*, b\* with an L2 loss gave dull,
-# brownish pictures: when a red and a blue ball look the same in gray, the squared error is
+# desaturated pictures: when a red and a blue ball look the same in gray, the squared error is
 # smallest for the colour halfway between them. Scoring palette classes with a cross-entropy did
 # better, but the palette came from K-means on the training images, a pixel's target was a single
 # class, and the few dull colours that fill most pixels still dominated the loss.
@@ -30,17 +30,21 @@
 # %%
 # %matplotlib inline
 import os
-import time
 
-import numpy as np
-
-# hide TensorFlow's start-up notes about CPU instructions (your own setting wins)
+# Before anything imports TensorFlow (your own settings win): hide its start-up notes, and turn off
+# its oneDNN kernels, whose different order of floating-point sums changes the trained networks,
+# so that this lesson prints the same numbers on every CPU. This also silences the oneDNN notice.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from keras import ops  # noqa: E402 (after the logging setting above)
+import time  # noqa: E402
 
-from chroma_lab import checks, quantize
-from chroma_lab.color import normalize_l
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from chroma_lab import checks, quantize  # noqa: E402
+from chroma_lab.color import normalize_l  # noqa: E402
+from chroma_lab.compare import claim, over_seeds  # noqa: E402
 from chroma_lab.data import bundled_photos, split_lab, to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
 from chroma_lab.losses import rebalanced_crossentropy, zhang_targets
@@ -57,10 +61,11 @@ from chroma_lab.viz import (plot_accuracy_curves, plot_bins, plot_colorizations,
 FAST = fast_mode()
 N_SCENES = 30 if FAST else 160  # synthetic landscapes; 80 % to train on
 IMAGE_SIZE = 32 if FAST else 64  # a multiple of 8 (three stride-2 layers)
-EPOCHS = 2 if FAST else 10  # full mode: about a minute per model on 2 cores
+EPOCHS = 2 if FAST else 10  # full mode: 15 to 60 s per model on 2 cores, with the load of other jobs
 BATCH_SIZE = 8  # small batches: more updates per epoch on a small data set
 LEARNING_RATE = 2e-3  # Adam; the paper's 3e-5 is for 1.3 million images, see section 6
 SEED = 0
+SEEDS = (SEED,) if FAST else (0, 1, 2)  # section 8 repeats the paper's Table 1 on the scenes of each seed
 
 # %% [markdown]
 # ## 1. Data and the baseline
@@ -414,8 +419,7 @@ plot_temperature_scores(TEMPERATURES, sweep_scores)
 
 # %% [markdown]
 # The dashed line marks the paper's T = 0.38. Mind the y-axes: each panel is scaled to its own
-# values, and the AuC panels span only about one point, so their slopes look steeper than they
-# are. Colourfulness rises as T falls: the sharper the distribution, the less the colours are
+# values, and an AuC panel that spans a point or two makes a gentle slope look steep. Colourfulness rises as T falls: the sharper the distribution, the less the colours are
 # averaged away. The accuracy measures tend to move the other way, most steeply near T = 0,
 # where the mode's wrong guesses and speckles cost; the mean is rarely far off, and rarely vivid.
 # The paper chose T = 0.38 as the compromise that keeps most of the mode's vibrancy and the
@@ -441,14 +445,15 @@ for loss in ("class", "l2"):
     models[loss] = ZhangColorizer(size="small", loss=loss, image_size=IMAGE_SIZE, epochs=EPOCHS,
                                   batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, seed=SEED,
                                   verbose=0).fit(train)  # fmt: skip
-    print(f"{loss:>5}: loss {models[loss].history_.history['loss'][0]:.3f} -> "
-          f"{models[loss].history_.history['loss'][-1]:.3f}")
+    print(f"{loss:>5}: loss {models[loss].history_['loss'][0]:.3f} -> "
+          f"{models[loss].history_['loss'][-1]:.3f}")
 for name, m in models.items():
     predictions[name] = m.colorize(gray_test)
 
 # %%
 PAPER = {"all gray": (89.1, 58.0), "l2": (91.2, 64.4), "class": (91.6, 65.1), "full": (89.5, 67.3)}
 scores = {name: evaluate(test, predicted) for name, predicted in predictions.items()}
+print(f"seed {SEED}:")
 print(f"{'method':>8} {'AuC raw':>8} {'AuC rebal':>10} {'colourful':>10} {'ab error':>9}   "
       f"paper (ImageNet) raw / rebal")
 for name, s in scores.items():
@@ -474,12 +479,44 @@ plot_accuracy_curves(curves, rebalanced=rebalanced)
 # %%
 plot_colorizations(gray_test[:5], test[:5], predictions, title="Held-out scenes")
 
+# %% [markdown]
+# ### One seed is not enough
+#
+# 32 test scenes and one training run: is a gap of a point a result or luck? We repeat the
+# experiment on the scenes of other seeds (new images, a new split, new initial weights and data
+# order; in full mode seeds 0, 1 and 2, in fast mode seed 0 only) and count, for each comparison,
+# in how many seeds it holds. Seed 0 reuses the models trained above.
+
 # %%
-full, l2, gray = scores["full"], scores["l2"], scores["all gray"]
-print(f"full beats gray on rebalanced AuC: {full['auc_rebalanced'] > gray['auc_rebalanced']}; "
-      f"beats L2: {full['auc_rebalanced'] > l2['auc_rebalanced']}")
-print(f"full is more colourful than gray: {full['colorfulness'] > gray['colorfulness']}; "
-      f"than L2: {full['colorfulness'] > l2['colorfulness']}")
+def table1_scores(seed):
+    """Gray, full, class and L2 trained on the scenes of ``seed`` and scored on its held-out ones."""
+    if seed == SEED:
+        return scores
+    seed_scenes, _ = synthetic_scenes(N_SCENES, size=IMAGE_SIZE, seed=seed)
+    seed_train, seed_test = train_test_split_images(seed_scenes, test_size=0.2, random_state=seed)
+    seed_gray = to_gray(seed_test)
+    out = {"all gray": evaluate(seed_test, GrayColorizer().fit(seed_train).colorize(seed_gray))}
+    for loss in ("full", "class", "l2"):
+        m = ZhangColorizer(size="small", loss=loss, image_size=IMAGE_SIZE, epochs=EPOCHS, batch_size=BATCH_SIZE,
+                           learning_rate=LEARNING_RATE, seed=seed, verbose=0).fit(seed_train)
+        out[loss] = evaluate(seed_test, m.colorize(seed_gray))
+    return out
+
+
+start = time.perf_counter()
+by_seed = over_seeds(table1_scores, SEEDS)  # {method: {measure: [one value per seed]}}
+print(f"{len(SEEDS)} seed(s) in {time.perf_counter() - start:.0f} s")
+COMPARISONS = [  # (a, b, measure, key, lower is better)
+    ("class", "full", "raw AuC", "auc_raw", False),
+    ("full", "class", "colourfulness", "colorfulness", False),
+    ("class", "full", "mean ab error", "mean_ab_error", True),
+    ("full", "all gray", "rebalanced AuC", "auc_rebalanced", False),
+    ("full", "class", "rebalanced AuC", "auc_rebalanced", False),
+    ("full", "l2", "rebalanced AuC", "auc_rebalanced", False),
+    ("full", "l2", "colourfulness", "colorfulness", False),
+]
+for a, b, measure, key, lower in COMPARISONS:
+    print(claim(a, b, measure, by_seed[a][key], by_seed[b][key], lower_is_better=lower))
 
 # %% [markdown]
 # ### Reading the table
@@ -494,32 +531,31 @@ print(f"full is more colourful than gray: {full['colorfulness'] > gray['colorful
 # No single number ranks colorizers: raw accuracy rewards caution, rebalanced accuracy and
 # colourfulness reward daring.
 #
-# **Our run.** Our scenes are not ImageNet and our network is small, so the numbers differ: look
-# for the *ordering*. The claim to check is "full beats gray and L2 on the rebalanced AuC and on
-# colourfulness" (the two printed checks). In full mode (seed 0, 10 epochs) we measured, raw /
-# rebalanced AuC and colourfulness: gray 78.7 / 71.1 / 0, full 77.3 / 77.1 / 69.5, class
-# 84.8 / 70.5 / 48.3, L2 83.8 / 72.3 / 35.1, with the truth at 69.4. That is the paper's pattern:
-# L2 and class win the raw AuC by hedging, and full gives it back (here even a little below
-# gray) but wins the rebalanced AuC clearly, with colours as vivid as the truth's, while L2 stays
-# pale and class, without rebalancing, is no better than gray once every colour counts.
+# **Our runs.** Our scenes are not ImageNet and our network is small, so read the counts above,
+# not one table. In our full-mode runs (oneDNN off, so that its kernels do not change them), the
+# first three comparisons held in every seed: without rebalancing, class
+# wins the raw AuC and the mean ab error, and rebalancing (full) buys colour with that accuracy,
+# more colourful than class every time. That is the paper's trade. The rebalanced AuC is another
+# matter: whether full beats gray, class or L2 on it changed from seed to seed, or held by a
+# fraction of a point, so this small experiment does not confirm the paper's headline result,
+# and one seed would have let us claim it, or its opposite. Full against L2 on colourfulness
+# varied too: on this data an L2 network does not always stay pale. If a count above reads
+# differently on your machine, trust the count.
 #
-# The pictures show what daring costs as plainly as what it buys. In the held-out figure, full
-# turns three of the four daytime scenes into sunsets: a plausible colouring of the same gray
-# sky gradient, but wrong, and the accuracy measures count it so. And no model colours water or
-# grass well: all of them paint both in a similar khaki. A small network trained for a minute
-# on 128 scenes has learnt where the sky is, not much more. On 32 test scenes and one seed,
-# differences of a point or two (L2 against class, full against gray on the raw AuC) could go
-# either way in another run; the gaps of 4.8 to 6.6 points in rebalanced AuC and of twenty or
-# more in colourfulness are the result.
+# The pictures show what daring costs as plainly as what it buys: full's saturated colours are
+# often the wrong ones, which is what its higher mean ab error than class's measures. In the
+# held-out figure (seed 0), full, and here L2 too, turn the daytime skies into sunsets, a
+# plausible colouring of the same gray gradient but a wrong one, while class paints them blue.
+# A small network trained for a minute or two on 128 scenes has learnt where the sky is, not
+# much more.
 #
-# *In fast mode the numbers above come from a few seconds of training (two epochs on 24 tiny
-# scenes): the networks have barely moved off the prior and the table is noise, so L2 need not
-# look gray nor full colourful. Run in full mode (`CHROMA_LAB_FAST` unset) to read them.*
+# *In fast mode (two epochs on 24 tiny scenes, one seed) the networks have barely moved off the
+# prior and the table is noise. Run in full mode (`CHROMA_LAB_FAST` unset) to read it.*
 #
 # ## 9. Outside its world
 #
-# The network knows scenes, not photos. On the bundled photos it paints a landscape: sky
-# colours at the top, grass and sand tones lower down, whatever the photo shows. A colorizer is
+# The network knows scenes, not photos. On the bundled photos it can only use the colours of its
+# scenes, placed where lightness and position suggest sky, water or ground. A colorizer is
 # only as good as the variety of its training data, which is why the paper needed ImageNet.
 
 # %%
@@ -540,8 +576,11 @@ plot_colorizations(to_gray(photos)[:5], photos[:5], {"full": model.colorize(to_g
 #   targets built from the RGB images inside the training graph.
 # * The **annealed mean** decodes a distribution between its mean (T = 1, dull) and its mode
 #   (T = 0, speckled); the paper uses T = 0.38 (exercise 4).
-# * Table 1's lesson: rebalanced classification gives up a little raw accuracy for much better
-#   rebalanced accuracy and colourfulness; raw accuracy alone rewards gray.
+# * Table 1's lesson, in the paper: rebalanced classification gives up a little raw accuracy for
+#   better rebalanced accuracy and colourfulness; raw accuracy alone rewards gray. On our scenes,
+#   counted over three seeds, rebalancing bought colourfulness with raw accuracy every time; the
+#   rebalanced AuC ranking changed with the seed: check a claim over several seeds before you
+#   believe it.
 #
 # **Next:** lesson 6 (planned) will follow Iizuka, Simo-Serra and Ishikawa (2016), "Let there be
 # Color!": a network that also looks at the *whole* image, fusing a global description of the

@@ -1,7 +1,9 @@
-"""Tests for chroma_lab.data: every Pillow mode, clear errors, folders, datasets and helpers."""
+"""Tests for chroma_lab.data: every Pillow mode, clear errors, folders, datasets, data specs,
+preprocessing and batching."""
 
 import csv
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -282,6 +284,58 @@ def test_bundled_photos():
 
 
 # ----------------------------------------------------------------------------------------------
+# Data specs: photos, scenes, folder:PATH
+# ----------------------------------------------------------------------------------------------
+def test_check_data_spec(tmp_path, monkeypatch):
+    assert data.check_data_spec("photos") == "photos"
+    assert data.check_data_spec("scenes") == "scenes"
+    monkeypatch.chdir(tmp_path)
+    assert data.check_data_spec("folder:imgs") == f"folder:{tmp_path.resolve() / 'imgs'}"
+    assert data.check_data_spec(f"folder:{tmp_path}") == f"folder:{tmp_path.resolve()}"
+    for bad in ("cifar", "folder:", "folder:  ", "Photos", None, 3):
+        with pytest.raises(ValueError, match="use photos, scenes or folder:PATH"):
+            data.check_data_spec(bad)
+
+
+def test_load_dataset_scenes_and_photos():
+    from chroma_lab.scenes import SCENE_CLASSES, synthetic_scenes
+
+    images, labels, names = data.load_dataset("scenes", 16, n_scenes=7, seed=2)
+    expected, expected_names = synthetic_scenes(7, size=16, seed=2)
+    np.testing.assert_array_equal(images, expected)
+    assert names == list(SCENE_CLASSES) and labels.dtype.kind == "i"
+    assert [names[i] for i in labels] == list(expected_names)
+    photos, labels, names = data.load_dataset("photos", 8)
+    assert photos.shape == (9, 8, 8, 3) and labels is None and names is None
+    np.testing.assert_array_equal(photos, data.bundled_photos(size=8)[0])
+
+
+def test_load_dataset_folder(tmp_path, monkeypatch):
+    for label, colour in (("sea", (0, 0, 200)), ("grass", (0, 200, 0)), ("sea", (0, 0, 150))):
+        (tmp_path / label).mkdir(exist_ok=True)
+        n = len(list((tmp_path / label).iterdir()))
+        Image.new("RGB", (6, 4), colour).save(tmp_path / label / f"{n}.png")
+    monkeypatch.chdir(tmp_path.parent)
+    images, labels, names = data.load_dataset(f"folder:{tmp_path.name}", 4)  # a relative path
+    assert images.shape == (3, 4, 4, 3) and names == ["grass", "sea"]
+    assert labels.tolist() == [0, 1, 1]  # grass/0.png, sea/0.png, sea/1.png
+    assert images[0, 0, 0].tolist() == [0, 200, 0]
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(flat / "a.png")
+    images, labels, names = data.load_dataset(f"folder:{flat}", 4)
+    assert len(images) == 1 and labels is None and names is None  # no subfolders: no labels
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ValueError, match=re.escape(f"No images found in '{empty}'")):
+        data.load_dataset(f"folder:{empty}", 4)
+    with pytest.raises(FileNotFoundError, match="missing"):
+        data.load_dataset(f"folder:{tmp_path / 'missing'}", 4)
+    with pytest.raises(ValueError, match="use photos, scenes or folder:PATH"):
+        data.load_dataset("imagenet", 4)
+
+
+# ----------------------------------------------------------------------------------------------
 # CIFAR-10 reader on tiny pickles
 # ----------------------------------------------------------------------------------------------
 def _write_cifar(folder, n_per_batch=2):
@@ -324,20 +378,38 @@ def test_cifar_reader_errors(tmp_path):
 # Helpers
 # ----------------------------------------------------------------------------------------------
 def test_split_by_image_array_and_list():
+    from sklearn.model_selection import train_test_split
+
     images = np.arange(10)[:, None, None, None] * np.ones((10, 2, 2, 3), dtype=np.uint8)
     labels = np.arange(10)
     tr, te, ltr, lte = data.train_test_split_images(images, labels, test_size=0.3, random_state=1)
     assert len(te) == 3 and len(tr) == 7
     assert set(ltr) | set(lte) == set(range(10)) and not set(ltr) & set(lte)
     np.testing.assert_array_equal(te[:, 0, 0, 0], lte)  # images travel with their labels
+    # the same images as scikit-learn's split of the indices, kept in their original order
+    ref_train, ref_test = train_test_split(np.arange(10), test_size=0.3, random_state=1)
+    np.testing.assert_array_equal(lte, np.sort(ref_test))
+    np.testing.assert_array_equal(ltr, np.sort(ref_train))
     again = data.train_test_split_images(images, labels, test_size=0.3, random_state=1)
     np.testing.assert_array_equal(again[3], lte)
     as_list = data.train_test_split_images(list(images), test_size=0.3, random_state=1)
     assert isinstance(as_list[1], list) and [im[0, 0, 0] for im in as_list[1]] == list(lte)
+    assert len(data.train_test_split_images(images, test_size=0.25)[1]) == 3  # rounded up
     with pytest.raises(ValueError, match="whole images"):
         data.train_test_split_images(np.zeros((5, 3)))
     with pytest.raises(ValueError, match="test_size"):
         data.train_test_split_images(images, test_size=1.5)
+    with pytest.raises(ValueError, match="labels has 3 entries but images has 10"):
+        data.train_test_split_images(images, labels[:3])
+
+
+def test_split_can_stratify():
+    images = np.zeros((12, 2, 2, 3), dtype=np.uint8)
+    classes = np.array([0] * 8 + [1] * 4)
+    for seed in range(5):
+        _, _, train_classes, test_classes = data.train_test_split_images(
+            images, classes, test_size=0.25, random_state=seed, stratify=classes)
+        assert sorted(test_classes) == [0, 0, 1] and sorted(train_classes) == [0] * 6 + [1] * 3
 
 
 def test_extract_patches_at_a_corner():
@@ -390,14 +462,14 @@ def test_split_lab_and_to_gray():
 
 def test_import_stays_light():
     code = ("import sys, chroma_lab.data; "
-            "print([m for m in ('keras', 'tensorflow') if m in sys.modules])")
+            "print([m for m in ('keras', 'tensorflow', 'sklearn', 'skimage') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]"
 
 
 # ----------------------------------------------------------------------------------------------
-# Keras PyDataset and tf.data
+# Keras PyDataset
 # ----------------------------------------------------------------------------------------------
 def _epoch(batches):
     return np.concatenate([batches[i][0][:, 0, 0, 0] for i in range(len(batches))])
@@ -405,8 +477,10 @@ def _epoch(batches):
 
 def test_image_batches():
     images = np.arange(10, dtype=np.uint8)[:, None, None, None] * np.ones((10, 2, 2, 3), np.uint8)
+    from chroma_lab.data.batching import ImageBatches
+
     batches = data.make_batches(images, labels=np.arange(10), batch_size=4, seed=5)
-    assert isinstance(batches, data.ImageBatches)
+    assert isinstance(batches, ImageBatches)
     assert len(batches) == 3
     x, y = batches[0]
     assert x.shape == (4, 2, 2, 3) and x.dtype == np.uint8
@@ -423,10 +497,3 @@ def test_image_batches():
     np.testing.assert_array_equal(plain[0][:, 0, 0, 0], [0, 1, 2, 3])
     with pytest.raises(TypeError, match="uint8"):
         data.make_batches(images.astype(float))
-
-
-def test_tf_dataset():
-    images = np.zeros((5, 3, 3, 3), np.uint8)
-    batches = list(data.as_tf_dataset(images, np.arange(5), batch_size=2, seed=0))
-    assert [tuple(x.shape) for x, _ in batches] == [(2, 3, 3, 3), (2, 3, 3, 3), (1, 3, 3, 3)]
-    assert sorted(np.concatenate([y.numpy() for _, y in batches])) == [0, 1, 2, 3, 4]

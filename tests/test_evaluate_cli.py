@@ -60,8 +60,8 @@ def test_course_model_baseline_and_folder_end_to_end(model_dir, tmp_path, capsys
 @pytest.mark.parametrize("args, message", [
     (["--models", "resnet"], "unknown model 'resnet'; use gray, random, lookup, som, cnn, zhang, zhang-l2"),
     (["--models", "{empty}"], "holds no saved colorizer: expected colorizer.json and model.keras in it"),
-    (["--models", "lookup", "--data", "cifar"], "unknown --data 'cifar'; use photos, scenes or folder:PATH"),
-    (["--models", "lookup", "--data", "folder:"], "unknown --data 'folder:'"),
+    (["--models", "lookup", "--data", "cifar"], "unknown data spec 'cifar'; use photos, scenes or folder:PATH"),
+    (["--models", "lookup", "--data", "folder:"], "unknown data spec 'folder:'"),
     (["--models", "lookup", "--data", "folder:{missing}"], "no such folder"),
     (["--models", "lookup", "--test-size", "0"], "--test-size must be a share in (0, 1) or a whole number"),
     (["--models", "lookup", "--size", "8"], "--size must be an int >= 16, got 8"),

@@ -47,7 +47,7 @@ class TinyColorizer:
     (["train", "zhang", "--out", "{tmp}/o", "--epochs", "-1"], "epochs must be an int >= 0, got -1"),
     (["train", "zhang", "--out", "{tmp}/o", "--learning-rate", "0"], "learning_rate must be a number > 0"),
     (["train", "zhang", "--out", "{tmp}/o", "--n-scenes", "0"], "--n-scenes must be an int >= 1, got 0"),
-    (["train", "zhang", "--out", "{tmp}/o", "--data", "imagenet"], "unknown --data 'imagenet'"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "imagenet"], "--data: unknown data spec 'imagenet'"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nope"], "No folder at '{tmp}/nope'"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/empty"], "No images found in '{tmp}/empty'"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/junk"], "Cannot read '{tmp}/junk/notes.png'"),

@@ -76,12 +76,11 @@ def main(args) -> int:
 
 
 def _check_data_spec(spec: str) -> None:
-    # chroma_lab.data.check_data_spec once the data package lands; the same rule meanwhile
-    if spec in ("photos", "scenes") or (spec.startswith("folder:") and spec[len("folder:") :].strip()):
-        if spec.startswith("folder:") and not Path(spec[len("folder:") :]).expanduser().is_dir():
-            raise UsageError(f"--data {spec}: no such folder")
-        return
-    raise UsageError(f"unknown --data {spec!r}; use photos, scenes or folder:PATH")
+    from chroma_lab.data import check_data_spec
+
+    spec = check_data_spec(spec)  # a ValueError naming the valid specs
+    if spec.startswith("folder:") and not Path(spec[len("folder:") :]).is_dir():
+        raise UsageError(f"--data {spec}: no such folder")
 
 
 def _test_size(value: float):

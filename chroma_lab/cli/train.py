@@ -198,28 +198,25 @@ def _truncate_log(path: Path, epochs_done: int) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# Data (until chroma_lab.data.load_dataset lands)
+# Data
 # ----------------------------------------------------------------------------------------------
 def _load_training_images(settings: dict):
-    """uint8 RGB (n, S, S, 3) for a data spec ``photos``, ``scenes`` or ``folder:PATH``."""
-    size, spec = settings["image_size"], settings["data"]
-    if spec == "photos":
-        from chroma_lab.data import bundled_photos
+    """uint8 RGB (n, S, S, 3) for the run's ``--data`` spec (:func:`chroma_lab.data.load_dataset`)."""
+    from chroma_lab.data import load_dataset
 
-        return bundled_photos(size=size)[0]
-    if spec == "scenes":
-        from chroma_lab.scenes import synthetic_scenes
-
-        return synthetic_scenes(settings["n_scenes"], size=size, seed=settings.get("seed", 0))[0]
-    from chroma_lab.data import load_folder
-
-    return load_folder(spec[len("folder:") :], size=size)[0]
+    images, _, _ = load_dataset(settings["data"], settings["image_size"],
+                                n_scenes=settings.get("n_scenes", DATA_DEFAULTS["n_scenes"]),
+                                seed=settings.get("seed", 0))  # fmt: skip
+    return images
 
 
-def _check_data_spec(spec: str) -> None:
-    if spec in ("photos", "scenes") or (spec.startswith("folder:") and len(spec) > len("folder:")):
-        return
-    raise UsageError(f"unknown --data {spec!r}; use photos, scenes or folder:PATH")
+def _check_data_spec(spec: str) -> str:
+    from chroma_lab.data import check_data_spec
+
+    try:
+        return check_data_spec(spec)
+    except ValueError as exc:
+        raise UsageError(f"--data: {exc}") from exc
 
 
 # ----------------------------------------------------------------------------------------------

@@ -181,14 +181,21 @@ class KerasColorizer(Colorizer):
             raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
         n, height, width = L.shape
         side = (height, width)
-        if self.predicts_at_training_scale and self.image_size is not None:
+        at_training_scale = self.predicts_at_training_scale and self.image_size is not None
+        if at_training_scale:
             side = (self.image_size, self.image_size)  # the scale the network was trained at
         step = max(1, PREDICT_PIXELS // (side[0] * side[1]))
         for start in range(0, n, step):
             l_norm = ops.convert_to_tensor(normalize_l(L[start : start + step, ..., None]), "float32")
             if side != (height, width):
                 l_norm = ops.image.resize(l_norm, side, antialias=True)
-            yield self.network_(l_norm, training=False)
+            # At one input shape Keras' compiled predict function (traced once, whatever the
+            # photos' sizes) beats the eager call (benchmarks/bench_colorize_full.py, full Zhang
+            # network); a per-pixel model sees each image's own shape, so it stays eager.
+            if at_training_scale:
+                yield self.network_.predict_on_batch(l_norm)
+            else:
+                yield self.network_(l_norm, training=False)
 
     # --- saving --------------------------------------------------------------------------------
     def save(self, folder) -> None:

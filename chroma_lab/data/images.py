@@ -1,0 +1,270 @@
+"""Reading images: one file (:func:`load_image`), a folder with labels (:func:`load_folder`).
+
+Every image comes out as a ``(H, W, 3)`` uint8 RGB array, whatever Pillow mode the file uses;
+:func:`resize_crop` makes it a square of a given side.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from chroma_lab._checks import check_choice, check_int
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+MANIFEST_NAME = "manifest.csv"
+_PROGRESS_MIN_FILES = 50  # below this a progress bar is only noise
+
+
+class ImageReadError(ValueError):
+    """A file exists but is not an image Pillow can decode (corrupt, truncated, not an image)."""
+
+
+def load_image(path) -> np.ndarray:
+    """Read an image file as 8-bit RGB.
+
+    EXIF orientation is applied, so a phone photo comes out the right way up. Every Pillow mode is
+    converted to RGB:
+
+    * gray (``L``, ``1``) is replicated into three channels;
+    * images with transparency (``LA``, ``RGBA``, ``PA``, palettes with a transparent colour) are
+      composited **over white**, because colorization has no use for alpha;
+    * palettes (``P``) and ``CMYK`` are converted as Pillow converts them;
+    * 16-bit gray (``I;16``, ``I;16B``, and ``I``, read as 0..65535) is scaled to 8 bits by
+      dividing by 257 and rounding, so 257 * k becomes k. Pillow itself reduces 16-bit-per-channel
+      RGB PNGs to 8 bits while reading (it keeps the high byte);
+    * float ``F`` images are taken as 0..1 if their maximum is <= 1, else as 0..255 (clipped).
+
+    Multi-frame files (animated GIF, multi-page TIFF) give their first frame.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The image file.
+
+    Returns
+    -------
+    ndarray of shape (H, W, 3), uint8
+
+    Raises
+    ------
+    FileNotFoundError
+        No file at ``path``.
+    IsADirectoryError
+        ``path`` is a folder (use :func:`load_folder`).
+    ImageReadError
+        The file is not a readable image: unknown format, corrupt or truncated.
+    """
+    path = _as_path(path, "path")
+    if not path.exists():
+        raise FileNotFoundError(f"No image file at '{path}'; check the path and the working folder")
+    if path.is_dir():
+        raise IsADirectoryError(f"'{path}' is a folder, not an image; use load_folder() to read it")
+    try:
+        with Image.open(path) as img:
+            img.load()  # decode every pixel now, so a truncated file fails here and not later
+            img = ImageOps.exif_transpose(img)
+            return _pil_to_rgb_uint8(img, path)
+    except (PermissionError, ImageReadError):
+        raise
+    except Image.UnidentifiedImageError as exc:
+        raise ImageReadError(
+            f"Cannot read '{path}': it is not an image file Pillow recognises "
+            "(wrong extension, or not an image at all)."
+        ) from exc
+    except Image.DecompressionBombError as exc:
+        raise ImageReadError(f"Cannot read '{path}': it has too many pixels ({exc}).") from exc
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+        raise ImageReadError(
+            f"Cannot read '{path}': the file is damaged or truncated ({exc})."
+        ) from exc
+
+
+def resize_crop(image, size: int) -> np.ndarray:
+    """Resize so the shorter side is ``size``, then keep the centre ``size x size`` square.
+
+    Implemented as "crop the central square, then resize", which is the same picture without a
+    second interpolation. Resampling is Lanczos (anti-aliased when shrinking).
+
+    Parameters
+    ----------
+    image : ndarray of shape (H, W, 3) or (H, W), uint8
+    size : int
+        Side of the output square, >= 1.
+
+    Returns
+    -------
+    ndarray of shape (size, size, 3) or (size, size), uint8
+    """
+    image = _check_single_image(image, "image")
+    size = check_int(size, "size", 1)
+    h, w = image.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    return _resize(image[top : top + side, left : left + side], size, size)
+
+
+def load_folder(path, size=None, *, on_error="raise", progress=True):
+    """Read every image in a folder, with a label per image.
+
+    Labels come from, in this order:
+
+    1. a ``manifest.csv`` in the folder with at least the columns ``file`` (path relative to the
+       folder) and ``category``: only the files it lists are read;
+    2. otherwise the first-level subfolder: ``root/cat/x.jpg`` has label ``"cat"``;
+    3. files directly in the folder get the empty label ``""``.
+
+    Files are read in sorted order of their relative paths, so the result is deterministic.
+    Hidden files and folders (names starting with ".") are ignored.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The folder.
+    size : int or None
+        None keeps each image's own shape; an int resizes and centre-crops every image to
+        ``(size, size)`` with :func:`resize_crop`.
+    on_error : {"raise", "skip"}
+        What to do with a file that is not a readable image: raise :class:`ImageReadError`, or
+        skip it with a warning naming the file.
+    progress : bool
+        Show a tqdm progress bar when there are more than 50 files.
+
+    Returns
+    -------
+    images : list of ndarray of shape (H_i, W_i, 3), or ndarray of shape (n, size, size, 3)
+        uint8 RGB.
+    labels : ndarray of shape (n,), str
+    """
+    folder = _as_path(path, "path")
+    if not folder.exists():
+        raise FileNotFoundError(f"No folder at '{folder}'; check the path and the working folder.")
+    if not folder.is_dir():
+        raise NotADirectoryError(f"'{folder}' is a file, not a folder; use load_image() to read it")
+    check_choice(on_error, "on_error", ("raise", "skip"))
+    if size is not None:
+        size = check_int(size, "size", 1)
+
+    entries = _folder_entries(folder)
+    if not entries:
+        raise ValueError(
+            f"No images found in '{folder}'; accepted extensions (any case): "
+            f"{', '.join(IMAGE_EXTENSIONS)}."
+        )
+    iterator = entries
+    if progress and len(entries) > _PROGRESS_MIN_FILES:
+        from tqdm import tqdm  # plain tqdm: tqdm.auto needs ipywidgets inside notebooks
+
+        iterator = tqdm(entries, desc=f"Reading {folder.name}", unit="image")
+
+    images, labels = [], []
+    for file, label in iterator:
+        try:
+            image = load_image(file)
+        except ImageReadError as exc:
+            if on_error == "raise":
+                raise
+            warnings.warn(f"Skipped '{file}': {exc}", stacklevel=2)
+            continue
+        images.append(image if size is None else resize_crop(image, size))
+        labels.append(label)
+    if not images:
+        raise ValueError(f"None of the {len(entries)} files in '{folder}' could be read as images.")
+    if size is not None:
+        images = np.stack(images)
+    return images, np.array(labels, dtype=str)
+
+
+# ----------------------------------------------------------------------------------------------
+# Private workers
+# ----------------------------------------------------------------------------------------------
+def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Lanczos resampling (anti-aliased when shrinking) to exactly (height, width)."""
+    if image.shape[:2] == (height, width):
+        return image.copy()
+    pil = Image.fromarray(np.ascontiguousarray(image))
+    return np.asarray(pil.resize((width, height), Image.Resampling.LANCZOS)).copy()
+
+
+def _pil_to_rgb_uint8(img: Image.Image, path: Path) -> np.ndarray:
+    mode = img.mode
+    if mode == "RGB":
+        return np.array(img, dtype=np.uint8)
+    if mode in ("L", "1"):
+        return _replicate_gray(np.array(img.convert("L"), dtype=np.uint8))
+    if mode.startswith("I;16") or mode == "I":
+        values = np.clip(np.asarray(img).astype(np.float64), 0, 65535)
+        return _replicate_gray(np.round(values / 257.0).astype(np.uint8))
+    if mode == "F":
+        values = np.nan_to_num(np.asarray(img, dtype=np.float64), nan=0.0)
+        if values.size and values.max() <= 1.0:
+            values = values * 255.0
+        return _replicate_gray(np.round(np.clip(values, 0, 255)).astype(np.uint8))
+    has_alpha = mode in ("LA", "La", "PA", "RGBA", "RGBa") or (
+        mode == "P" and "transparency" in img.info
+    )
+    if has_alpha:
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.uint32)
+        alpha = rgba[..., 3:]
+        # over white, in integers with rounding: (c * a + 255 * (255 - a)) / 255
+        over = (rgba[..., :3] * alpha + 255 * (255 - alpha) + 127) // 255
+        return over.astype(np.uint8)
+    try:
+        return np.array(img.convert("RGB"), dtype=np.uint8)
+    except ValueError as exc:
+        raise ImageReadError(
+            f"Cannot read '{path}': its colour mode {mode!r} has no conversion to RGB."
+        ) from exc
+
+
+def _replicate_gray(gray: np.ndarray) -> np.ndarray:
+    return np.repeat(gray[..., None], 3, axis=-1)
+
+
+def _folder_entries(folder: Path):
+    """Sorted (file, label) pairs from a manifest.csv or from the folder layout."""
+    manifest = folder / MANIFEST_NAME
+    if manifest.is_file():
+        with open(manifest, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            if "file" not in columns or "category" not in columns:
+                raise ValueError(f"'{manifest}' needs the columns 'file' and 'category', "
+                                 f"found {columns}")
+            rows = [(row["file"], row["category"]) for row in reader]
+        for name, _ in rows:
+            if not (folder / name).is_file():
+                raise FileNotFoundError(f"'{manifest}' lists '{name}', which is not in '{folder}'.")
+        return [(folder / name, label) for name, label in sorted(rows)]
+    entries = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel = Path(root).relative_to(folder)
+        label = rel.parts[0] if rel.parts else ""
+        for name in files:
+            if not name.startswith(".") and name.lower().endswith(IMAGE_EXTENSIONS):
+                entries.append((rel / name, label))
+    return [(folder / rel, label) for rel, label in sorted(entries, key=lambda e: e[0].as_posix())]
+
+
+def _as_path(path, name: str) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
+    return Path(path).expanduser()
+
+
+def _check_single_image(image, name: str) -> np.ndarray:
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise TypeError(f"{name} must be uint8, got dtype {image.dtype}")
+    if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
+        raise ValueError(f"{name} must have shape (H, W, 3) or (H, W), got {image.shape}")
+    if min(image.shape[:2]) < 1:
+        raise ValueError(f"{name} is empty: shape {image.shape}")
+    return image

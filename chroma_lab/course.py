@@ -353,3 +353,4 @@ class _Table:
         self.say(f"{'truth':<12} {'':>7} " + " ".join(
             f"{(format_value('colorfulness', truth) if key == 'colorfulness' else ''):>{w}}"
             for (key, _), w in zip(TABLE_COLUMNS, self.widths)))  # fmt: skip
+        self.say("(seconds: training, colorizing and measuring; gray's include fitting the three baselines)")

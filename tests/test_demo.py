@@ -64,7 +64,7 @@ def test_compare_prints_each_row_and_equals_one_evaluation(split):
         row = next(line.split() for line in lines if line.split()[:1] == [method])
         assert row[2] == format_value("auc_raw", result.summary[method]["auc_raw"])
         assert row[-1] == format_value("bleeding", result.summary[method]["bleeding"])
-    assert "true surfaces" in lines[1] and lines[-1].split() == ["truth", format_value(
+    assert "true surfaces" in lines[1] and lines[-2].split() == ["truth", format_value(
         "colorfulness", result.summary["gray"]["colorfulness_true"])]  # fmt: skip
 
 

@@ -91,7 +91,7 @@ def main(argv=None) -> int:
 
     from chroma_lab.data import split_lab
     from chroma_lab.losses import get_loss
-    from chroma_lab.models.zhang2016 import build, build_training_model, conv_flops, conv_parameters
+    from chroma_lab.models.zhang2016 import CONFIGS, build, build_training_model, conv_flops, conv_parameters
     from chroma_lab.quantize import class_prior
     from chroma_lab.scenes import synthetic_scenes
 
@@ -107,7 +107,7 @@ def main(argv=None) -> int:
     model = build_training_model(network)
     jit = {"auto": "auto", "on": True, "off": False}[args.jit]
     model.compile(optimizer=keras.optimizers.Adam(1e-4, beta_1=0.9, beta_2=0.99),
-                  loss=get_loss(args.loss, prior), jit_compile=jit)
+                  loss=get_loss(args.loss, prior, stride=CONFIGS[args.size].output_stride), jit_compile=jit)
     times = []
     if args.via_fit:
         from chroma_lab.data import make_batches

@@ -65,3 +65,13 @@ def test_same_saved_model_on_every_backend(saved, backend):
     assert int(found["epochs_done"]) == 3 and len(found["trained_loss"]) == 3
     assert np.isfinite(found["trained_loss"]).all()
     assert found["colorized"].shape == (2, 32, 32, 3) and found["colorized"].dtype == np.uint8
+
+
+def test_devices_on_tensorflow_is_one_line_error(tmp_path, capsys):
+    from chroma_lab.cli import main
+
+    status = main(["train", "zhang", "--data", "photos", "--out", str(tmp_path / "run"), "--devices", "2"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and len(err) == 1
+    assert "data-parallel training needs KERAS_BACKEND=jax" in err[0] and "this is tensorflow" in err[0]
+    assert not (tmp_path / "run").exists()

@@ -29,6 +29,12 @@ default, except ``--epochs`` (10). Adding a model needs no change here.
 ``--resume`` continues from the last checkpoint: same weights, optimizer state and epoch counter,
 and epoch e shuffles the data with ``(seed, e)`` as an uninterrupted run does, so on a CPU the
 resumed run ends with the same weights, bit for bit.
+
+``--devices N|all`` trains data-parallel (``keras.distribution.DataParallel``, KERAS_BACKEND=jax),
+the global ``--batch-size`` split over the devices; ``--coordinator HOST:PORT --num-processes P
+--process-id I`` (or the environment variables of :mod:`chroma_lab.backend`) joins several
+processes or machines. Each process trains on its slice of every global batch; only process 0
+writes into ``--out``. Same checkpoints, log and ``--resume``.
 """
 
 from __future__ import annotations

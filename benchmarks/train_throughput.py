@@ -10,22 +10,27 @@ XLA compilation, autotuning) are excluded.
     python3 benchmarks/train_throughput.py --size small --image-size 64              # 2-core CPU
     python3 benchmarks/train_throughput.py --size full --image-size 224 --batch-size 4 --steps 2
     KERAS_BACKEND=jax python3 benchmarks/train_throughput.py --size full --image-size 224 \
-        --batch-size 64 --mixed-bfloat16                                              # GPU
+        --batch-size 64 --mixed-bfloat16 --torch                                      # GPU
     python3 benchmarks/train_throughput.py --model iizuka --size small --image-size 64 \
         --batch-size 16 --torch-reference                                             # 2-core CPU
     KERAS_BACKEND=jax python3 benchmarks/train_throughput.py --model iizuka --size full \
         --image-size 224 --batch-size 64 --mixed-bfloat16 --torch-reference          # GPU
 
-``--torch-reference`` (Iizuka only) then times the plain PyTorch eager implementation of the same
-network (``benchmarks/torch_iizuka.py``, same layers, parameter count asserted equal, same loss
-and optimizer, bfloat16 autocast with ``--mixed-bfloat16``) on the same batch and device, and
-prints both figures and their ratio.
+``--torch`` (Zhang) also times the plain PyTorch network of ``benchmarks/torch_zhang.py`` (eager
+and ``torch.compile``) on the same sizes in the same command; ``--torch-reference`` (Iizuka) times
+the plain PyTorch eager implementation of ``benchmarks/torch_iizuka.py`` (same layers, parameter
+count asserted equal, same loss and optimizer, bfloat16 autocast with ``--mixed-bfloat16``) on
+the same batch and device, and prints both figures and their ratio. Peak memory: the device's
+peak allocation on a GPU (JAX ``memory_stats``, TensorFlow ``get_memory_info``, ``torch.cuda``),
+the process's peak resident memory on a CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import sys
 import time
 
 import numpy as np
@@ -42,6 +47,33 @@ def on_device(array):
         with tf.device(gpus[0].name if gpus else "/CPU:0"):
             return tf.identity(tf.constant(array))
     return keras.ops.convert_to_tensor(array)  # jax and torch place it on their default device
+
+
+def peak_memory_bytes() -> int:
+    """Peak memory of the Keras run: the accelerator's where there is one, else the process's."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            device = jax.local_devices()[0]
+            if device.platform != "cpu":
+                return int(device.memory_stats()["peak_bytes_in_use"])
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            if tf.config.list_logical_devices("GPU"):
+                return int(tf.config.experimental.get_memory_info("GPU:0")["peak"])
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return int(torch.cuda.max_memory_allocated())
+    except (KeyError, RuntimeError, ValueError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def main(argv=None) -> int:
@@ -69,6 +101,8 @@ def main(argv=None) -> int:
                         help="time the epochs of one model.fit on host uint8 batches "
                              "(data.make_batches, as ZhangColorizer trains) instead of "
                              "train_on_batch on a device batch")
+    parser.add_argument("--torch", action="store_true",
+                        help="also time benchmarks/torch_zhang.py, eager and torch.compile")
     args = parser.parse_args(argv)
     if args.torch_reference:
         # JAX takes 75% of the GPU's memory when it starts; leave room for the torch reference
@@ -147,6 +181,16 @@ def main(argv=None) -> int:
           f"{'the first epoch' if args.via_fit else f'{args.warmup} warm-up steps'} excluded)")
     print(f"throughput         {rate:.1f} images/s median, {best:.1f} best  "
           f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")
+    print(f"peak memory        {peak_memory_bytes() / 2**20:.0f} MiB")
+    if args.torch:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import torch_zhang
+
+        for compiled in (False, True):
+            r = torch_zhang.run(args.size, args.image_size, args.batch_size, args.steps, args.warmup,
+                                compile_=compiled, bf16=args.mixed_bfloat16)  # fmt: skip
+            print(f"pytorch {'compile' if compiled else 'eager  '}    {r['images_per_s']:.1f} images/s "
+                  f"(~{r['tflops']:.3f} TFLOP/s), peak memory {r['peak_bytes'] / 2**20:.0f} MiB, {r['device']}")
     _print_load()
     return 0
 

@@ -29,6 +29,12 @@ default, except ``--epochs`` (10). Adding a model needs no change here.
 ``--resume`` continues from the last checkpoint: same weights, optimizer state and epoch counter,
 and epoch e shuffles the data with ``(seed, e)`` as an uninterrupted run does, so on a CPU the
 resumed run ends with the same weights, bit for bit.
+
+``--devices N|all`` trains data-parallel (``keras.distribution.DataParallel``, KERAS_BACKEND=jax),
+the global ``--batch-size`` split over the devices; ``--coordinator HOST:PORT --num-processes P
+--process-id I`` (or the environment variables of :mod:`chroma_lab.backend`) joins several
+processes or machines. Each process trains on its slice of every global batch; only process 0
+writes into ``--out``. Same checkpoints, log and ``--resume``.
 """
 
 from __future__ import annotations
@@ -76,6 +82,15 @@ def add_arguments(parser) -> None:
     for option, (parameter, keywords) in MODEL_OPTIONS.items():
         parser.add_argument(option, dest=parameter, default=argparse.SUPPRESS, **keywords)
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument("--devices", default=None, metavar="N|all",
+                        help="train data-parallel on N devices (or all), KERAS_BACKEND=jax; the "
+                             "global --batch-size is split over them")
+    parser.add_argument("--coordinator", default=None, metavar="HOST:PORT",
+                        help="several processes: the address of process 0 (or CHROMA_LAB_COORDINATOR)")
+    parser.add_argument("--num-processes", type=int, default=None, metavar="P",
+                        help="several processes: how many (or CHROMA_LAB_NUM_PROCESSES)")
+    parser.add_argument("--process-id", type=int, default=None, metavar="I",
+                        help="several processes: this one's id, 0..P-1 (or CHROMA_LAB_PROCESS_ID)")
 
 
 def main(args) -> int:
@@ -87,6 +102,7 @@ def main(args) -> int:
     _check_data_spec(given.get("data", DATA_DEFAULTS["data"]))
     check_int(given.get("n_scenes", 1), "--n-scenes", low=1)
     import_keras()
+    chief = _setup_devices(args)
     cls = colorizer_class(args.model)
     accepted = _check_options(cls, args.model, given)
     settings = _settings(args, out, given, cls, accepted)
@@ -103,16 +119,17 @@ def main(args) -> int:
         start = 0
     colorizer._validate()  # a bad option fails here, before data are read or files written
     images = _load_training_images(settings)
-    out.mkdir(parents=True, exist_ok=True)
-    if args.resume:
-        _truncate_log(out / LOG_FILE, start)
-        remove_stale_temporaries(out)  # half-written files of the killed run
-    else:
-        write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
+    if chief:  # with several processes only process 0 writes into --out
+        out.mkdir(parents=True, exist_ok=True)
+        if args.resume:
+            _truncate_log(out / LOG_FILE, start)
+            remove_stale_temporaries(out)  # half-written files of the killed run
+        else:
+            write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
     if start >= settings["epochs"]:
         print(f"{out}: already trained for {start} epochs (--epochs {settings['epochs']}); nothing to do")
         return 0
-    callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model)
+    callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model, chief=chief)
     if args.resume:
         print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}")
         colorizer.continue_fit(images, callbacks=callbacks)
@@ -120,6 +137,24 @@ def main(args) -> int:
         colorizer.fit(images, callbacks=callbacks)
     print(f"trained {colorizer.epochs_done_} epochs on {len(images)} images; model in {out}")
     return 0
+
+
+def _setup_devices(args) -> bool:
+    """Set up data-parallel training if asked (``--devices``, ``--coordinator`` or the
+    environment); returns whether this process writes the outputs (process 0)."""
+    from chroma_lab import backend
+
+    cluster = backend.cluster_from_env(args.coordinator, args.num_processes, args.process_id)
+    if args.devices is None and cluster == (None, None, None):
+        return True
+    devices = "all" if args.devices in (None, "all") else args.devices
+    if devices != "all":
+        try:
+            devices = int(devices)
+        except ValueError:
+            raise UsageError(f"--devices must be a number or 'all', got {args.devices!r}") from None
+    backend.setup_data_parallel(devices, *cluster)
+    return backend.is_chief()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -222,7 +257,7 @@ def _check_data_spec(spec: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # Callbacks
 # ----------------------------------------------------------------------------------------------
-def _callbacks(colorizer, images, out: Path, append: bool, label: str) -> list:
+def _callbacks(colorizer, images, out: Path, append: bool, label: str, chief: bool = True) -> list:
     import keras
 
     from chroma_lab.data import to_gray
@@ -251,6 +286,8 @@ def _callbacks(colorizer, images, out: Path, append: bool, label: str) -> list:
             (out / SAMPLES_DIR).mkdir(exist_ok=True)
             _save_figure(fig, out / SAMPLES_DIR / f"epoch_{epoch + 1:03d}.png")
 
+    if not chief:  # its save only takes part in reading the weights out (see KerasColorizer.save)
+        return [Checkpoint()]
     # the log row first, then the checkpoint: a kill in between is repaired by _truncate_log
     return [keras.callbacks.CSVLogger(str(out / LOG_FILE), append=append), Checkpoint(), Figures()]
 

@@ -22,6 +22,7 @@ with the same weights as an uninterrupted one, bit for bit on a CPU.
 from __future__ import annotations
 
 import math
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from chroma_lab import backend
 from chroma_lab._checks import check_choice, check_fitted, check_int, check_number
 from chroma_lab._files import atomic_path, write_json_atomic
 from chroma_lab.color import normalize_l, rgb_to_lab_ops
@@ -115,7 +117,7 @@ class KerasColorizer(Colorizer):
         self.model_ = self._build_model()
         # built now, so that even an untrained model saves (and reloads) its optimizer slots
         self.model_.optimizer.build(self.model_.trainable_variables)
-        self.steps_per_epoch_ = math.ceil(len(images) / self.batch_size)
+        self.steps_per_epoch_ = math.ceil(self._images_per_epoch(len(images)) / self.batch_size)
         self.history_ = {}
         self.is_fitted_ = True  # callbacks may colorize samples between epochs
         return self.continue_fit(images, callbacks=callbacks)
@@ -130,7 +132,7 @@ class KerasColorizer(Colorizer):
         check_fitted(self)
         self._validate()
         images = self._prepare(check_rgb_batch(images))
-        steps = math.ceil(len(images) / self.batch_size)
+        steps = math.ceil(self._images_per_epoch(len(images)) / self.batch_size)
         if steps != self.steps_per_epoch_:
             raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
                              f"model was trained with {self.steps_per_epoch_}: resume on the same data")
@@ -141,10 +143,21 @@ class KerasColorizer(Colorizer):
         batches = make_batches(x, y, batch_size=self.batch_size, seed=self.seed)
         for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
             batches.on_epoch_end()
+        if backend.replicas() > 1 or backend.process_count() > 1:
+            batches = _ProcessBatches(batches, self._images_per_epoch(len(images)))
         callbacks = [_RecordHistory(self.history_), *(callbacks or [])]  # first: checkpoints see it
         self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
                         verbose=self.verbose, callbacks=callbacks)  # fmt: skip
         return self
+
+    def _images_per_epoch(self, n: int) -> int:
+        """Images an epoch trains on: all n on one device; data-parallel, the last (partial)
+        batch is cut to a multiple of the device count, so that it splits evenly."""
+        count = backend.replicas()
+        if self.batch_size % count:
+            raise ValueError(f"batch_size {self.batch_size} does not split evenly over {count} "
+                             f"devices; use a multiple of {count}")
+        return n - (n % self.batch_size) % count
 
     @property
     def network_(self) -> keras.Model:
@@ -207,6 +220,13 @@ class KerasColorizer(Colorizer):
         falls between the two, ``load`` trims the history to the epochs the weights have seen.
         """
         check_fitted(self)
+        if not backend.is_chief():
+            # Several processes: reading the weights out is a collective every process must join;
+            # only process 0 keeps the files.
+            with tempfile.TemporaryDirectory() as scratch:
+                with atomic_path(Path(scratch) / MODEL_FILE) as tmp:
+                    self.model_.save(tmp)
+            return
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise NotADirectoryError(f"'{folder}' is a file; save needs a folder")
@@ -306,6 +326,33 @@ def _advance_seed_generators(model: keras.Model) -> None:
         for generator in getattr(layer, "_seed_generators", ()):
             seed = ops.convert_to_numpy(generator.state)[0]
             generator.state.assign(np.array([seed, steps], dtype=generator.state.dtype))
+
+
+class _ProcessBatches(keras.utils.PyDataset):
+    """This process's slice of each global batch of ``batches`` (data-parallel training).
+
+    Only the first ``n_used`` images of each epoch's order are used (see
+    ``KerasColorizer._images_per_epoch``); :func:`chroma_lab.backend.process_shard` picks the rows.
+    """
+
+    def __init__(self, batches, n_used: int):
+        super().__init__()
+        self.batches, self.n_used = batches, n_used
+
+    def __len__(self):
+        return math.ceil(self.n_used / self.batches.batch_size)
+
+    def __getitem__(self, index):
+        size = self.batches.batch_size
+        keep = min(size, self.n_used - index * size)
+        rows = backend.process_shard(keep)
+        batch = self.batches[index]
+        if not isinstance(batch, tuple):
+            return batch[:keep][rows]
+        return tuple(part[:keep][rows] for part in batch)
+
+    def on_epoch_end(self):
+        self.batches.on_epoch_end()
 
 
 class _RecordHistory(keras.callbacks.Callback):

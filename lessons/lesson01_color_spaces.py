@@ -119,8 +119,9 @@ checks.check_srgb_to_linear(srgb_to_linear)
 # %% [markdown]
 # **Step 2: linear RGB to CIE XYZ.** XYZ comes from the CIE colour-matching functions, measured
 # in experiments where observers matched colours with mixtures of three lights; they are a linear
-# transform of the responses of the eye's three cone types. Y is the luminance. Linear RGB maps to XYZ by a fixed 3x3 matrix (for sRGB primaries and the
-# D65 white point), `color.XYZ_FROM_RGB`, whose rows give X, Y and Z:
+# transform of the responses of the eye's three cone types. Y is the luminance. Linear RGB maps
+# to XYZ by a fixed 3x3 matrix (for sRGB primaries and the D65 white point), `color.XYZ_FROM_RGB`,
+# whose rows give X, Y and Z:
 
 # %%
 print(np.round(color.XYZ_FROM_RGB, 4))

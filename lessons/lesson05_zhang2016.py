@@ -150,8 +150,8 @@ plot_bins(prior, log=True, title="Prior of the training scenes (log10)")
 # Our scenes are colourful by design: their most frequent bins are sky blues (a\* near 0,
 # b\* from -10 to -40), and only about a fifth of their pixels are near gray. Still, the ten most
 # frequent bins hold nearly half of the pixels, many bins are (almost) never seen, and the prior
-# falls by many orders of magnitude towards the saturated edge. Real photos are duller. Here is the prior of the nine bundled photos of
-# lesson 1:
+# falls by many orders of magnitude towards the saturated edge. Real photos are duller. Here is
+# the prior of the nine bundled photos of lesson 1:
 
 # %%
 photos, photo_names = bundled_photos(size=IMAGE_SIZE)

@@ -543,10 +543,10 @@ for a, b, measure, key, lower in COMPARISONS:
 # than L2, in 3 of 3 seeds. The price the paper pays for it, class beating full on the raw AuC
 # and on the mean ab error, was paid in 2 of 3 seeds; in seed 1 full won both, narrowly. On the
 # rebalanced AuC, the paper's headline, full beat class in 3 of 3 seeds (in seed 1 by about a
-# point), but beat gray and L2 in only 2 of 3: in seed 1, L2 scored highest and even gray beat
-# full. And in seed 0's table gray's rebalanced AuC is above class's and L2's: a method that
+# point), but beat gray and L2 in only 2 of 3: in seed 1, L2 scored highest of the four and even
+# gray beat full. And in seed 0's table gray's rebalanced AuC is above class's and L2's: a method that
 # hedges towards the frequent colours can score below gray once every colour counts the same.
-# So this small experiment shows the paper's trade (colour for raw accuracy) in most seeds and
+# So this small experiment shows the paper's trade (colour for raw accuracy) in 2 of 3 seeds and
 # rebalancing's gain over plain classification in every one, but not that full beats every
 # other method on the rebalanced AuC; one seed would have let us claim it, or its opposite. If
 # a count above reads differently on your machine, trust the count.
@@ -557,7 +557,8 @@ for a, b, measure, key, lower in COMPARISONS:
 # the grass one olive green and the snow pale yellow, which is what its higher mean ab error than
 # class's measures in this seed. Class paints the skies blue and the ground a dull blue-gray; L2
 # does the same, paler still. None of them finds the red of the balls and the roofs. A small
-# network trained for a minute or so on 96 scenes has learnt where the sky is, not much more.
+# network trained on 96 scenes for the time printed in section 6 has learnt where the sky is,
+# not much more.
 #
 # *In fast mode (two epochs on 24 tiny scenes, one seed) the networks have barely moved off the
 # prior and the table is noise. Run in full mode (`CHROMA_LAB_FAST` unset) to read it.*

@@ -260,9 +260,9 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # a difference of a point or less could go the other way in another run).
 #
 # * **One-hot cross-entropy** learns steadily, and its colours are about as vivid as the truth's.
-#   But compare it with the **lookup** row: it beats the lookup table, which sees no context at
-#   all, on the mean ab error by about a point, and not on the share of pixels within 10 ab units.
-#   The CNN only matches it. Its receptive field is the 3x3 window (a pixel and its 8
+#   But compare it with the **lookup** row: it does not beat the lookup table, which sees no
+#   context at all, on the mean ab error (it is a fraction of a point behind) nor on the share of
+#   pixels within 10 ab units. The CNN at best matches it. Its receptive field is the 3x3 window (a pixel and its 8
 #   neighbours): too small to tell sky from water or grass from a tree, and less than lesson 3's
 #   5x5 and 11x11 patches. What it shows is a loss that treats colours as classes, and a network
 #   that colours a whole image at once; to see more, a network needs depth, strides and
@@ -293,6 +293,6 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # * Class indices are a poor measurement of colour: an L1 loss on them charges 4 for 3 -> 7 and
 #   27 for 3 -> 30 (exercise 3); our sorted palette makes the index follow a\* but leaves b\*
 #   out, and the network trained with it fails.
-# * A 3x3 receptive field is too little context: the CNN only matches the context-free lookup.
+# * A 3x3 receptive field is too little context: the CNN does not beat the context-free lookup.
 # * L2 regression on ab averages plausible colours: a lower mean error than gray, fewer pixels
 #   within 10 ab units than gray, desaturated pictures.

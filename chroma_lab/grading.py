@@ -337,6 +337,8 @@ def _execute(nb, checks, timeout, memory_gb, fresh_seed, fast) -> dict:
                         continue
                     _collect(cell, token, outcome, getattr(student_cells[index - 1], "id", None)
                              if 0 < index <= len(student_cells) else None)  # fmt: skip
+                    if 0 < index <= len(student_cells) and time.monotonic() >= deadline:
+                        outcome["stopped"] = f"the notebook ran past the timeout of {timeout:g} s; later cells did not run"
         except DeadKernelError:
             outcome["stopped"] = "the kernel died (a crash, os._exit, or the memory limit)"
         except Exception as exc:  # noqa: BLE001 - a kernel that will not start or answer costs this notebook

@@ -59,10 +59,10 @@ REFERENCES = {
     "check_palette_fit": ["chroma_lab.quantize:KMeansPalette.fit"],
     "check_encode": ["chroma_lab.quantize:_Palette.encode"],
     "check_decode": ["chroma_lab.quantize:_Palette.decode"],
-    "check_lookup_colorizer": ["chroma_lab.models.lookup:LookupColorizer.fit"],
+    "check_lookup_colorizer": ["chroma_lab.models.lookup:LookupColorizer._fit"],
     "check_extract_patches": ["chroma_lab.data:extract_patches"],
     "check_som_classes": ["chroma_lab.quantize:_Palette.encode"],
-    "check_patch_mlp": ["chroma_lab.models.som_mlp:SOMPatchColorizer.fit"],
+    "check_patch_mlp": ["chroma_lab.models.som_mlp:SOMPatchColorizer._fit"],
     "check_onehot": [],
     "check_crossentropy": [],
     "check_index_losses": [],
@@ -97,7 +97,8 @@ class Grade:
 
 
 def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float | None = 8.0,
-                      fresh_seed: int | None = None, fast: bool = False, progress=None) -> list[Grade]:  # fmt: skip
+                      fresh_seed: int | None = None, fast: bool = False, progress=None,
+                      reference=None) -> list[Grade]:  # fmt: skip
     """Grade every submitted notebook in ``paths``; one failing does not stop the others.
 
     Parameters
@@ -118,6 +119,9 @@ def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float
         Run the notebooks in fast mode (``CHROMA_LAB_FAST=1``): the checks are the same.
     progress : callable, optional
         Called with one line per submission as it is graded.
+    reference : str or os.PathLike, optional
+        The trusted exercise notebook to take the checks from, instead of the packaged notebook of
+        each submission's lesson (the tests grade a tiny lesson this way).
 
     Returns
     -------
@@ -138,7 +142,7 @@ def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float
             if isinstance(data, OSError):
                 raise BadSubmission(f"cannot be read ({data.strerror or data})")
             rows = grade_notebook(data, path.name, lesson=lesson, timeout=timeout, memory_gb=memory_gb,
-                                  fresh_seed=seed, fast=fast)  # fmt: skip
+                                  fresh_seed=seed, fast=fast, reference=reference)  # fmt: skip
         except BadSubmission as exc:
             rows = [Grade(path.stem, path.name, "", "", "", "ERROR", str(exc))]
         grades += rows
@@ -196,7 +200,7 @@ def summary_table(grades: list[Grade]) -> str:
     widths = [max(len(row[i]) for row in [header, *lines]) for i in range(len(header))]
     text = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *lines]]
     text += [f"{g.file}: not graded: {g.message}" for g in grades if g.result == "ERROR"]
-    return "\n".join(text if graded else text[2:])
+    return "\n".join(text if graded else text[1:])
 
 
 def write_grades_csv(path, grades: list[Grade]) -> None:
@@ -313,9 +317,9 @@ def _execute(nb, checks, timeout, memory_gb, fresh_seed, fast) -> dict:
         run_nb = nbformat.v4.new_notebook(cells=[setup, *student_cells, *grading], metadata=nb.metadata)
         client = NotebookClient(run_nb, kernel_name=KERNELSPEC["name"], timeout=timeout, allow_errors=True,
                                 interrupt_on_timeout=True, resources={"metadata": {"path": tmp}})  # fmt: skip
-        deadline = time.monotonic() + timeout
         try:
             with client.setup_kernel(env=env, stderr=subprocess.DEVNULL, cwd=tmp):
+                deadline = time.monotonic() + timeout  # from the started kernel: its start is not the student's
                 for index, cell in enumerate(run_nb.cells):
                     is_grading = index > len(student_cells)
                     if not is_grading and outcome["stopped"]:
@@ -325,19 +329,21 @@ def _execute(nb, checks, timeout, memory_gb, fresh_seed, fast) -> dict:
                     if not is_grading and left <= 0:
                         outcome["stopped"] = f"the notebook ran past the timeout of {timeout:g} s; later cells did not run"
                         continue
+                    started = time.monotonic()
                     try:
                         client.execute_cell(cell, index)
                     except CellTimeoutError:
-                        if not is_grading:
-                            outcome["stopped"] = f"the notebook ran past the timeout of {timeout:g} s; later cells did not run"
-                        else:
-                            call = checks[index - len(student_cells) - 1][1]
-                            outcome["results"][call] = {"passed": False, "seconds": client.timeout, "message":
-                                                        f"the check ran past {client.timeout} s"}  # fmt: skip
-                        continue
-                    _collect(cell, token, outcome, getattr(student_cells[index - 1], "id", None)
-                             if 0 < index <= len(student_cells) else None)  # fmt: skip
-                    if 0 < index <= len(student_cells) and time.monotonic() >= deadline:
+                        pass
+                    # nbclient interrupts a cell past its timeout (a KeyboardInterrupt in its outputs)
+                    timed_out = time.monotonic() - started >= client.timeout
+                    _collect(cell, token, outcome, student_cells[index - 1].get("id") if 0 < index <= len(student_cells)
+                             else None)  # fmt: skip
+                    if is_grading:
+                        call = checks[index - len(student_cells) - 1][1]
+                        outcome["results"].setdefault(call, {"passed": False, "seconds": time.monotonic() - started,
+                                                             "message": f"the check ran past {client.timeout} s"
+                                                             if timed_out else "the grading cell printed no result"})  # fmt: skip
+                    elif index and (timed_out or time.monotonic() >= deadline):
                         outcome["stopped"] = f"the notebook ran past the timeout of {timeout:g} s; later cells did not run"
         except DeadKernelError:
             outcome["stopped"] = "the kernel died (a crash, os._exit, or the memory limit)"
@@ -459,7 +465,7 @@ def _references(checker_name: str) -> dict:
         label = f"{module_name}.{qualname}"
         code = getattr(obj, "__code__", None)
         genuine = code is not None and str(Path(code.co_filename).resolve()).startswith(str(PACKAGE_DIR))
-        found[label] = obj if genuine and getattr(obj, "__qualname__", "") == qualname else None
+        found[label] = obj if genuine and getattr(obj, "__name__", "") == qualname.split(".")[-1] else None
     return found
 
 

@@ -171,8 +171,8 @@ def notebook_json(text: str, exercise: bool = False, lesson: str = "") -> str:
         Build the student version (solutions removed, a short banner cell first, and the cell
         metadata :func:`exercise_cell_metadata` that ``chroma-lab grade`` reads).
     lesson : str
-        The lesson's name (``lesson01_color_spaces``), recorded in an exercise notebook's metadata
-        so that the grader can tell one lesson's notebook from another's.
+        The lesson's name (``lesson01_color_spaces``), recorded (when given) in an exercise
+        notebook's metadata so that the grader can tell one lesson's notebook from another's.
 
     Returns
     -------
@@ -189,7 +189,7 @@ def notebook_json(text: str, exercise: bool = False, lesson: str = "") -> str:
         nb.cells.insert(_banner_position(nb.cells), nbformat.v4.new_markdown_cell(_EXERCISE_BANNER))
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
-    if exercise:
+    if exercise and lesson:
         nb.metadata["chroma_lab"] = {"lesson": lesson}
     for i, cell in enumerate(nb.cells):
         # jupytext draws random cell ids; numbered ids keep rebuilt notebooks byte-identical

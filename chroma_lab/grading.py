@@ -413,13 +413,14 @@ def _grade(call: str, fresh_seed: int, namespace: dict) -> tuple[bool, str]:
         if obj is None:
             return False, f"{label} was replaced in the notebook, so nothing trustworthy is left to compare with"
     codes = {obj.__code__: label for label, obj in references.items()}
-    visible = kwargs.pop("seed", VISIBLE_SEED)
-    ok, line, used = _run_checker(checker, fn, args, dict(kwargs, seed=visible), codes)
+    seeded = "seed" in inspect.signature(checker).parameters
+    visible = {"seed": kwargs.pop("seed", VISIBLE_SEED)} if seeded else {}
+    ok, line, used = _run_checker(checker, fn, args, dict(kwargs, **visible), codes)
     if used:
         return False, f"{fn_source} calls the library's reference ({', '.join(sorted(used))}): write it yourself"
     if not ok:
         return False, line
-    if "seed" not in inspect.signature(checker).parameters:
+    if not seeded:
         return True, line + " (this checker has no fresh inputs)"
     ok_fresh, line_fresh, used = _run_checker(checker, fn, args, dict(kwargs, seed=fresh_seed), codes)
     if used:

@@ -479,7 +479,8 @@ def _run_checker(checker, fn, args, kwargs, codes: dict) -> tuple[bool, str, set
             code = frame.f_code
             if code in codes:
                 used.add(codes[code])
-            elif code.co_filename.startswith(checks_dir):
+            elif code.co_filename.startswith(checks_dir) or (code.co_filename.startswith(str(PACKAGE_DIR))
+                                                             and Path(code.co_filename).name.startswith("checks_")):
                 used.add(f"the checker code {code.co_name}")
 
     @functools.wraps(fn)

@@ -36,6 +36,7 @@ EXERCISE_MESSAGE = "Exercise: replace this line with your solution, then run the
 SOURCE_GLOB = "lesson[0-9]*.py"
 NOTEBOOKS_DIR = "notebooks"
 EXERCISES_DIR = "exercises"
+PACKAGED_DIR = "lesson_files"  # inside the installed package: copies of lessons/notebooks, exercises
 
 # The same kernelspec in every notebook, whatever machine built it: a notebook differs from the
 # committed one only when its source changed.
@@ -108,6 +109,46 @@ def count_exercises(text: str) -> int:
     return sum(line.strip().startswith(BEGIN_SOLUTION) for line in text.splitlines())
 
 
+def exercise_cell_metadata(source: str) -> dict:
+    """The metadata of one code cell of an exercise notebook, read by ``chroma-lab grade``.
+
+    * ``{"chroma_lab": {"exercise": [...]}}``: the functions the cell defines that hold an
+      exercise (a ``raise NotImplementedError("Exercise: ...")`` line);
+    * ``{"chroma_lab": {"checks": [...]}}``: the source of each checker call of the cell
+      (``checks.check_gray(gray_cie, "cie")``), top-level statements only;
+    * nbgrader's metadata, for courses that use nbgrader: a cell with an exercise is a solution
+      cell (``grade_id`` its first function), a cell with only checks is read-only. The checks
+      print ``FAIL`` rather than raise, so nbgrader's autograder would count every one as passed:
+      grade with ``chroma-lab grade``, which runs them itself.
+
+    Any other cell gets ``{}``.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    names = [node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+             and EXERCISE_MESSAGE in (ast.get_source_segment(source, node) or "")]  # fmt: skip
+    calls = [node.value for node in tree.body
+             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)
+             and isinstance(node.value.func, ast.Attribute) and node.value.func.attr.startswith("check_")]  # fmt: skip
+    ours = {}
+    if names:
+        ours["exercise"] = names
+    if calls:
+        ours["checks"] = [ast.get_source_segment(source, call) for call in calls]
+    if not ours:
+        return {}
+    if names:
+        nbgrader = {"grade": False, "grade_id": names[0], "locked": False, "solution": True}
+    else:
+        first = calls[0].args[0] if calls[0].args else calls[0].func
+        nbgrader = {"grade": False, "grade_id": "check-" + ast.unparse(first), "locked": True, "solution": False}
+    return {"chroma_lab": ours, "nbgrader": dict(nbgrader, schema_version=3)}
+
+
 def lesson_sources(src="lessons") -> list[Path]:
     """The lesson sources ``lessonNN_*.py`` in ``src``, sorted by name."""
     src = Path(src)
@@ -119,7 +160,7 @@ def lesson_sources(src="lessons") -> list[Path]:
     return sources
 
 
-def notebook_json(text: str, exercise: bool = False) -> str:
+def notebook_json(text: str, exercise: bool = False, lesson: str = "") -> str:
     """The notebook generated from a lesson source, as the exact JSON text that is committed.
 
     Parameters
@@ -127,7 +168,11 @@ def notebook_json(text: str, exercise: bool = False) -> str:
     text : str
         The jupytext percent-format source.
     exercise : bool
-        Build the student version (solutions removed, a short banner cell first).
+        Build the student version (solutions removed, a short banner cell first, and the cell
+        metadata :func:`exercise_cell_metadata` that ``chroma-lab grade`` reads).
+    lesson : str
+        The lesson's name (``lesson01_color_spaces``), recorded (when given) in an exercise
+        notebook's metadata so that the grader can tell one lesson's notebook from another's.
 
     Returns
     -------
@@ -144,6 +189,8 @@ def notebook_json(text: str, exercise: bool = False) -> str:
         nb.cells.insert(_banner_position(nb.cells), nbformat.v4.new_markdown_cell(_EXERCISE_BANNER))
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
+    if exercise and lesson:
+        nb.metadata["chroma_lab"] = {"lesson": lesson}
     for i, cell in enumerate(nb.cells):
         # jupytext draws random cell ids; numbered ids keep rebuilt notebooks byte-identical
         cell.id = f"cell-{i:03d}"
@@ -151,6 +198,8 @@ def notebook_json(text: str, exercise: bool = False) -> str:
         cell.metadata = nbformat.from_dict({"tags": tags} if tags else {})
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            if exercise:
+                cell.metadata.update(nbformat.from_dict(exercise_cell_metadata(cell.source)))
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
 
@@ -183,7 +232,7 @@ def build_lessons(src="lessons", check: bool = False, out=None) -> list[Path]:
             target = out / folder / f"{source.stem}.ipynb"
             expected.add(target)
             try:
-                wanted = notebook_json(text, exercise)
+                wanted = notebook_json(text, exercise, lesson=source.stem)
             except ValueError as exc:
                 raise ValueError(f"{source}: {exc}") from exc
             if target.is_file() and target.read_text(encoding="utf-8") == wanted:
@@ -199,6 +248,44 @@ def build_lessons(src="lessons", check: bool = False, out=None) -> list[Path]:
                 if not check:
                     orphan.unlink()
     return sorted(changed)
+
+
+def lesson_files() -> Path:
+    """The folder holding ``notebooks/`` and ``exercises/``: the copies inside the installed
+    package (``chroma_lab/lesson_files``, written into the wheel by ``setup.py``), or in a clone
+    of the repository the ``lessons/`` folder beside the package."""
+    here = Path(__file__).resolve().parent
+    for folder in (here / PACKAGED_DIR, here.parent / "lessons"):
+        if (folder / EXERCISES_DIR).is_dir():
+            return folder
+    raise FileNotFoundError(f"This installation of chroma_lab has no lesson notebooks (looked in "
+                            f"'{here / PACKAGED_DIR}' and '{here.parent / 'lessons'}'); reinstall it from a wheel")
+
+
+def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Path]:
+    """Copy the teaching (or with ``exercises`` the exercise) notebooks and the lessons' README
+    into ``dest`` for a student; returns the files written, sorted.
+
+    Raises
+    ------
+    FileExistsError
+        A file of that name is already in ``dest`` (nothing is written); ``force`` overwrites.
+    """
+    import shutil
+
+    source = lesson_files()
+    files = sorted((source / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)).glob("lesson*.ipynb"))
+    files += [source / "README.md"] if (source / "README.md").is_file() else []
+    dest = Path(dest)
+    targets = [dest / f.name for f in files]
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        raise FileExistsError(f"'{existing[0]}' exists already ({len(existing)} of the {len(targets)} files "
+                              f"would be overwritten); choose another folder or pass --force")  # fmt: skip
+    dest.mkdir(parents=True, exist_ok=True)
+    for f, t in zip(files, targets):
+        shutil.copyfile(f, t)
+    return sorted(targets)
 
 
 def run_notebook(path, fast: bool = False, timeout: int = 600, cwd=None) -> tuple[float, list[str]]:

@@ -32,7 +32,8 @@ from pathlib import Path
 # command -> (module, one-line help)
 COMMANDS = {
     "demo": ("chroma_lab.cli.demo", "the course at a glance: train every colorizer briefly on the embedded data, compare them, write reports"),
-    "lessons": ("chroma_lab.cli.lessons", "build the lesson notebooks from their jupytext sources, or run them (time, PASS/FAIL)"),
+    "lessons": ("chroma_lab.cli.lessons", "build the lesson notebooks from their jupytext sources, run them, or copy them out for a student"),
+    "grade": ("chroma_lab.cli.grade", "grade submitted exercise notebooks: run each in a fresh kernel, run the checks, write a CSV"),
     "train": ("chroma_lab.cli.train", "train a colorization model"),
     "colorize": ("chroma_lab.cli.colorize", "colorize image files with a trained model"),
     "evaluate": ("chroma_lab.cli.evaluate", "compare colorizers (course models trained briefly, trained model folders) on held-out images"),

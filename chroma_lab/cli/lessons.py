@@ -2,6 +2,7 @@
 
     chroma-lab lessons build [--check]                 # regenerate lessons/notebooks and lessons/exercises
     chroma-lab lessons run [lesson05] [--fast] [--exercises]
+    chroma-lab lessons copy DIR [--exercises] [--force]  # the notebooks the package carries, for a student
 
 The machinery (jupytext -> notebook JSON, the exercise transform, executing a notebook) is
 :mod:`chroma_lab.lessons`, which the lessons themselves import for ``fast_mode``; this module is
@@ -14,26 +15,30 @@ import sys
 from pathlib import Path
 
 from chroma_lab.cli import UsageError
-from chroma_lab.lessons import EXERCISES_DIR, NOTEBOOKS_DIR, build_lessons, lesson_sources, run_notebook
+from chroma_lab.lessons import EXERCISES_DIR, NOTEBOOKS_DIR, build_lessons, copy_lessons, lesson_sources, run_notebook
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("action", choices=["build", "run"],
+    parser.add_argument("action", choices=["build", "run", "copy"],
                         help="build: generate the notebooks from the sources; "
-                             "run: execute them and report time and checks")  # fmt: skip
+                             "run: execute them and report time and checks; "
+                             "copy: write the notebooks into a folder DIR for a student")  # fmt: skip
     parser.add_argument("names", nargs="*", metavar="LESSON",
-                        help="run: only lessons whose name starts with this (e.g. lesson02)")
+                        help="run: only lessons whose name starts with this (e.g. lesson02); copy: the folder DIR")
     parser.add_argument("--src", default="lessons", help="folder of lessonNN_*.py sources (default: lessons)")
     parser.add_argument("--check", action="store_true",
                         help="build: write nothing; exit 1 listing the notebooks that are stale")  # fmt: skip
     parser.add_argument("--fast", action="store_true", help="run: in fast mode (CHROMA_LAB_FAST=1)")
     parser.add_argument("--exercises", action="store_true",
-                        help="run: the exercise notebooks instead of the teaching ones")  # fmt: skip
+                        help="run, copy: the exercise notebooks instead of the teaching ones")  # fmt: skip
+    parser.add_argument("--force", action="store_true", help="copy: overwrite notebooks already in DIR")
 
 
 def main(args) -> int:
     if args.action == "run":
         return _run_lessons(args)
+    if args.action == "copy":
+        return _copy_lessons(args)
     if args.names:
         raise UsageError(f"lesson names ({' '.join(args.names)}) only apply to 'run'; 'build' builds every lesson")
     changed = build_lessons(args.src, check=args.check)
@@ -72,3 +77,15 @@ def _run_lessons(args) -> int:
         fails = sum(line.startswith("FAIL:") for line in lines)
         print(f"{stem}: {seconds:6.1f} s ({'fast' if args.fast else 'full'} mode), {passed} PASS, {fails} FAIL")
     return 1 if failed else 0
+
+
+def _copy_lessons(args) -> int:
+    from chroma_lab.cli import check_output_folder
+
+    if len(args.names) != 1:
+        raise UsageError(f"'copy' takes one folder DIR, got {len(args.names)}: chroma-lab lessons copy DIR [--exercises]")
+    dest = check_output_folder(args.names[0], "DIR")
+    written = copy_lessons(dest, exercises=args.exercises, force=args.force)
+    kind = "exercise" if args.exercises else "teaching"
+    print(f"copied {len(written)} files ({kind} notebooks and README.md) into {dest}; open them with: jupyter lab {dest}")
+    return 0

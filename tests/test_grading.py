@@ -1,0 +1,188 @@
+"""chroma-lab grade: checks run by the grader itself, the two cheats, crashes, hangs, bad files.
+
+The notebooks are a tiny two-exercise lesson built from a source here (two of lesson 1's checks),
+so that each kernel runs in a few seconds; one test grades the real lesson 1's packaged metadata.
+"""
+
+import csv
+import json
+import re
+
+import nbformat
+import pytest
+
+from chroma_lab import grading
+from chroma_lab.cli import main
+from chroma_lab.lessons import EXERCISES_DIR, exercise_cell_metadata, lesson_files, notebook_json
+
+SOURCE = '''# %% [markdown]
+# # A tiny lesson
+
+# %%
+import numpy as np
+
+from chroma_lab import checks, color
+
+
+# %%
+def srgb_to_linear(c):
+    """sRGB -> linear."""
+    ### BEGIN SOLUTION
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    ### END SOLUTION
+
+
+checks.check_srgb_to_linear(srgb_to_linear)
+
+
+# %%
+def gray_cie(rgb):
+    """uint8 RGB -> the L*-preserving gray."""
+    ### BEGIN SOLUTION
+    lin = color.srgb_to_linear(rgb / 255.0) @ color.XYZ_FROM_RGB[1]
+    return 255 * np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * lin ** (1 / 2.4) - 0.055)
+    ### END SOLUTION
+
+
+checks.check_gray(gray_cie, "cie")
+'''
+SOLVED = {cell_id: re.sub(r" *### (BEGIN|END) SOLUTION\n", "", SOURCE.split("# %%\n")[part])
+          for cell_id, part in (("cell-003", 2), ("cell-004", 3))}  # the two exercise cells, solved
+
+
+def _notebooks(tmp_path):
+    reference = tmp_path / "reference.ipynb"
+    reference.write_text(notebook_json(SOURCE, exercise=True, lesson="lesson99_tiny"))
+    base = nbformat.read(reference, as_version=4)
+
+    def submission(name, cells, extra_first=None):
+        nb = nbformat.from_dict(json.loads(json.dumps(base)))
+        for cell in nb.cells:
+            if cell.id in cells:
+                cell.source = cells[cell.id]
+        if extra_first:
+            nb.cells.insert(1, nbformat.v4.new_code_cell(extra_first))
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    return reference, submission
+
+
+def _results(grades, file):
+    return {g.exercise: (g.result, g.message) for g in grades if g.file == file}
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_grading_runs_the_checks_itself(tmp_path):
+    reference, submission = _notebooks(tmp_path)
+    solved = submission("solved", SOLVED, extra_first="# Student: Ada Lovelace")
+    # deletes the folder it runs in and another submission, then kills its kernel
+    crash = submission("crash", {}, extra_first=f"import os, shutil\nos.remove({str(solved)!r})\n"
+                                                "shutil.rmtree(os.getcwd())\nos._exit(3)")  # fmt: skip
+    cheats = submission("cheats", {
+        # the reference, reached through an alias imported before grading starts
+        "cell-003": "from chroma_lab.color import srgb_to_linear as _ref\n"
+                    "def srgb_to_linear(c):\n    return _ref(c)\n"
+                    "checks.check_srgb_to_linear(srgb_to_linear)",
+        # a checker redefined to print PASS for an unsolved exercise
+        "cell-004": "def gray_cie(rgb):\n    raise NotImplementedError\n"
+                    "checks.check_gray = lambda fn, method='cie', seed=0: print('PASS: gray') or True\n"
+                    "checks.check_gray(gray_cie, 'cie')",
+    }, extra_first="1 / 0  # a scratch cell that raises costs nothing")  # fmt: skip
+    hardcoded = submission("hardcoded", {
+        # right on the visible inputs only (the checker's seed 0), from a table
+        "cell-003": "_c = np.concatenate([[0.0, 0.01, 0.04045, 0.05, 0.5, 1.0], np.random.default_rng(0).uniform(0, 1, 24)])\n"
+                    "_table = {x.tobytes(): color.srgb_to_linear(x) for x in (_c, _c[:12].reshape(2, 2, 3))}\n"
+                    "def srgb_to_linear(c):\n    return _table[np.asarray(c).tobytes()]\n",
+        "cell-004": "color.rgb_to_gray = lambda rgb, method='cie': gray_cie(rgb)\n"  # the reference replaced
+                    + SOLVED["cell-004"],
+    })  # fmt: skip
+    (tmp_path / "empty.ipynb").write_text("")
+    paths = [crash, solved, cheats, hardcoded, tmp_path / "empty.ipynb"]
+    grades = grading.grade_submissions(paths, timeout=60, fresh_seed=12345, reference=reference)
+
+    assert {e: r for e, (r, _) in _results(grades, "solved.ipynb").items()} == {"srgb_to_linear": "PASS",
+                                                                                "gray_cie": "PASS"}  # fmt: skip
+    assert {g.student for g in grades if g.file == "solved.ipynb"} == {"Ada Lovelace"}
+    assert not solved.exists()  # the crashing notebook did delete it, after the grader had read it
+    for result, message in _results(grades, "crash.ipynb").values():
+        assert result == "FAIL" and "kernel died" in message
+    got = _results(grades, "cheats.ipynb")
+    assert got["srgb_to_linear"][0] == "FAIL" and "calls the library's reference" in got["srgb_to_linear"][1]
+    assert got["gray_cie"][0] == "FAIL" and "not implemented yet" in got["gray_cie"][1]
+    got = _results(grades, "hardcoded.ipynb")
+    assert got["srgb_to_linear"][0] == "FAIL" and "not on fresh ones" in got["srgb_to_linear"][1]
+    assert got["gray_cie"][0] == "FAIL" and "was replaced in the notebook" in got["gray_cie"][1]
+    assert [(g.result, g.message) for g in grades if g.file == "empty.ipynb"] == [("ERROR", "empty file")]
+
+    table = grading.summary_table(grades)
+    assert table.splitlines()[0].split() == ["student", "srgb_to_linear", "gray_cie", "total"]
+    assert "Ada Lovelace  PASS" in table and "empty.ipynb: not graded: empty file" in table
+    out = tmp_path / "grades.csv"
+    grading.write_grades_csv(out, grades)
+    rows = list(csv.DictReader(out.open()))
+    assert list(rows[0]) == grading.CSV_COLUMNS and len(rows) == 9
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_hanging_notebook_gets_its_reason(tmp_path):
+    reference, submission = _notebooks(tmp_path)
+    # the first exercise's cell runs into the memory limit, the second's never ends
+    hangs = submission("hangs", {"cell-003": "x = bytearray(3 * 2**30)\n" + SOLVED["cell-003"],
+                                 "cell-004": "import time\ntime.sleep(120)"})  # fmt: skip
+    [first, second] = grading.grade_submissions([hangs], timeout=6, memory_gb=2, reference=reference)
+    assert first.result == "FAIL" and "its cell raised MemoryError" in first.message
+    assert second.result == "FAIL" and "timeout of 6 s" in second.message
+
+
+def test_bad_submissions_get_one_clear_line(tmp_path, capsys):
+    (tmp_path / "notes.ipynb").write_text("my notes")
+    other = tmp_path / "mine.ipynb"
+    other.write_text((lesson_files() / EXERCISES_DIR / "lesson02_kmeans_palettes.ipynb").read_text())
+    out = tmp_path / "grades.csv"
+    status = main(["grade", str(tmp_path / "notes.ipynb"), str(other), str(tmp_path / "gone.ipynb"),
+                   "--lesson", "1", "--out", str(out)])  # fmt: skip
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert "notes.ipynb: not graded: not a Jupyter notebook" in printed
+    assert "mine.ipynb: not graded: this is the notebook of lesson02_kmeans_palettes, not of lesson01_color_spaces" in printed
+    assert "gone.ipynb: not graded: cannot be read (No such file or directory)" in printed
+    assert [row["result"] for row in csv.DictReader(out.open())] == ["ERROR"] * 3
+
+
+def test_bad_options_are_refused_before_anything_runs(tmp_path, capsys):
+    assert main(["grade", "x.ipynb", "--lesson", "42", "--out", str(tmp_path / "g.csv")]) == 1
+    assert "--lesson '42' names no lesson; the lessons are lesson01_color_spaces" in capsys.readouterr().err
+    assert main(["grade", "x.ipynb", "--out", str(tmp_path)]) == 1
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_exercise_metadata_names_functions_and_checks():
+    cell = 'def gray(rgb):\n    raise NotImplementedError("Exercise: replace this line with your solution, ' \
+           'then run the check below")\n\n\nchecks.check_gray(gray, "cie")\nprint(1)\n'
+    meta = exercise_cell_metadata(cell)
+    assert meta["chroma_lab"] == {"exercise": ["gray"], "checks": ['checks.check_gray(gray, "cie")']}
+    assert meta["nbgrader"] == {"grade": False, "grade_id": "gray", "locked": False, "solution": True,
+                                "schema_version": 3}  # fmt: skip
+    assert exercise_cell_metadata("checks.check_onehot(onehot)")["nbgrader"]["locked"] is True
+    assert exercise_cell_metadata("x = 1") == {}
+
+
+def test_every_packaged_check_has_its_references():
+    # a new lesson's checker must say what it compares with (grading.REFERENCES), or be listed as []
+    folder = lesson_files() / EXERCISES_DIR
+    for path in sorted(folder.glob("lesson*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata["chroma_lab"]["lesson"] == path.stem
+        calls = [c for cell in nb.cells for c in cell.metadata.get("chroma_lab", {}).get("checks", [])]
+        assert calls, path
+        for call in calls:
+            name = call.split("(")[0].split(".")[-1]
+            assert name in grading.REFERENCES, f"{path.name}: {name} has no entry in chroma_lab.grading.REFERENCES"
+            if any(spec.startswith("chroma_lab.losses:") for spec in grading.REFERENCES[name]):
+                continue  # chroma_lab.losses imports TensorFlow: seconds for one name
+            for label, obj in grading._references(name).items():
+                assert obj is not None, label

@@ -61,8 +61,9 @@ def main(argv=None) -> int:
             predicted, _ = model.predict_classes(gray)
             accuracy = float(np.mean(np.array(predicted) == np.array(class_names)[y_test]))
         rows[name] = (evaluate(test, model.colorize(gray)), accuracy, seconds)
+        ab_loss = model.history_.get("ab_loss", model.history_["loss"])  # one output: Keras logs "loss" only
         print(f"  {name}: trained in {seconds:.0f} s ({time.process_time() - cpu:.0f} s CPU); ab loss "
-              f"{model.history_['ab_loss'][0]:.4f} -> {model.history_['ab_loss'][-1]:.4f}", flush=True)
+              f"{ab_loss[0]:.4f} -> {ab_loss[-1]:.4f}", flush=True)
 
     print(f"\n{'method':>10} {'AuC raw':>8} {'AuC rebal':>10} {'colourful':>10} {'ab error':>9} {'scene acc':>10}")
     for name, (s, accuracy, _) in rows.items():

@@ -11,6 +11,15 @@ beside the majority-class rate.
 
     python3 benchmarks/eval_iizuka.py                  # 15 epochs, 64x64
     python3 benchmarks/eval_iizuka.py --epochs 3       # a quick look
+
+Measured (seed 0, 2 shared CPU cores; AuC raw / rebalanced, colourfulness, ab error, scene
+accuracy; gray 87.1 / 66.6, 0.0, 19.4; truth's colourfulness 47.4; majority category 18 %):
+
+* 15 epochs: global 87.2 / 67.5, 20.5, 19.2, 18 %; no global 86.9 / 67.1, 10.3, 19.6.
+* 40 epochs: global 87.4 / 67.5, 21.4, 18.9, 34 %; no global 87.1 / 67.3, 22.4, 19.4.
+
+176 photos of 12 categories are far too few for the paper's claim: both stay within a point of
+gray on either AuC, and the class head beats the majority rate only after 40 epochs.
 """
 
 from __future__ import annotations

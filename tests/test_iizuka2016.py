@@ -312,3 +312,54 @@ def test_fit_on_eight_scenes_reduces_the_loss(scenes, use_global, optimizer):
     assert history["loss"][-1] < history["loss"][0]
     if use_global:
         assert history["scene_loss"][-1] < history["scene_loss"][0]
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 6's checkers (chroma_lab.checks_lesson06): references against the library, mistakes caught
+# ----------------------------------------------------------------------------------------------
+def test_checker_references_match_the_library():
+    from chroma_lab import checks_lesson06 as ch
+    from chroma_lab.data import split_lab
+
+    rng = np.random.default_rng(0)
+    mid, vector = rng.normal(size=(2, 3, 5, 4)).astype("float32"), rng.normal(size=(2, 6)).astype("float32")
+    np.testing.assert_allclose(_np(iz.Fusion()([mid, vector])), ch.fuse_reference(mid, vector), atol=1e-6)
+    for shape, size in (((1, 30, 45), 16), ((2, 5, 3), 8)):  # shrinking (no antialias) and enlarging
+        images = rng.uniform(0, 100, shape).astype("float32")
+        keras_resized = _np(keras.ops.image.resize(images[..., None], (size, size), antialias=False))[..., 0]
+        np.testing.assert_allclose(ch.resize_bilinear_reference(images, size), keras_resized, atol=1e-3)
+    rgb = synthetic_scenes(3, size=16, seed=1)[0]
+    out = {"ab": rng.uniform(-50, 50, (3, 16, 16, 2)).astype("float32"), "scene": rng.normal(size=(3, 6))}
+    labels = np.array([2, -1, 5])
+    want = float(_np(iizuka_loss({"ab": rgb, "scene": labels}, out, alpha=0.1)))
+    got = ch.iizuka_loss_reference(out["ab"], split_lab(rgb)[1], out["scene"], labels, 0.1)
+    assert got == pytest.approx(want, rel=1e-4)
+
+
+def _lines(capsys):
+    return capsys.readouterr().out.strip().splitlines()
+
+
+def test_checkers_pass_the_references_and_fail_the_usual_mistakes(capsys):
+    from chroma_lab import checks_lesson06 as ch
+
+    def not_yet(*args):
+        raise NotImplementedError
+
+    assert ch.check_fusion(ch.fuse_reference)
+    assert not ch.check_fusion(lambda mid, v: np.concatenate([mid, np.broadcast_to(
+        v[:, None, None], mid.shape[:3] + v.shape[-1:])], -1))  # fmt: skip
+    assert ch.check_resize_for_global(ch.resize_bilinear_reference)
+    assert not ch.check_resize_for_global(ch._align_corners)
+    assert ch.check_iizuka_loss(ch.iizuka_loss_reference)
+    lab_units = lambda p, t, lo, la, a: np.mean((p - t) ** 2) + ch.iizuka_loss_reference(  # noqa: E731
+        p, p, lo, la, a)
+    assert not ch.check_iizuka_loss(lab_units)
+    everyone = lambda p, t, lo, la, a: ch.iizuka_loss_reference(p, t, lo, np.maximum(la, 0), a)  # noqa: E731
+    assert not ch.check_iizuka_loss(everyone)
+    assert not ch.check_fusion(not_yet)
+    lines = _lines(capsys)
+    assert [line[:4] for line in lines] == ["PASS", "FAIL", "PASS", "FAIL", "PASS", "FAIL", "FAIL", "FAIL"]
+    assert "global vector first" in lines[1] and "aligned the corners" in lines[3]
+    assert "Lab units" in lines[5] and "unlabelled" in lines[6]
+    assert lines[7].startswith("FAIL: not implemented yet (fuse)") and "Hint" not in lines[7]

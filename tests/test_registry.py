@@ -17,7 +17,7 @@ def test_importing_the_registry_does_not_import_keras():
 
 
 def test_names_map_to_classes_that_know_their_name():
-    assert set(registry.TRAINABLE) == {"zhang", "cnn"}
+    assert set(registry.TRAINABLE) == {"zhang", "cnn", "iizuka"}
     for name in registry.TRAINABLE:
         cls = colorizer_class(name)
         assert cls.registry_name == name
@@ -71,7 +71,7 @@ def _settings(saved, **changes):
     ("json list", "was not written by chroma_lab"),
     ("format not a string", "was not written by chroma_lab"),
     ("model not a string", "model named \\[1\\]"),
-    ("unknown model", "model named 'iizuka', which this chroma_lab does not know .*retrain"),
+    ("unknown model", "model named 'deoldify', which this chroma_lab does not know .*retrain"),
     ("text model.keras", "is not a Keras archive"),
     ("zip that is not keras", "does not load .*retrain"),
 ])  # fmt: skip
@@ -87,7 +87,7 @@ def test_bad_folders_raise_one_clear_line(case, match, saved, tmp_path):
         "json list": lambda: _copy(saved, tmp_path, settings="[1, 2]"),
         "format not a string": lambda: _copy(saved, tmp_path, settings=_settings(saved, format=[1])),
         "model not a string": lambda: _copy(saved, tmp_path, settings=_settings(saved, model=[1])),
-        "unknown model": lambda: _copy(saved, tmp_path, settings=_settings(saved, model="iizuka")),
+        "unknown model": lambda: _copy(saved, tmp_path, settings=_settings(saved, model="deoldify")),
         "text model.keras": lambda: _copy(saved, tmp_path, model_bytes=b"not a model"),
         "zip that is not keras": lambda: _copy(saved, tmp_path, model_bytes=b""),
     }[case]()

@@ -180,10 +180,10 @@ def test_data_specs(tmp_path, monkeypatch):
     folder.mkdir()
     for i, shape in enumerate([(20, 30, 3), (40, 24, 3), (16, 16, 3)]):
         Image.fromarray(np.full(shape, 40 * i, np.uint8)).save(folder / f"{i}.png")
-    images = train._load_training_images({"data": f"folder:{folder}", "image_size": 16})
-    assert images.shape == (3, 16, 16, 3) and images.dtype == np.uint8
-    scenes = train._load_training_images({"data": "scenes", "image_size": 16, "n_scenes": 5, "seed": 0})
-    assert scenes.shape == (5, 16, 16, 3)
+    images, labels, _ = train._load_training_images({"data": f"folder:{folder}", "image_size": 16})
+    assert images.shape == (3, 16, 16, 3) and images.dtype == np.uint8 and labels is None
+    scenes, labels, names = train._load_training_images({"data": "scenes", "image_size": 16, "n_scenes": 5, "seed": 0})
+    assert scenes.shape == (5, 16, 16, 3) and len(labels) == 5 and len(names) == 6
     # a relative folder is stored absolute, so --resume works from any working folder
     monkeypatch.chdir(tmp_path)
     assert cli.main(["train", "zhang", "--out", "o", "--data", "folder:pics", "--epochs", "0",

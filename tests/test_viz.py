@@ -621,3 +621,26 @@ def test_metric_bars_default_measures_and_bad_input():
         viz.plot_metric_bars({})
     with pytest.raises(ValueError, match="'c' is missing"):
         viz.plot_metric_bars({"m": {"a": 1.0}}, metrics=["c"])
+
+
+def test_loss_terms_one_line_per_logged_term_on_a_log_axis():
+    histories = {"a": {"ab_loss": [0.02, 0.01], "scene_loss": [1.8, 0.5]}, "b": {"ab_loss": [0.03, 0.02]},
+                 "unlabelled": {"ab_loss": [0.02], "scene_loss": [0.0]}}  # fmt: skip
+    fig = viz.plot_loss_terms(histories)
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log"
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"a: colour MSE", "a: scene CE", "b: colour MSE", "unlabelled: colour MSE"}
+    assert list(lines["a: scene CE"].get_ydata()) == [1.8, 0.5] and lines["a: scene CE"].get_linestyle() == "--"
+
+
+def test_factor_grid_writes_every_value_and_refuses_a_bad_shape():
+    fig = viz.plot_factor_grid([[1.0, 2.5], [3.0, 4.25]], ["g", "no g"], ["8", "16"], "ab error")
+    ax = fig.axes[0]
+    assert sorted(t.get_text() for t in ax.texts) == ["1.00", "2.50", "3.00", "4.25"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["g", "no g"]
+    assert ax.get_title() == "ab error (lower is better)"
+    with pytest.raises(ValueError, match="expected \\(2, 2\\)"):
+        viz.plot_factor_grid([[1.0, 2.0]], ["g", "no g"], ["8", "16"], "ab error")
+    with pytest.raises(ValueError, match="better must be"):
+        viz.plot_factor_grid([[1.0]], ["g"], ["8"], "x", better="up")

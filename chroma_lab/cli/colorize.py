@@ -11,7 +11,8 @@ that cannot be read gets one error line naming it; the others are still processe
 status is 1 if any failed. An output that would land on one of the inputs, or on another input's
 output, is refused. An image of more pixels than Pillow's ``Image.MAX_IMAGE_PIXELS`` (about 89
 million: a decompression bomb, or more memory than colorizing it would find) is refused before it
-is decoded.
+is decoded. ``--classes`` also prints each image's scene as the model's classifier sees it (a
+model with one: ``iizuka`` trained on labelled data).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--temperature", type=float, default=None,
                         help="annealed-mean temperature, for a model that has one (Zhang's): "
                              "0 = mode (vivid), 1 = mean (dull); default: the model's (0.38)")  # fmt: skip
+    parser.add_argument("--classes", action="store_true",
+                        help="also print each image's predicted scene (a model with a scene "
+                             "classifier: iizuka trained with labels)")  # fmt: skip
 
 
 def main(args) -> int:
@@ -50,6 +54,10 @@ def main(args) -> int:
             raise UsageError(f"--temperature: the {type(colorizer).__name__} in '{args.model}' "
                              "has no temperature (only Zhang et al.'s annealed mean has one)")
         colorizer.temperature = args.temperature
+    if args.classes and not getattr(colorizer, "class_names_", None):
+        why = ("was trained without scene labels or without its global branch"
+               if hasattr(colorizer, "predict_classes") else "has no scene classifier (iizuka has one)")
+        raise UsageError(f"--classes: the {type(colorizer).__name__} in '{args.model}' {why}")
 
     inputs = {Path(name).resolve() for name in args.images}
     claimed: dict[Path, str] = {}
@@ -64,12 +72,16 @@ def main(args) -> int:
             if resolved in claimed:
                 raise UsageError(f"its output '{target}' is also the output of '{claimed[resolved]}'; "
                                  "rename one of them or colorize them separately")
-            colorized = colorizer.colorize(to_gray(_read(name))[None])[0]
+            gray = to_gray(_read(name))[None]
+            colorized = colorizer.colorize(gray)[0]
             out.mkdir(parents=True, exist_ok=True)  # not before an image is ready for it
             with atomic_path(target) as tmp:  # never a half-written PNG under the final name
                 Image.fromarray(colorized).save(tmp)
             claimed[resolved] = name
             print(f"{name} -> {target}")
+            if args.classes:
+                scenes, probabilities = colorizer.predict_classes(gray)
+                print(f"{name}: scene {scenes[0]} ({probabilities[0].max():.0%})")
         except USER_ERRORS as exc:  # one line per bad file, then carry on; a bug still raises
             failures += 1
             message = error_message(exc)

@@ -5,7 +5,9 @@
 
 Data: ``photos`` (the 9 bundled photos), ``scenes`` (``--n-scenes`` synthetic landscapes, 512 by
 default) or ``folder:PATH`` (every image in a folder). Every image is centre-cropped to
-``--image-size``.
+``--image-size``. A model whose ``fit`` takes ``labels`` (iizuka's scene classifier) gets the
+data's labels: the scenes' classes, a folder's subfolder names or ``manifest.csv`` categories;
+data without labels trains its colour loss alone.
 
 What lands in ``--out`` after every epoch:
 
@@ -63,6 +65,10 @@ MODEL_OPTIONS = {
                                                          "zhang: a multiple of 8)"}),
     "--learning-rate": ("learning_rate", {"type": float, "help": "optimizer step (default: the model's)"}),
     "--seed": ("seed", {"type": int, "help": "weights and data order (default 0)"}),
+    "--no-global": ("use_global", {"action": "store_false",
+                                   "help": "iizuka: no global branch, fusion or scene classifier"}),
+    "--alpha": ("alpha", {"type": float, "help": "iizuka: weight of the scene loss (default 1/300)"}),
+    "--optimizer": ("optimizer", {"help": "iizuka: adadelta (the paper's, default) or adam"}),
 }  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.
 COMMAND_DEFAULTS = {"epochs": 10}
@@ -118,7 +124,7 @@ def main(args) -> int:
         colorizer = cls(**{key: settings[key] for key in accepted})
         start = 0
     colorizer._validate()  # a bad option fails here, before data are read or files written
-    images = _load_training_images(settings)
+    images, labels, class_names = _load_training_images(settings)
     if chief:  # with several processes only process 0 writes into --out
         out.mkdir(parents=True, exist_ok=True)
         if args.resume:
@@ -132,9 +138,9 @@ def main(args) -> int:
     callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model, chief=chief)
     if args.resume:
         print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}")
-        colorizer.continue_fit(images, callbacks=callbacks)
+        colorizer.continue_fit(images, callbacks=callbacks, **_labels_for(colorizer.continue_fit, labels))
     else:
-        colorizer.fit(images, callbacks=callbacks)
+        colorizer.fit(images, callbacks=callbacks, **_labels_for(colorizer.fit, labels, class_names))
     print(f"trained {colorizer.epochs_done_} epochs on {len(images)} images; model in {out}")
     return 0
 
@@ -236,13 +242,21 @@ def _truncate_log(path: Path, epochs_done: int) -> None:
 # Data
 # ----------------------------------------------------------------------------------------------
 def _load_training_images(settings: dict):
-    """uint8 RGB (n, S, S, 3) for the run's ``--data`` spec (:func:`chroma_lab.data.load_dataset`)."""
+    """uint8 RGB (n, S, S, 3), labels (n,) or None and class names for the run's ``--data`` spec
+    (:func:`chroma_lab.data.load_dataset`)."""
     from chroma_lab.data import load_dataset
 
-    images, _, _ = load_dataset(settings["data"], settings["image_size"],
-                                n_scenes=settings.get("n_scenes", DATA_DEFAULTS["n_scenes"]),
-                                seed=settings.get("seed", 0))  # fmt: skip
-    return images
+    return load_dataset(settings["data"], settings["image_size"],
+                        n_scenes=settings.get("n_scenes", DATA_DEFAULTS["n_scenes"]),
+                        seed=settings.get("seed", 0))  # fmt: skip
+
+
+def _labels_for(method, labels, class_names=None) -> dict:
+    """``labels`` (and ``class_names``) for a ``fit`` / ``continue_fit`` that takes them: the
+    scenes' classes, a folder's subfolders or manifest categories train a model's classifier."""
+    accepted = inspect.signature(method).parameters
+    given = {"labels": labels, "class_names": class_names}
+    return {key: value for key, value in given.items() if key in accepted and value is not None}
 
 
 def _check_data_spec(spec: str) -> str:

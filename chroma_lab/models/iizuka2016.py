@@ -1,4 +1,4 @@
-"""Iizuka, Simo-Serra and Ishikawa (2016), "Let there be Color!": the network.
+"""Iizuka, Simo-Serra and Ishikawa (2016), "Let there be Color!": the network and its colorizer.
 
 Two paths over one grayscale image, joined by a fusion layer. The input is normalised lightness
 (L - 50) / 100 of shape (H, W, 1), H and W any multiples of 8; the outputs are
@@ -39,6 +39,12 @@ colorization network directly and the only output is "ab".
 in front, so a model trains on uint8 RGB with the losses of
 :func:`chroma_lab.losses.iizuka_compile_losses`: ``fit(x=rgb, y={"ab": rgb, "scene": labels})``.
 
+:class:`IizukaColorizer` wraps it in the shared ``fit`` / ``colorize`` surface (training, resuming,
+save / load from :class:`~chroma_lab.models.keras_colorizer.KerasColorizer`): ``fit(images,
+labels)`` with scene labels (-1 or None: the colour loss alone), ``colorize`` at each image's own
+resolution (the paper's point: the global path sees a resized copy, the local path the image),
+``predict_classes`` for the scene.
+
 Only keras layers and ``keras.ops``: the same file runs on TensorFlow, JAX and PyTorch. Under a
 ``mixed_bfloat16`` policy the global resize, both outputs and the ab mapping stay float32.
 """
@@ -49,14 +55,21 @@ import math
 from dataclasses import dataclass
 
 import keras
+import numpy as np
 from keras import layers, ops
 
-from chroma_lab._checks import check_choice, check_int
-from chroma_lab.color import AB_SCALE
-from chroma_lab.models.keras_colorizer import LightnessFromRGB
+from chroma_lab._checks import check_choice, check_int, check_number
+from chroma_lab.color import AB_SCALE, gray_to_lightness
+from chroma_lab.losses import IIZUKA_ALPHA, UNLABELLED, iizuka_compile_losses
+from chroma_lab.models.base import check_gray_batch, check_rgb_batch
+from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB
 
 SIZES = ("full", "small")
 INPUT_MULTIPLE = 8  # three stride-2 convolutions: H and W must be multiples of 8
+OPTIMIZERS = {"adadelta": 1.0, "adam": 1e-3}  # -> the default learning rate of each
+# Colorizing runs at the image's own size up to this many pixels (a 1224x816 photo); a larger one
+# is colorized at a copy of about this size and its ab upsampled (chroma is smooth, L stays sharp).
+MAX_COLORIZE_PIXELS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -251,6 +264,236 @@ def parameter_count(model: keras.Model, head: bool = True) -> int:
 
 
 # ----------------------------------------------------------------------------------------------
+# The colorizer
+# ----------------------------------------------------------------------------------------------
+class IizukaColorizer(KerasColorizer):
+    """Iizuka et al. (2016) as a colorizer: ``fit`` on uint8 RGB (+ scene labels), ``colorize`` gray.
+
+    Parameters
+    ----------
+    size : {"small", "full"}
+    use_global : bool
+        False: no global branch, fusion or classifier (the seed report's "model 4").
+    alpha : float
+        Weight of the classification loss: loss = MSE(ab) + alpha * cross-entropy (paper: 1/300).
+    optimizer : {"adadelta", "adam"}
+        Adadelta (rho 0.95, epsilon 1e-6) as in the paper, or Adam.
+    image_size : int
+        Training images are centre-cropped and resized to this square (a multiple of 8).
+        Colorizing does not resize to it: each image is colorized at its own size (rounded to a
+        multiple of 8, at most :data:`MAX_COLORIZE_PIXELS`), its global path on the resized copy
+        inside the network.
+    epochs, batch_size : int
+        ``epochs`` counts all epochs, over ``fit`` and every ``continue_fit``.
+    learning_rate : float or None
+        None: 1.0 for Adadelta (Zeiler 2012), 1e-3 for Adam.
+    batch_norm : bool
+        False leaves out every BatchNormalization (the report's failing models 1 and 2).
+    seed : int
+        Weight initialisation and the data order of every epoch.
+    verbose : "auto", 0, 1 or 2
+
+    Attributes
+    ----------
+    class_names_ : list of str or None
+        The scene classes of the classification head; None when trained without labels (or
+        without the global branch), which trains the colour loss alone.
+    model_, network_, epochs_done_, history_
+        As for every :class:`~chroma_lab.models.keras_colorizer.KerasColorizer`; ``history_``
+        logs ``ab_loss`` and ``scene_loss`` (unweighted) beside the total ``loss``.
+    """
+
+    registry_name = "iizuka"
+    predicts_at_training_scale = False  # fully convolutional: the paper colorizes at any size
+
+    def __init__(self, size="small", use_global=True, alpha=IIZUKA_ALPHA, optimizer="adadelta",
+                 image_size=64, epochs=20, batch_size=16, learning_rate=None, batch_norm=True,
+                 seed=0, verbose="auto"):  # fmt: skip
+        self.size = size
+        self.use_global = use_global
+        self.alpha = alpha
+        self.optimizer = optimizer
+        self.image_size = image_size
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.batch_norm = batch_norm
+        self.seed = seed
+        self.verbose = verbose
+
+    # --- training: the base's, with scene labels ------------------------------------------------
+    def fit(self, images, labels=None, callbacks=None, class_names=None):
+        """Train from scratch on uint8 RGB images (n, H, W, 3) and their scene labels; returns self.
+
+        Parameters
+        ----------
+        images : ndarray of shape (n, H, W, 3), uint8
+        labels : array_like of shape (n,), int, optional
+            Class indices 0..C-1, or -1 (:data:`~chroma_lab.losses.UNLABELLED`) for an image
+            without one. None (or all -1): the colour loss alone, and no class head to ask.
+        callbacks : list of keras.callbacks.Callback, optional
+        class_names : sequence of str, optional
+            The names of classes 0..C-1 (C = len); default "0" .. str(max label).
+        """
+        n = len(check_rgb_batch(images))
+        self._labels, self._new_class_names = _scene_labels(labels, class_names, n, self.use_global)
+        return super().fit(images, callbacks=callbacks)
+
+    def continue_fit(self, images, labels=None, callbacks=None):
+        """Train up to ``epochs`` in all from where the model stopped, on the same images and labels.
+
+        ``labels`` may be left out in the session that called ``fit`` (its labels are kept);
+        after ``load`` a model with a class head needs them again.
+        """
+        n = len(check_rgb_batch(images))
+        if labels is not None or getattr(self, "_labels", None) is None or len(self._labels) != n:
+            if labels is None and getattr(self, "class_names_", None):
+                raise ValueError(f"labels: this model was trained with {len(self.class_names_)} scene "
+                                 "classes; pass the same labels to continue_fit")  # fmt: skip
+            checked, names = _scene_labels(labels, self.class_names_, n, self.use_global)
+            if names != self.class_names_:
+                raise ValueError(f"labels: the model was trained with class names {self.class_names_}, "
+                                 f"these give {names}")  # fmt: skip
+            self._labels = checked
+        return super().continue_fit(images, callbacks=callbacks)
+
+    def _setup(self, images):
+        self.class_names_ = self._new_class_names
+
+    def _build_model(self):
+        classes = len(self.class_names_) if self.class_names_ else 1  # 1: an unused head
+        network = build(self.size, num_classes=classes, use_global=self.use_global,
+                        batch_norm=self.batch_norm)  # fmt: skip
+        model = build_training_model(network)
+        model.compile(optimizer=self._make_optimizer(),
+                      **iizuka_compile_losses(self.alpha, self.use_global))  # fmt: skip
+        return model
+
+    def _make_optimizer(self):
+        rate = self._learning_rate()
+        if self.optimizer == "adam":
+            return keras.optimizers.Adam(rate)
+        return keras.optimizers.Adadelta(rate, rho=0.95, epsilon=1e-6)  # Zeiler (2012)
+
+    def _learning_rate(self):
+        return OPTIMIZERS.get(self.optimizer, 1.0) if self.learning_rate is None else self.learning_rate
+
+    def _training_data(self, images):
+        return images, self._labels
+
+    def _batches(self, x, y):
+        return _IizukaTargets(super()._batches(x, y), self.use_global)
+
+    # --- colorizing ----------------------------------------------------------------------------
+    def _decode(self, output):
+        return output["ab"]
+
+    def _prediction_side(self, height, width):
+        return colorize_side(height, width)
+
+    def predict_classes(self, gray):
+        """The scene of each grayscale image, from the class head on its global path.
+
+        Parameters
+        ----------
+        gray : ndarray of shape (n, H, W), uint8
+
+        Returns
+        -------
+        names : list of str, length n
+            The most probable class of each image.
+        probabilities : ndarray of shape (n, C)
+            Softmax of the scene logits; columns follow ``class_names_``.
+        """
+        gray = check_gray_batch(gray)
+        if not getattr(self, "class_names_", None):
+            why = "without its global branch" if not self.use_global else "without scene labels"
+            raise ValueError(f"this {type(self).__name__} was trained {why}: it has no class head "
+                             "to predict scenes with")  # fmt: skip
+        logits = [ops.convert_to_numpy(out["scene"]) for out in self._network_outputs(gray_to_lightness(gray))]
+        probabilities = ops.convert_to_numpy(ops.softmax(np.concatenate(logits), axis=-1)).astype(np.float64)
+        return [self.class_names_[i] for i in probabilities.argmax(axis=-1)], probabilities
+
+    # --- saving and checks ---------------------------------------------------------------------
+    def _state(self):
+        return {"class_names": self.class_names_}
+
+    def _restore(self, settings):
+        names = settings["class_names"]
+        if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+            raise ValueError(f"class_names must be a list of str or null, got {names!r}")
+        self.class_names_ = names
+
+    def _validate(self):
+        check_choice(self.size, "size", SIZES)
+        check_choice(self.optimizer, "optimizer", tuple(OPTIMIZERS))
+        for flag, name in ((self.use_global, "use_global"), (self.batch_norm, "batch_norm")):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be True or False, got {flag!r}")
+        check_number(self.alpha, "alpha", low=0)
+        check_int(self.image_size, "image_size", low=2 * INPUT_MULTIPLE)
+        if self.image_size % INPUT_MULTIPLE:
+            raise ValueError(f"image_size must be a multiple of {INPUT_MULTIPLE} (three stride-2 "
+                             f"layers), got {self.image_size}")  # fmt: skip
+        given = self.learning_rate
+        try:  # None stands for the optimizer's default; the base checks the rate in use
+            self.learning_rate = self._learning_rate()
+            super()._validate()
+        finally:
+            self.learning_rate = given
+
+
+def colorize_side(height: int, width: int, max_pixels: int = MAX_COLORIZE_PIXELS) -> tuple:
+    """The (h, w) an (height, width) image is colorized at: its own size rounded to multiples of 8,
+    scaled down (aspect kept) to at most ``max_pixels``."""
+    scale = min(1.0, math.sqrt(max_pixels / (height * width)))
+    return tuple(max(INPUT_MULTIPLE, round(side * scale / INPUT_MULTIPLE) * INPUT_MULTIPLE)
+                 for side in (height, width))  # fmt: skip
+
+
+class _IizukaTargets(keras.utils.PyDataset):
+    """Batches ``(rgb, labels)`` -> ``(rgb, {"ab": rgb, "scene": labels})``, the two losses' targets."""
+
+    def __init__(self, batches, use_global):
+        super().__init__()
+        self.batches, self.use_global = batches, use_global
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, index):
+        rgb, labels = self.batches[index]
+        return rgb, ({"ab": rgb, "scene": labels} if self.use_global else {"ab": rgb})
+
+    def on_epoch_begin(self):
+        self.batches.on_epoch_begin()
+
+    def on_epoch_end(self):
+        self.batches.on_epoch_end()
+
+
+def _scene_labels(labels, class_names, n, use_global):
+    """Checked labels (n,) int32 (all UNLABELLED for None) and the class names of the head."""
+    if labels is None:
+        return np.full(n, UNLABELLED, np.int32), None
+    array = np.asarray(labels)
+    if array.shape != (n,) or array.dtype.kind not in "iu":
+        raise ValueError(f"labels must be {n} integers (one class index per image, -1 for none), "
+                         f"got {array.dtype} array of shape {array.shape}")  # fmt: skip
+    if array.min() < UNLABELLED:
+        raise ValueError(f"labels must be class indices >= 0 or {UNLABELLED} (unlabelled), got {array.min()}")
+    if class_names is not None:
+        class_names = [str(name) for name in class_names]
+        if array.max() >= len(class_names):
+            raise ValueError(f"labels go up to {array.max()} but class_names has {len(class_names)} names")
+    elif array.max() >= 0:
+        class_names = [str(i) for i in range(array.max() + 1)]
+    if not use_global or not class_names:
+        return np.full(n, UNLABELLED, np.int32), None  # no head to train
+    return array.astype(np.int32), class_names
+
+
+# ----------------------------------------------------------------------------------------------
 # Helpers
 # ----------------------------------------------------------------------------------------------
 def _conv_block(name, width, stride, batch_norm, kernel=3):
@@ -263,7 +506,9 @@ def _dense_block(name, units, batch_norm):
 
 
 def _with_norm(layer, name, batch_norm):
-    norm = [layers.BatchNormalization(name=f"{name}_bn")] if batch_norm else []
+    # momentum 0.9 is Torch's 0.1 (the paper trained in Torch): the statistics follow the weights
+    # within tens of steps rather than hundreds, which a short CPU run needs at inference time
+    norm = [layers.BatchNormalization(momentum=0.9, name=f"{name}_bn")] if batch_norm else []
     return [layer, *norm, layers.ReLU(name=f"{name}_relu")]
 
 

@@ -140,7 +140,7 @@ class KerasColorizer(Colorizer):
         if start >= self.epochs:
             return self
         x, y = self._training_data(images)
-        batches = make_batches(x, y, batch_size=self.batch_size, seed=self.seed)
+        batches = self._batches(x, y)
         for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
             batches.on_epoch_end()
         if backend.replicas() > 1 or backend.process_count() > 1:
@@ -193,10 +193,10 @@ class KerasColorizer(Colorizer):
         if L.ndim != 3:
             raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
         n, height, width = L.shape
-        side = (height, width)
-        at_training_scale = self.predicts_at_training_scale and self.image_size is not None
-        if at_training_scale:
-            side = (self.image_size, self.image_size)  # the scale the network was trained at
+        side = self._prediction_side(height, width)
+        # one fixed input shape: the training scale (Zhang, the CNN at its image_size)
+        at_training_scale = side != (height, width) or (
+            self.predicts_at_training_scale and self.image_size is not None)
         step = max(1, PREDICT_PIXELS // (side[0] * side[1]))
         for start in range(0, n, step):
             l_norm = ops.convert_to_tensor(normalize_l(L[start : start + step, ..., None]), "float32")
@@ -209,6 +209,12 @@ class KerasColorizer(Colorizer):
                 yield self.network_.predict_on_batch(l_norm)
             else:
                 yield self.network_(l_norm, training=False)
+
+    def _prediction_side(self, height: int, width: int) -> tuple:
+        """(h, w) the network sees for an (height, width) image; its ab is resized back."""
+        if self.predicts_at_training_scale and self.image_size is not None:
+            return (self.image_size, self.image_size)  # the scale the network was trained at
+        return (height, width)
 
     # --- saving --------------------------------------------------------------------------------
     def save(self, folder) -> None:
@@ -301,6 +307,10 @@ class KerasColorizer(Colorizer):
 
     def _decode(self, output):  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def _batches(self, x, y):
+        """The seeded training batches of ``_training_data``; a subclass may reshape their targets."""
+        return make_batches(x, y, batch_size=self.batch_size, seed=self.seed)
 
     def _state(self) -> dict:
         return {}

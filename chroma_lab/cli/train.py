@@ -57,6 +57,8 @@ MODEL_OPTIONS = {
                                                          "zhang: a multiple of 8)"}),
     "--learning-rate": ("learning_rate", {"type": float, "help": "optimizer step (default: the model's)"}),
     "--seed": ("seed", {"type": int, "help": "weights and data order (default 0)"}),
+    "--base": ("base", {"metavar": "DIR", "help": "coherent: the trained zhang model (its --out "
+                                                  "folder) to refine; default: train one first"}),
 }  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.
 COMMAND_DEFAULTS = {"epochs": 10}

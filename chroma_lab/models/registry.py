@@ -17,6 +17,7 @@ from pathlib import Path
 TRAINABLE = {
     "zhang": "chroma_lab.models.zhang2016:ZhangColorizer",
     "cnn": "chroma_lab.models.palette_cnn:PaletteCNNColorizer",
+    "coherent": "chroma_lab.models.coherent:CoherentColorizer",
 }
 SETTINGS_FILE = "colorizer.json"
 MODEL_FILE = "model.keras"

@@ -274,3 +274,48 @@ def test_train_coherent_cli_with_base_resume_and_colorize(base_folder, tmp_path,
     assert (tmp_path / "c" / "in.png").is_file()
     assert cli.main(["train", "zhang", "--base", str(folder), "--out", str(tmp_path / "z")]) == 1
     assert "--base is not an option of zhang" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------------------
+# Lesson 7's checkers: PASS for the references, FAIL (never raise) for typical mistakes
+# ----------------------------------------------------------------------------------------------
+def test_lesson07_checkers_pass_right_answers_and_fail_wrong_ones(capsys):
+    from chroma_lab import checks_lesson07 as checks
+
+    def rebalancing(ab, edges, lam=0.5):
+        prior = coherent.gradient_prior(ab)
+        return prior, rebalance_weights(prior, lam)
+
+    assert checks.check_gradient_loss(checks.gradient_loss_reference)
+    assert checks.check_color_regularizer(checks.regularizer_reference)
+    assert checks.check_gradient_rebalancing(rebalancing)
+    assert not checks.check_gradient_loss(lambda t, p: checks.gradient_loss_reference(t, p) ** 2)
+    assert "squared distance" in capsys.readouterr().out.splitlines()[-1]
+    assert not checks.check_gradient_loss(lambda t, p: checks.gradient_loss_reference(t * 110, p * 110))
+    assert not checks.check_color_regularizer(lambda z, r, T=0.01: checks.regularizer_reference(z, r, 1.0))
+    assert not checks.check_gradient_rebalancing(lambda ab, edges, lam=0.5: rebalancing(ab, edges, 0.5))
+
+    def unsolved(*args, **kwargs):
+        raise NotImplementedError
+
+    assert not checks.check_gradient_loss(unsolved)
+    assert "not implemented yet" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_bleeding_map_sums_to_edge_bleeding_and_l50_view_keeps_ab():
+    from chroma_lab import viz
+    from chroma_lab.metrics import edge_bleeding
+    from chroma_lab.scenes import synthetic_scenes
+
+    images, _, regions = synthetic_scenes(2, size=24, seed=3, return_regions=True)
+    blurred = images.copy()
+    blurred[:, :, 1:] = images[:, :, :-1] // 2 + images[:, :, 1:] // 2  # colour smeared rightwards
+    for i in range(2):
+        lost = viz.bleeding_map(images[i], blurred[i], regions[i])
+        zero_pred = np.repeat(images[i].mean(-1, keepdims=True).astype(np.uint8), 3, -1)
+        contrast = viz.bleeding_map(images[i], zero_pred, regions[i]).sum()  # a gray prediction loses all
+        assert lost.sum() / contrast == pytest.approx(edge_bleeding(images[i], blurred[i], regions[i]), rel=1e-3)
+    flat = rgb_to_lab(viz.at_lightness_50(images))
+    assert np.allclose(flat[..., 0], 50, atol=1.0)
+    fig = viz.plot_coherence_views(images, {"smeared": blurred}, regions, max_images=2)
+    assert len(fig.axes) == 2 * 3 * 2

@@ -58,7 +58,7 @@ class CoherentConfig:
     """The refinement branch (full resolution, on top of the base network's distribution)."""
 
     # Channels of the gray branch and of the refinement convolutions.
-    width: int = 32
+    width: int = 16
     # 3x3 convolutions of the gray branch before the concatenation.
     gray_depth: int = 2
     # Dilations of the 3x3 refinement convolutions: a field of view of about 31 pixels, so a

@@ -99,6 +99,9 @@ def run(name: str, args) -> dict:
             key = f"{variant} s{seed}"
             methods[key], timings[key] = train_variant(out / f"{variant}-s{seed}", out / "zhang", train,
                                                        VARIANTS[variant], args, seed)  # fmt: skip
+            if variant == "fixed":  # the same network, its refined distribution decoded as the paper does
+                methods[f"{key} T=.38"] = copy.copy(methods[key])
+                methods[f"{key} T=.38"].temperature = 0.38
     result = evaluate(methods, test, regions=regions, progress=False)
     summary = result.summary
     mode_col = summary["mode T=0"]["colorfulness"]

@@ -59,11 +59,12 @@ def load_data(name: str, photos: str):
     return train, test, None
 
 
-def train_base(folder: Path, train, epochs: int):
+def train_base(folder: Path, train, epochs: int, args):
     from chroma_lab.models.zhang2016 import ZhangColorizer
 
     if not (folder / "model.keras").is_file():
-        ZhangColorizer(size="small", image_size=64, epochs=epochs, batch_size=16, seed=0, verbose=0).fit(train).save(folder)
+        ZhangColorizer(size="small", image_size=64, epochs=epochs, batch_size=args.base_batch_size,
+                       learning_rate=args.base_learning_rate, seed=0, verbose=0).fit(train).save(folder)
     return ZhangColorizer.load(folder)
 
 
@@ -88,7 +89,7 @@ def run(name: str, args) -> dict:
 
     train, test, regions = load_data(name, args.photos)
     out = Path(args.out) / name
-    base = train_base(out / "zhang", train, epochs=10 if name == "scenes" else 20)
+    base = train_base(out / "zhang", train, 10 if name == "scenes" else 20, args)
     methods = {}
     for label, T in (("annealed T=0.38", 0.38), ("mode T=0", 0.0), ("mean T=1", 1.0)):
         methods[label] = copy.copy(base)
@@ -142,6 +143,8 @@ def main(argv=None):
     parser.add_argument("--n-train", type=int, default=128,
                         help="training images of the refinement: the first N of the base's (default 128)")
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--base-batch-size", type=int, default=16, help="the base network's (lesson 7: 8)")
+    parser.add_argument("--base-learning-rate", type=float, default=1e-3, help="the base's (lesson 7: 2e-3)")
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--photos", default=PHOTOS, help="folder of photos (benchmark only)")
     parser.add_argument("--out", default="runs/eval_coherent")

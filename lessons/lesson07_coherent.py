@@ -281,9 +281,10 @@ plot_coherence_views(test, {k: colorized[k] for k in ("mode T=0", "naive")}, tes
 # longer runs (`benchmarks/eval_coherent.py`). The report's explanation, and two more reasons
 # that follow from the definitions:
 #
-# * **The gradient loss is unbalanced.** Most neighbouring pixels have the same colour (the
-#   prior printed in section 6 shows how many). A prediction without any edge pays only at the
-#   few true edges, a blotchy one pays everywhere, so flattening is the cheapest first step.
+# * **The gradient loss is unbalanced.** Most neighbouring pixels differ by a few ab units
+#   (texture), few by tens (surface edges): the prior printed in section 6 gives the shares. A
+#   flat prediction pays a little at every pixel and the full contrast only at the rare edges, a
+#   blotchy one pays everywhere, so flattening is the cheapest first step.
 # * **f_T at T = 0.01 barely passes a gradient.** It is almost one-hot: moving a logit changes
 #   the colour only where two bins are nearly tied. A refinement that starts from random weights
 #   has a random mode everywhere and little signal about where the base's mode was.
@@ -326,7 +327,9 @@ prior, weights = gradient_rebalancing(split_lab(train)[1], coherent.GRADIENT_EDG
 print(f"{'|grad ab| from':>15} {'share of pixels':>16} {'weight':>8}")
 for low, p, w in zip(coherent.GRADIENT_EDGES, prior, weights):
     print(f"{low:>15.1f} {p:>16.3f} {w:>8.2f}")
-print(f"{prior[0]:.0%} of the training pixels have a gradient below 0.5 ab units")
+small, large = np.searchsorted(coherent.GRADIENT_EDGES, [8.0, 16.0])
+print(f"{prior[:small].sum():.0%} of the training pixels have a gradient below 8 ab units, "
+      f"{prior[large:].sum():.0%} one of 16 or more")
 
 # %% [markdown]
 # **Lower penalties where the gamut shrinks** (the report's second proposal). Near black and near

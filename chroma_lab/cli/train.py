@@ -69,6 +69,8 @@ MODEL_OPTIONS = {
                                    "help": "iizuka: no global branch, fusion or scene classifier"}),
     "--alpha": ("alpha", {"type": float, "help": "iizuka: weight of the scene loss (default 1/300)"}),
     "--optimizer": ("optimizer", {"help": "iizuka: adadelta (the paper's, default) or adam"}),
+    "--base": ("base", {"metavar": "DIR", "help": "coherent: the trained zhang model (its --out "
+                                                  "folder) to refine; default: train one first"}),
 }  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.
 COMMAND_DEFAULTS = {"epochs": 10}

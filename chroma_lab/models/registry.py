@@ -18,6 +18,7 @@ TRAINABLE = {
     "zhang": "chroma_lab.models.zhang2016:ZhangColorizer",
     "cnn": "chroma_lab.models.palette_cnn:PaletteCNNColorizer",
     "iizuka": "chroma_lab.models.iizuka2016:IizukaColorizer",
+    "coherent": "chroma_lab.models.coherent:CoherentColorizer",
 }
 SETTINGS_FILE = "colorizer.json"
 MODEL_FILE = "model.keras"

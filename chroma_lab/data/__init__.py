@@ -31,6 +31,7 @@ from chroma_lab.data.images import (
     ImageReadError,
     load_folder,
     load_image,
+    resize,
     resize_crop,
 )
 from chroma_lab.data.preprocess import (
@@ -45,7 +46,7 @@ from chroma_lab.data.preprocess import (
 __all__ = [
     "CIFAR10_CLASSES", "DATA_SPECS", "IMAGE_EXTENSIONS", "MANIFEST_NAME", "PAD_MODES",
     "ImageReadError", "bundled_photos", "check_data_spec", "extract_patches", "load_cifar10",
-    "load_dataset", "load_folder", "load_image", "make_batches", "resize_crop", "sample_pixels",
+    "load_dataset", "load_folder", "load_image", "make_batches", "resize", "resize_crop", "sample_pixels",
     "split_lab", "to_gray", "train_test_split_images",
 ]  # fmt: skip
 

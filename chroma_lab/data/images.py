@@ -183,6 +183,12 @@ def load_folder(path, size=None, *, on_error="raise", progress=True):
 # ----------------------------------------------------------------------------------------------
 # Private workers
 # ----------------------------------------------------------------------------------------------
+def resize(image, shape) -> np.ndarray:
+    """Resize a uint8 image (H, W[, 3]) to exactly ``shape = (height, width)`` (Lanczos)."""
+    height, width = (int(v) for v in shape)
+    return _resize(np.asarray(image), height, width)
+
+
 def _resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Lanczos resampling (anti-aliased when shrinking) to exactly (height, width)."""
     if image.shape[:2] == (height, width):

@@ -23,6 +23,10 @@ set: the raw class histogram of the held-out truth unless one is passed (the rep
 The coherence measures need the true surfaces: pass a region map (the synthetic scenes have an
 exact one, ``synthetic_scenes(..., return_regions=True)``) or they are guessed from the truth's
 lightness with :func:`chroma_lab.metrics.lightness_regions`.
+
+Why one file of about 500 lines: the harness is one pipeline (colorize, score, write CSV,
+Markdown, HTML and figures), and the report writers must stay in step with the rows they print;
+the HTML writer is the part to move out first if it grows.
 """
 
 from __future__ import annotations

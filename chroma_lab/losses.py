@@ -26,6 +26,11 @@ Choices that follow the reference implementation (richzhang/colorization, caffe 
 
 Each loss exists as a function returning per-pixel values of shape (n, h, w) and as a serialisable
 ``keras.losses.Loss`` subclass whose default reduction averages them.
+
+Why one file of about 460 lines: it holds the losses of both paper models of the course, Zhang's
+three (above) and Iizuka's MSE + scene cross-entropy (the last section), so that every training
+objective a lesson compares lives in one module; model-specific losses of the coherent refinement
+live with that model (:mod:`chroma_lab.models.coherent`).
 """
 
 from __future__ import annotations

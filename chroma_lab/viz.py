@@ -2,6 +2,11 @@
 these instead of building plots inline, so a figure looks the same everywhere.
 
 Sections follow the lessons; add new figures to the section of the lesson that introduces them.
+
+The file is longer than our usual few hundred lines on purpose: STYLE.md keeps every figure in one
+plotting module so that lessons, the CLI and the evaluation report share one look, and each
+section (one per lesson, then the report's figures) reads on its own. Split it by section into a
+package when a lesson's section outgrows a screenful or two.
 """
 
 from __future__ import annotations

@@ -29,9 +29,14 @@ pytestmark = [
 WORKER = Path(__file__).with_name("_backend_worker.py")
 ROOT = Path(__file__).resolve().parents[1]
 # float32 over 4 steps: the data-parallel sums add the per-device gradients in another order,
-# and training amplifies the rounding (plain SGD at lr 0.05: 7e-5 after one step, 2e-4 after
-# two, 1e-2 after four), so the SGD check runs at lr 0.01 (6e-8 after four steps). Adam's first steps move each weight
-# by about lr * sign(gradient): a weight whose gradient is rounding noise around 0 can end up to
+# and training amplifies the rounding. BatchNorm amplifies it most: the network's epsilon 1e-5
+# (the released weights') divides by sqrt(var + 1e-5) in channels of near-zero batch variance,
+# and plain SGD at lr 0.01 ends 6e-8 apart after one step, 4e-5 after two, 7e-3 after four (the
+# per-step losses agree to 1e-6: the same batches). So the SGD check runs with BatchNorm epsilon
+# 1e-3 (tests/_backend_worker.py, SGD_BN_EPSILON), where four steps end 6e-8 apart; measured
+# there, a wrong shard (a row repeated, one dropped) ends 1e-2 apart and a batch fed twice (the
+# second skipped) 8e-3 apart, far above SGD_TOLERANCE. Adam's first steps move each weight by
+# about lr * sign(gradient): a weight whose gradient is rounding noise around 0 can end up to
 # 2 * lr * steps away (lr 1e-3, 4 steps); the losses show the runs are the same training.
 SGD_TOLERANCE, ADAM_TOLERANCE, LOSS_TOLERANCE = 1e-5, 8e-3, 1e-4
 

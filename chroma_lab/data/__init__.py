@@ -11,6 +11,9 @@ One module per concern; every public name is importable from here
 * :mod:`~chroma_lab.data.preprocess`: :func:`split_lab`, :func:`to_gray`,
   :func:`extract_patches`, :func:`sample_pixels`, :func:`train_test_split_images`.
 * :mod:`~chroma_lab.data.batching`: :func:`make_batches`, a Keras ``PyDataset``.
+* :mod:`~chroma_lab.data.streaming`: :class:`FolderStream`, a folder of any size decoded batch by
+  batch (a Keras ``PyDataset``), and :func:`streamed_class_prior`. Not yet wired into ``fit`` and
+  ``chroma-lab train`` (see the module's docstring).
 
 ``import chroma_lab.data`` does not import Keras or TensorFlow, so a command fails fast on bad
 input: :func:`make_batches` below imports the batching module on its first call. Synthetic
@@ -47,7 +50,7 @@ __all__ = [
     "CIFAR10_CLASSES", "DATA_SPECS", "IMAGE_EXTENSIONS", "MANIFEST_NAME", "PAD_MODES",
     "ImageReadError", "bundled_photos", "check_data_spec", "extract_patches", "load_cifar10",
     "load_dataset", "load_folder", "load_image", "make_batches", "resize", "resize_crop", "sample_pixels",
-    "split_lab", "to_gray", "train_test_split_images",
+    "split_lab", "to_gray", "train_test_split_images", "FolderStream", "streamed_class_prior",
 ]  # fmt: skip
 
 
@@ -60,3 +63,12 @@ def make_batches(images, labels=None, batch_size: int = 16, shuffle: bool = True
     from chroma_lab.data.batching import make_batches as make
 
     return make(images, labels, batch_size, shuffle, seed, **pydataset_kwargs)
+
+
+def __getattr__(name):
+    # FolderStream is a Keras PyDataset: import Keras only when it is asked for
+    if name in ("FolderStream", "streamed_class_prior"):
+        from chroma_lab.data import streaming
+
+        return getattr(streaming, name)
+    raise AttributeError(f"module 'chroma_lab.data' has no attribute {name!r}")

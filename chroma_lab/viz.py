@@ -686,6 +686,7 @@ def plot_factor_grid(values, row_labels, col_labels, label: str, better: str = "
     ax.set_xticks(range(len(col_labels)), col_labels, fontsize=8)
     ax.set_yticks(range(len(row_labels)), row_labels, fontsize=8)
     ax.set_title(title or f"{label} ({better} is better)", fontsize=10)
+    return fig
 
 
 # ----------------------------------------------------------------------------------------------

@@ -644,3 +644,31 @@ def test_factor_grid_writes_every_value_and_refuses_a_bad_shape():
         viz.plot_factor_grid([[1.0, 2.0]], ["g", "no g"], ["8", "16"], "ab error")
     with pytest.raises(ValueError, match="better must be"):
         viz.plot_factor_grid([[1.0]], ["g"], ["8"], "x", better="up")
+
+
+def test_bleeding_map_sums_to_edge_bleeding_and_l50_view_keeps_ab():
+    from chroma_lab.metrics import edge_bleeding
+    from chroma_lab.scenes import synthetic_scenes
+
+    images, _, regions = synthetic_scenes(2, size=24, seed=3, return_regions=True)
+    blurred = images.copy()
+    blurred[:, :, 1:] = images[:, :, :-1] // 2 + images[:, :, 1:] // 2  # colour smeared rightwards
+    for i in range(2):
+        lost = viz.bleeding_map(images[i], blurred[i], regions[i])
+        zero_pred = np.repeat(images[i].mean(-1, keepdims=True).astype(np.uint8), 3, -1)
+        contrast = viz.bleeding_map(images[i], zero_pred, regions[i]).sum()  # a gray prediction loses all
+        assert lost.sum() / contrast == pytest.approx(edge_bleeding(images[i], blurred[i], regions[i]), rel=1e-3)
+    flat = rgb_to_lab(viz.at_lightness_50(images))
+    assert np.allclose(flat[..., 0], 50, atol=1.0)
+    fig = viz.plot_coherence_views(images, {"smeared": blurred}, regions, max_images=2)
+    assert len(fig.axes) == 2 * 3 * 2
+
+
+def test_ablation_bars_one_panel_per_measure_one_bar_per_method_and_the_reference_line():
+    summary = {"annealed": {"colorfulness": 60.0, "bleeding": 0.8}, "mode": {"colorfulness": 80.0, "bleeding": 0.7},
+               "fixed": {"colorfulness": 78.0, "bleeding": 0.6}}  # fmt: skip
+    fig = viz.plot_ablation_bars(summary, keys=("colorfulness", "bleeding"), reference="annealed")
+    panels = [ax for ax in fig.axes if ax.patches]
+    assert len(panels) == 2
+    assert [round(p.get_height(), 6) for p in panels[1].patches] == [0.8, 0.7, 0.6]
+    assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == 60.0 for line in panels[0].get_lines())

@@ -104,13 +104,30 @@ def _zhang_l2(n_train, size, seed, scale):
     return _zhang(n_train, size, seed, scale, loss="l2")
 
 
+def _iizuka(n_train, size, seed, scale):
+    from chroma_lab.models.iizuka2016 import IizukaColorizer
+
+    # lesson 6's small network, global + local streams; input side a multiple of 8
+    return IizukaColorizer(size="small", image_size=max(16, size - size % 8), batch_size=16,
+                           epochs=_epochs(64, n_train, 16, scale), verbose=0, seed=seed)  # fmt: skip
+
+
+def _coherent(n_train, size, seed, scale):
+    from chroma_lab.models.coherent import CoherentColorizer
+
+    # lesson 7: a small Zhang et al. base trained first (as _zhang), then the coherent refinement
+    return CoherentColorizer(base=None, image_size=max(8, size - size % 8), batch_size=8, learning_rate=2e-3,
+                             base_epochs=_epochs(160, n_train, 8, scale), epochs=_epochs(48, n_train, 8, scale),
+                             verbose=0, seed=seed)  # fmt: skip
+
+
 COURSE_MODELS = {
     "som": CourseModel("SOM colour classes + MLP on 5x5 patches (lesson 3)", 3, _som),
     "cnn": CourseModel("palette CNN, one-hot loss over 32 colours (lesson 4)", 4, _cnn),
     "zhang": CourseModel("Zhang et al. 2016, small, rebalanced loss (lesson 5)", 5, _zhang),
     "zhang-l2": CourseModel("Zhang et al. 2016, small, L2 on ab (lesson 5)", 5, _zhang_l2),
-    # lesson 6 and the coherent model: one entry each, e.g.
-    # "iizuka": CourseModel("Iizuka et al. 2016, small (lesson 6)", 6, _iizuka),
+    "iizuka": CourseModel("Iizuka et al. 2016, small, global + local streams (lesson 6)", 6, _iizuka),
+    "coherent": CourseModel("coherent refinement of Zhang et al. (seed 000, lesson 7)", 7, _coherent),
 }
 BASELINE_DESCRIPTIONS = {
     "gray": "all gray (ab = 0)",

@@ -70,6 +70,14 @@ REFERENCES = {
     "check_rebalance_weights": ["chroma_lab.quantize:rebalance_weights"],
     "check_annealed_mean": ["chroma_lab.quantize:annealed_mean"],
     "check_rebalanced_loss": ["chroma_lab.losses:rebalanced_crossentropy"],
+    "check_fusion": ["chroma_lab.models.iizuka2016:Fusion.call"],
+    "check_resize_for_global": ["chroma_lab.models.iizuka2016:ResizeSquare.call"],
+    "check_iizuka_loss": ["chroma_lab.losses:iizuka_loss"],
+    "check_gradient_loss": ["chroma_lab.models.coherent:coherence_loss", "chroma_lab.models.coherent:ab_gradients",
+                            "chroma_lab.models.coherent:gradient_magnitude"],
+    "check_color_regularizer": ["chroma_lab.models.coherent:color_regularizer"],
+    "check_gradient_rebalancing": ["chroma_lab.models.coherent:gradient_prior",
+                                   "chroma_lab.models.coherent:gradient_magnitude"],
 }  # fmt: skip
 
 
@@ -479,8 +487,7 @@ def _run_checker(checker, fn, args, kwargs, codes: dict) -> tuple[bool, str, set
             code = frame.f_code
             if code in codes:
                 used.add(codes[code])
-            elif code.co_filename.startswith(checks_dir) or (code.co_filename.startswith(str(PACKAGE_DIR))
-                                                             and Path(code.co_filename).name.startswith("checks_")):
+            elif code.co_filename.startswith(checks_dir):
                 used.add(f"the checker code {code.co_name}")
 
     @functools.wraps(fn)

@@ -46,7 +46,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras import ops  # noqa: E402 (after the logging setting above)
 
-from chroma_lab import checks_lesson06 as checks
+from chroma_lab import checks
 from chroma_lab.data import bundled_photos, split_lab, to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
 from chroma_lab.losses import IIZUKA_ALPHA, iizuka_loss

@@ -39,7 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from keras import ops  # noqa: E402 (after the logging setting above)
 
-from chroma_lab import checks_lesson07 as checks  # noqa: E402
+from chroma_lab import checks  # noqa: E402
 from chroma_lab import quantize  # noqa: E402
 from chroma_lab.color import normalize_l  # noqa: E402
 from chroma_lab.data import split_lab, to_gray, train_test_split_images  # noqa: E402

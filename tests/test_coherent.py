@@ -280,7 +280,7 @@ def test_train_coherent_cli_with_base_resume_and_colorize(base_folder, tmp_path,
 # Lesson 7's checkers: PASS for the references, FAIL (never raise) for typical mistakes
 # ----------------------------------------------------------------------------------------------
 def test_lesson07_checkers_pass_right_answers_and_fail_wrong_ones(capsys):
-    from chroma_lab import checks_lesson07 as checks
+    from chroma_lab import checks
 
     def rebalancing(ab, edges, lam=0.5):
         prior = coherent.gradient_prior(ab)

@@ -315,10 +315,10 @@ def test_fit_on_eight_scenes_reduces_the_loss(scenes, use_global, optimizer):
 
 
 # ----------------------------------------------------------------------------------------------
-# Lesson 6's checkers (chroma_lab.checks_lesson06): references against the library, mistakes caught
+# Lesson 6's checkers (chroma_lab.checks.lesson06): references against the library, mistakes caught
 # ----------------------------------------------------------------------------------------------
 def test_checker_references_match_the_library():
-    from chroma_lab import checks_lesson06 as ch
+    from chroma_lab.checks import lesson06 as ch
     from chroma_lab.data import split_lab
 
     rng = np.random.default_rng(0)
@@ -341,7 +341,7 @@ def _lines(capsys):
 
 
 def test_checkers_pass_the_references_and_fail_the_usual_mistakes(capsys):
-    from chroma_lab import checks_lesson06 as ch
+    from chroma_lab.checks import lesson06 as ch
 
     def not_yet(*args):
         raise NotImplementedError

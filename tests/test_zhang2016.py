@@ -10,6 +10,7 @@ from chroma_lab import losses
 from chroma_lab.color import gray_to_lightness, lightness, normalize_l, rgb_to_lab
 from chroma_lab.data import to_gray
 from chroma_lab.models import zhang2016 as z
+from chroma_lab.models.keras_colorizer import walk_layers
 from chroma_lab.models.registry import ModelFolderError, load_colorizer
 from chroma_lab.quantize import ab_bins, annealed_mean
 from chroma_lab.scenes import synthetic_scenes
@@ -29,7 +30,7 @@ def fitted(scenes):
 
 
 def _convs(model):
-    return [la for la in z._walk(model) if isinstance(la, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
+    return [la for la in walk_layers(model) if isinstance(la, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -17,6 +17,10 @@ from chroma_lab.checks.lesson03 import check_extract_patches, check_patch_mlp, c
 from chroma_lab.checks.lesson04 import check_crossentropy, check_index_losses, check_onehot, crossentropy_reference
 from chroma_lab.checks.lesson05 import (check_annealed_mean, check_rebalance_weights, check_rebalanced_loss,
                                         check_soft_encode, rebalanced_crossentropy_reference)  # fmt: skip
+from chroma_lab.checks.lesson06 import (check_fusion, check_iizuka_loss, check_resize_for_global, fuse_reference,
+                                        iizuka_loss_reference, resize_bilinear_reference)  # fmt: skip
+from chroma_lab.checks.lesson07 import (check_color_regularizer, check_gradient_loss, check_gradient_rebalancing,
+                                        gradient_loss_reference, regularizer_reference)  # fmt: skip
 
 __all__ = [
     "check_srgb_to_linear", "check_rgb_to_xyz", "check_xyz_to_lab", "check_gray",
@@ -25,4 +29,8 @@ __all__ = [
     "check_onehot", "check_crossentropy", "check_index_losses", "crossentropy_reference",
     "check_soft_encode", "check_rebalance_weights", "check_annealed_mean", "check_rebalanced_loss",
     "rebalanced_crossentropy_reference",
+    "check_fusion", "check_resize_for_global", "check_iizuka_loss",
+    "fuse_reference", "resize_bilinear_reference", "iizuka_loss_reference",
+    "check_gradient_loss", "check_color_regularizer", "check_gradient_rebalancing",
+    "gradient_loss_reference", "regularizer_reference",
 ]  # fmt: skip

@@ -62,7 +62,7 @@ from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import AB_SCALE, gray_to_lightness
 from chroma_lab.losses import IIZUKA_ALPHA, UNLABELLED, iizuka_compile_losses
 from chroma_lab.models.base import check_gray_batch, check_rgb_batch
-from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB
+from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
 
 SIZES = ("full", "small")
 INPUT_MULTIPLE = 8  # three stride-2 convolutions: H and W must be multiples of 8
@@ -254,7 +254,7 @@ def parameter_count(model: keras.Model, head: bool = True) -> int:
     ``head=False`` leaves out the classification layers (``class_*``). Shared layers count once.
     """
     seen, total = set(), 0
-    for layer in _walk(model):
+    for layer in walk_layers(model):
         if not isinstance(layer, (layers.Conv2D, layers.Dense)) or id(layer) in seen:
             continue
         seen.add(id(layer))
@@ -519,9 +519,3 @@ def _chain(blocks, x):
     return x
 
 
-def _walk(model):
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _walk(layer)
-        else:
-            yield layer

@@ -45,6 +45,15 @@ VERBOSE = ("auto", 0, 1, 2)
 PREDICT_PIXELS = 1 << 18
 
 
+def walk_layers(model: keras.Model):
+    """Every layer of ``model``, nested models opened (their layers, not the model itself), in order."""
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from walk_layers(layer)
+        else:
+            yield layer
+
+
 # ----------------------------------------------------------------------------------------------
 # Input layers: the training models take uint8 images, so only uint8 travels to an accelerator
 # ----------------------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab
 from chroma_lab.data import split_lab
 from chroma_lab.losses import LOSSES, get_loss
-from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB
+from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
 from chroma_lab.models.registry import MODEL_FILE, SETTINGS_FILE  # noqa: F401 - re-exported
 from chroma_lab.quantize import ANNEALED_T, N_BINS, annealed_mean_ops, class_prior
 
@@ -169,7 +169,7 @@ def build_training_model(network: keras.Model) -> keras.Model:
 
 def conv_parameters(model: keras.Model) -> int:
     """Weights and biases of the Conv2D / Conv2DTranspose layers (BatchNorm not counted)."""
-    convs = [la for la in _walk(model) if isinstance(la, (layers.Conv2D, layers.Conv2DTranspose))]
+    convs = [la for la in walk_layers(model) if isinstance(la, (layers.Conv2D, layers.Conv2DTranspose))]
     return int(sum(np.prod(w.shape) for la in convs for w in la.weights))
 
 
@@ -179,7 +179,7 @@ def conv_flops(model: keras.Model, height: int, width: int) -> int:
     Shapes are propagated layer by layer through the chain of layers of :func:`build`.
     """
     shape, total = (1, height, width, 1), 0
-    for layer in _walk(model):
+    for layer in walk_layers(model):
         if isinstance(layer, keras.layers.InputLayer):
             continue
         out = tuple(layer.compute_output_shape(shape))
@@ -203,14 +203,6 @@ def decode_ab(output, temperature: float = ANNEALED_T):
     if output.shape[-1] == 2:
         return denormalize_ab(ops.cast(output, "float32"))
     return annealed_mean_ops(output, T=temperature, from_logits=True)
-
-
-def _walk(model):
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            yield from _walk(layer)
-        else:
-            yield layer
 
 
 # ----------------------------------------------------------------------------------------------

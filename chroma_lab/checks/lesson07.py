@@ -1,6 +1,6 @@
 """Exercise checkers of lesson 7 (coherent and colorful): the gradient loss, the regulariser, the
-gradient-magnitude rebalancing. Same contract as :mod:`chroma_lab.checks`: one ``PASS``/``FAIL``
-line, True or False, never an exception; the references are NumPy re-derivations written here and
+gradient-magnitude rebalancing. Same contract and machinery as :mod:`chroma_lab.checks._core`: one
+``PASS``/``FAIL`` line, True or False, never an exception; the references are NumPy re-derivations written here and
 the library's Keras losses in :mod:`chroma_lab.models.coherent`.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from chroma_lab import quantize
-from chroma_lab.checks import _as_array, _expect_close, _Mismatch, _run
+from chroma_lab.checks._core import Mismatch, as_array, expect_close, run
 from chroma_lab.color import AB_SCALE
 
 
@@ -45,19 +45,19 @@ def check_gradient_loss(fn, seed: int = 0) -> bool:
     def attempt():
         rng = np.random.default_rng(seed)
         true_ab, pred_ab = _random_ab(rng, (2, 5, 6)), _random_ab(rng, (2, 5, 6))
-        got = _as_array(fn(true_ab.copy(), pred_ab.copy()), "gradient_loss(true_ab, pred_ab)")
+        got = as_array(fn(true_ab.copy(), pred_ab.copy()), "gradient_loss(true_ab, pred_ab)")
         want = gradient_loss_reference(true_ab, pred_ab)
         if got.shape != want.shape:
-            raise _Mismatch(f"gradient_loss returned shape {got.shape}, expected {want.shape} "
+            raise Mismatch(f"gradient_loss returned shape {got.shape}, expected {want.shape} "
                             "(one value per pixel that has a right and a lower neighbour)", hint)
         if np.allclose(got, want * AB_SCALE, rtol=1e-6):
-            raise _Mismatch("the values are 110 times too large: measure ab in units of 110", hint)
+            raise Mismatch("the values are 110 times too large: measure ab in units of 110", hint)
         if np.allclose(got, want**2, rtol=1e-6):
-            raise _Mismatch("you returned the squared distance; take its square root", hint)
-        _expect_close(got, want, "gradient_loss(true_ab, pred_ab)", atol=1e-9, rtol=1e-6, hint=hint)
-        shifted = _as_array(fn(true_ab.copy(), true_ab + np.array([30.0, -20.0])), "gradient_loss")
+            raise Mismatch("you returned the squared distance; take its square root", hint)
+        expect_close(got, want, "gradient_loss(true_ab, pred_ab)", atol=1e-9, rtol=1e-6, hint=hint)
+        shifted = as_array(fn(true_ab.copy(), true_ab + np.array([30.0, -20.0])), "gradient_loss")
         if not np.allclose(shifted, 0.0, atol=1e-9):
-            raise _Mismatch("a prediction that is the truth plus one constant colour must cost 0: "
+            raise Mismatch("a prediction that is the truth plus one constant colour must cost 0: "
                             "compare gradients, not colours", hint)
 
         from keras.ops import convert_to_numpy  # Keras loads only once the NumPy answer is right
@@ -65,12 +65,12 @@ def check_gradient_loss(fn, seed: int = 0) -> bool:
         from chroma_lab.models.coherent import coherence_loss
 
         library = convert_to_numpy(coherence_loss(true_ab, pred_ab))
-        _expect_close(got, library, "gradient_loss against chroma_lab.models.coherent.coherence_loss",
+        expect_close(got, library, "gradient_loss against chroma_lab.models.coherent.coherence_loss",
                       atol=3e-4, hint=hint)  # fmt: skip
         return ("gradient_loss matches the NumPy re-derivation and chroma_lab.models.coherent."
                 "coherence_loss, and a colour shift costs nothing.")
 
-    return _run("gradient_loss", attempt, hint)
+    return run("gradient_loss", attempt, hint)
 
 
 def check_color_regularizer(fn, seed: int = 0) -> bool:
@@ -84,17 +84,17 @@ def check_color_regularizer(fn, seed: int = 0) -> bool:
         probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
         base, refined = probs[0], probs[1]
         for T in (0.01, 0.38, 1.0):
-            got = _as_array(fn(base.copy(), refined.copy(), T=T), f"color_regularizer(..., T={T})")
+            got = as_array(fn(base.copy(), refined.copy(), T=T), f"color_regularizer(..., T={T})")
             want = regularizer_reference(base, refined, T)
             if got.shape != want.shape:
-                raise _Mismatch(f"color_regularizer returned shape {got.shape}, expected {want.shape}", hint)
+                raise Mismatch(f"color_regularizer returned shape {got.shape}, expected {want.shape}", hint)
             if not np.all(np.isfinite(got)):
-                raise _Mismatch(f"color_regularizer(..., T={T}) is not finite: exp(log(p) / {T}) "
+                raise Mismatch(f"color_regularizer(..., T={T}) is not finite: exp(log(p) / {T}) "
                                 "overflows unless you subtract the maximum first", hint)
-            _expect_close(got, want, f"color_regularizer(base, refined, T={T})", atol=1e-6, hint=hint)
-        same = _as_array(fn(base.copy(), base.copy(), T=0.01), "color_regularizer(base, base)")
+            expect_close(got, want, f"color_regularizer(base, refined, T={T})", atol=1e-6, hint=hint)
+        same = as_array(fn(base.copy(), base.copy(), T=0.01), "color_regularizer(base, base)")
         if not np.all(same < 0.05):
-            raise _Mismatch("when the refined distribution has the base's mode, L_R must be close to 0",
+            raise Mismatch("when the refined distribution has the base's mode, L_R must be close to 0",
                             hint)
 
         from keras.ops import convert_to_numpy
@@ -102,13 +102,13 @@ def check_color_regularizer(fn, seed: int = 0) -> bool:
         from chroma_lab.models.coherent import color_regularizer
 
         library = convert_to_numpy(color_regularizer(np.log(base), np.log(refined), 0.01))
-        _expect_close(fn(base.copy(), refined.copy(), T=0.01), library,
+        expect_close(fn(base.copy(), refined.copy(), T=0.01), library,
                       "color_regularizer against chroma_lab.models.coherent.color_regularizer",
                       atol=1e-4, hint=hint)  # fmt: skip
         return ("color_regularizer matches the NumPy re-derivation for T = 0.01, 0.38, 1 and "
                 "chroma_lab.models.coherent.color_regularizer.")
 
-    return _run("color_regularizer", attempt, hint)
+    return run("color_regularizer", attempt, hint)
 
 
 def check_gradient_rebalancing(fn, seed: int = 0) -> bool:
@@ -125,15 +125,15 @@ def check_gradient_rebalancing(fn, seed: int = 0) -> bool:
         ab = _random_ab(rng, (3, 8, 8)) * np.linspace(0, 1, 8)[None, None, :, None]
         out = fn(ab.copy(), GRADIENT_EDGES, lam=0.5)
         if not isinstance(out, tuple) or len(out) != 2:
-            raise _Mismatch("return two arrays: (prior, weights)", hint)
-        prior = _as_array(out[0], "the prior")
+            raise Mismatch("return two arrays: (prior, weights)", hint)
+        prior = as_array(out[0], "the prior")
         want = gradient_prior(ab)
-        _expect_close(prior, want, "the gradient-magnitude prior", atol=1e-9, hint=hint)
-        _expect_close(out[1], quantize.rebalance_weights(want, 0.5), "the weights", rtol=1e-6, hint=hint)
+        expect_close(prior, want, "the gradient-magnitude prior", atol=1e-9, hint=hint)
+        expect_close(out[1], quantize.rebalance_weights(want, 0.5), "the weights", rtol=1e-6, hint=hint)
         lam = fn(ab.copy(), GRADIENT_EDGES, lam=0.2)[1]
-        _expect_close(lam, quantize.rebalance_weights(want, 0.2), "the weights with lam = 0.2",
+        expect_close(lam, quantize.rebalance_weights(want, 0.2), "the weights with lam = 0.2",
                       rtol=1e-6, hint=hint)  # fmt: skip
         return ("the gradient-magnitude prior and weights match chroma_lab.models.coherent."
                 "gradient_prior and quantize.rebalance_weights.")
 
-    return _run("gradient_rebalancing", attempt, hint)
+    return run("gradient_rebalancing", attempt, hint)

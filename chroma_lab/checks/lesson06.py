@@ -2,20 +2,16 @@
 
 Each prints one line, ``PASS: ...`` or ``FAIL: ... Hint: ...``, and returns True or False; it
 never raises. An untouched exercise (still raising ``NotImplementedError``) gets ``FAIL: not
-implemented yet`` without a hint, as in lessons 1-5.
-
-The machinery below (:class:`Mismatch`, :func:`run`, :func:`expect_close`) mirrors the public
-helpers of the ``chroma_lab.checks`` package (``chroma_lab/checks/_core.py``); at the merge this
-module becomes ``chroma_lab/checks/lesson06.py`` and imports them from there instead.
+implemented yet`` without a hint, as in lessons 1-5; the machinery (:class:`Mismatch`,
+:func:`run`, :func:`expect_close`) is :mod:`chroma_lab.checks._core`'s.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab.checks._core import Mismatch, expect_close, run
 from chroma_lab.color import AB_SCALE
-
-RTOL, ATOL = 1e-4, 1e-5  # a float32 answer passes
 
 
 # ----------------------------------------------------------------------------------------------
@@ -132,56 +128,6 @@ def check_iizuka_loss(fn, seed: int = 0) -> bool:
         return "iizuka_loss matches the NumPy re-derivation, unlabelled images and all."
 
     return run("iizuka_loss", attempt, hint)
-
-
-# ----------------------------------------------------------------------------------------------
-# Machinery (as chroma_lab.checks._core)
-# ----------------------------------------------------------------------------------------------
-class Mismatch(Exception):
-    """The student's answer is wrong; carries what went wrong and a hint for that mistake."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
-
-def report(passed: bool, message: str, hint: str | None = None) -> bool:
-    if not passed and hint:
-        message = message.rstrip(". ") + ". Hint: " + hint
-    print(f"PASS: {message}" if passed else f"FAIL: {message}", flush=True)
-    return passed
-
-
-def run(name: str, attempt, hint: str) -> bool:
-    """``attempt()`` returns the PASS message or raises Mismatch; every outcome is one line."""
-    try:
-        message = attempt()
-    except NotImplementedError:
-        return report(False, f"not implemented yet ({name}): replace the `raise NotImplementedError` "
-                             "line with your code, run that cell, then this one")  # fmt: skip
-    except Mismatch as exc:
-        return report(False, f"{name}: {exc.message}", exc.hint or hint)
-    except Exception as exc:  # noqa: BLE001 - a checker reports, it never raises
-        return report(False, f"{name} raised {type(exc).__name__}: {exc}", hint)
-    return report(True, message)
-
-
-def expect_close(got, want, what: str, rtol: float = RTOL, atol: float = ATOL, hint: str | None = None) -> None:
-    """Raise Mismatch unless ``got`` has ``want``'s shape and values within tolerance."""
-    try:
-        got = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise Mismatch(f"{what} returned something that is not a numeric array ({exc})", hint) from None
-    want = np.asarray(want, dtype=np.float64)
-    if got.shape != want.shape:
-        raise Mismatch(f"{what} returned shape {got.shape}, expected {want.shape}", hint)
-    if not np.all(np.isfinite(got)):
-        raise Mismatch(f"{what} returned NaN or infinite values", hint)
-    excess = np.abs(got - want) - (atol + rtol * np.abs(want))
-    if np.any(excess > 0):
-        worst = np.unravel_index(np.argmax(excess), excess.shape) if excess.ndim else ()
-        raise Mismatch(f"{what} gave {got[worst]:.6g} at index {list(map(int, worst))}, "
-                       f"expected {want[worst]:.6g}", hint)  # fmt: skip
 
 
 def _align_corners(images, size):

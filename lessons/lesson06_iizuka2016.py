@@ -43,10 +43,12 @@ import numpy as np
 
 # hide TensorFlow's start-up notes about CPU instructions (your own setting wins)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same numbers on every CPU
 
 from keras import ops  # noqa: E402 (after the logging setting above)
 
-from chroma_lab import checks
+from chroma_lab import checks  # noqa: E402
+from chroma_lab.compare import claim  # noqa: E402
 from chroma_lab.data import bundled_photos, split_lab, to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
 from chroma_lab.losses import IIZUKA_ALPHA, iizuka_loss
@@ -326,6 +328,8 @@ equal_worse = chroma(predictions["equal weights"]) < chroma(predictions["Iizuka"
     evaluate(test, predictions["equal weights"])["auc_raw"] < evaluate(test, predictions["Iizuka"])["auc_raw"]
 print(f"equal weights leave the colours near gray (chroma under half of alpha = 1/300's): {equal_gray}")
 print(f"equal weights give duller and less accurate colours than alpha = 1/300: {equal_worse}")
+print(claim("alpha = 1/300", "equal weights", "raw AuC", evaluate(test, predictions["Iizuka"])["auc_raw"],
+            evaluate(test, predictions["equal weights"])["auc_raw"]))
 
 # %%
 plot_loss_terms({"alpha = 1/300": paper.history_, "alpha = 1": equal.history_},
@@ -419,6 +423,8 @@ print(f"{'truth':>16} {'':8} {'':10} {s['colorfulness_true']:10.1f}")
 iz, zh = scores["Iizuka"], scores["Zhang (classes)"]
 print(f"Iizuka beats Zhang on raw AuC: {iz['auc_raw'] > zh['auc_raw']}; on rebalanced AuC: "
       f"{iz['auc_rebalanced'] > zh['auc_rebalanced']}; is more colourful: {iz['colorfulness'] > zh['colorfulness']}")
+print(claim("Iizuka (regression)", "Zhang (classes)", "rebalanced AuC", iz["auc_rebalanced"], zh["auc_rebalanced"]))
+print(claim("Zhang (classes)", "Iizuka (regression)", "colourfulness", zh["colorfulness"], iz["colorfulness"]))
 
 # %%
 plot_colorizations(gray_test[:5], test[:5], {name: predictions[name] for name in

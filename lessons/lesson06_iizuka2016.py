@@ -477,7 +477,10 @@ print(f"4. regression vs classification: Iizuka raw / rebalanced AuC {iz['auc_ra
 # without the classifier) was real. The report's author did not have the 2x2 grid: with two
 # factors changed at once, any story about either of them fits.
 #
-# **Our run.** In full mode (seed 0, 8 epochs on 128 scenes of 48x48) we measured:
+# **Our run.** When this lesson was written, one full-mode run (seed 0, 8 epochs on 128 scenes of
+# 48x48, with TensorFlow's oneDNN still on) gave the numbers below. Your run prints its own in the
+# cells above, and the verdict lines there are computed from them: where they differ from these,
+# trust the printed lines (fast mode uses fewer scenes and epochs).
 #
 # 1. *Equal weights.* The cross-entropy started at 77 times the MSE, not 1000: the ratio depends
 #    on the number of classes (an untrained classifier's cross-entropy is about ln C, 1.8 for our

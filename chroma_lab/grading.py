@@ -25,6 +25,10 @@ macOS ignores it; Windows has no ``resource``). What this cannot prevent is in t
 
 ``import chroma_lab.grading`` imports only the standard library (the kernel reloads it for every
 check); nbformat and nbclient are imported where the host side needs them.
+
+Why one file of about 510 lines: executing a submission, guarding the references and writing the
+grade table are one pipeline whose parts share the per-run token and the result format; the
+command itself is :mod:`chroma_lab.cli.grade`.
 """
 
 from __future__ import annotations

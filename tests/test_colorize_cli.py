@@ -205,18 +205,11 @@ def test_debug_shows_the_traceback_of_each_bad_file(how, model_dir, tmp_path, mo
     assert err.splitlines()[-1] == f"chroma-lab colorize: error: No image file at '{missing}'; check the path and the working folder"
 
 
-def test_a_read_only_output_folder_is_one_line(images, model_dir, tmp_path, capsys):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if os.access(locked, os.W_OK):
-            pytest.skip("running as root: a read-only folder is still writable")
-        assert _run(images[0][:1], model_dir, locked) == 1
-        err = capsys.readouterr().err
-        assert err == f"chroma-lab colorize: error: --out '{locked}': no permission to write in '{locked}'\n"
-    finally:
-        locked.chmod(0o700)
+def test_a_read_only_output_folder_is_one_line(images, model_dir, read_only_folder, capsys):
+    locked = read_only_folder
+    assert _run(images[0][:1], model_dir, locked) == 1
+    err = capsys.readouterr().err
+    assert err == f"chroma-lab colorize: error: --out '{locked}': no permission to write in '{locked}'\n"
 
 
 def test_any_model_the_folder_holds_and_temperature_only_where_it_exists(images, tmp_path, monkeypatch, capsys):

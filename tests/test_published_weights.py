@@ -7,17 +7,16 @@ the torch module's recorded output); these tests never import torch.
 from __future__ import annotations
 
 import functools
-import http.server
 import io
 import os
 import pickle
 import shutil
-import threading
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _http import serve_folder
 
 from chroma_lab._torch_checkpoint import read_state_dict
 from chroma_lab.color import gray_to_lightness, lightness
@@ -257,18 +256,8 @@ def test_released_name_carries_the_hash():
 
 @pytest.fixture
 def server():
-    handler = functools.partial(_QuietHandler, directory=str(FIXTURES))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with serve_folder(FIXTURES) as url:
+        yield url
 
 
 def test_download_from_local_server(server, tmp_path):

@@ -87,17 +87,10 @@ def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     assert sorted(tmp_path.rglob("*")) == before  # nothing written
 
 
-def test_a_read_only_output_folder_is_one_line(tmp_path, capsys):
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
-    try:
-        if os.access(locked, os.W_OK):
-            pytest.skip("running as root: a read-only folder is still writable")
-        assert _train(locked / "run") == 1
-        assert "no permission to write in" in capsys.readouterr().err
-    finally:
-        locked.chmod(0o700)
+def test_a_read_only_output_folder_is_one_line(read_only_folder, capsys):
+    locked = read_only_folder
+    assert _train(locked / "run") == 1
+    assert "no permission to write in" in capsys.readouterr().err
 
 
 @pytest.mark.slow

@@ -8,15 +8,13 @@ the commands run with their hidden ``--size small``.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import shutil
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _http import serve_folder
 from PIL import Image
 
 from chroma_lab import cli
@@ -47,18 +45,8 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("served")
     shutil.copy(ZIP_FILE, folder / ZIP_FILE.name)
     shutil.copy(ZIP_FILE, folder / "zhang_small-deadbeef.pth")
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with serve_folder(folder) as url:
+        yield url
 
 
 def test_import_then_colorize_end_to_end(imported, tmp_path, capsys):

@@ -11,10 +11,13 @@ One module per concern; every public name is importable from here
 * :mod:`~chroma_lab.data.preprocess`: :func:`split_lab`, :func:`to_gray`,
   :func:`extract_patches`, :func:`sample_pixels`, :func:`train_test_split_images`.
 * :mod:`~chroma_lab.data.batching`: :func:`make_batches`, a Keras ``PyDataset``.
+* :mod:`~chroma_lab.data.streaming`: :class:`FolderStream`, a folder of any size decoded batch by
+  batch (a Keras ``PyDataset``), and :func:`streamed_class_prior`.
 
 ``import chroma_lab.data`` does not import Keras or TensorFlow, so a command fails fast on bad
 input: :func:`make_batches` below imports the batching module on its first call. Synthetic
-landscapes live in :mod:`chroma_lab.scenes`.
+landscapes live in :mod:`chroma_lab.scenes`. ``FolderStream`` and ``streamed_class_prior`` are
+imported on first use for the same reason.
 """
 
 from chroma_lab.data.datasets import (
@@ -46,7 +49,7 @@ __all__ = [
     "CIFAR10_CLASSES", "DATA_SPECS", "IMAGE_EXTENSIONS", "MANIFEST_NAME", "PAD_MODES",
     "ImageReadError", "bundled_photos", "check_data_spec", "extract_patches", "load_cifar10",
     "load_dataset", "load_folder", "load_image", "make_batches", "resize_crop", "sample_pixels",
-    "split_lab", "to_gray", "train_test_split_images",
+    "split_lab", "to_gray", "train_test_split_images", "FolderStream", "streamed_class_prior",
 ]  # fmt: skip
 
 
@@ -59,3 +62,12 @@ def make_batches(images, labels=None, batch_size: int = 16, shuffle: bool = True
     from chroma_lab.data.batching import make_batches as make
 
     return make(images, labels, batch_size, shuffle, seed, **pydataset_kwargs)
+
+
+def __getattr__(name):
+    # FolderStream is a Keras PyDataset: import Keras only when it is asked for
+    if name in ("FolderStream", "streamed_class_prior"):
+        from chroma_lab.data import streaming
+
+        return getattr(streaming, name)
+    raise AttributeError(f"module 'chroma_lab.data' has no attribute {name!r}")

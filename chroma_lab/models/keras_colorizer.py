@@ -41,6 +41,9 @@ VERBOSE = ("auto", 0, 1, 2)
 # Lightness pixels per forward pass when colorizing: bounds the activations (a 512x512 image, or
 # 64 images of 64x64, per chunk) without slowing small batches down.
 PREDICT_PIXELS = 1 << 18
+# Images of a stream that fit-time state (a palette, a class prior) is learnt from: a seeded
+# sample, so that setting up on a folder of a million images takes seconds, not hours.
+SETUP_SAMPLE = 2000
 
 
 # ----------------------------------------------------------------------------------------------
@@ -104,18 +107,23 @@ class KerasColorizer(Colorizer):
 
     # --- training ------------------------------------------------------------------------------
     def fit(self, images, callbacks=None):
-        """Train from scratch on uint8 RGB images (n, H, W, 3); returns self.
+        """Train from scratch on uint8 RGB images (n, H, W, 3) or a
+        :class:`~chroma_lab.data.FolderStream`; returns self.
 
-        ``callbacks`` are Keras callbacks (checkpoints, logs); they may call ``colorize``.
+        ``callbacks`` are Keras callbacks (checkpoints, logs); they may call ``colorize``. A
+        stream's ``size`` and ``batch_size`` must be the model's ``image_size`` and
+        ``batch_size``; ``_setup_stream`` learns the fit-time state from it without holding it.
         """
         self._validate()
-        images = self._prepare(check_rgb_batch(images))
+        stream = _as_stream(images, self)
+        if stream is None:
+            images = self._prepare(check_rgb_batch(images))
         keras.utils.set_random_seed(self.seed)
-        self._setup(images)
+        self._setup(images) if stream is None else self._setup_stream(stream)
         self.model_ = self._build_model()
         # built now, so that even an untrained model saves (and reloads) its optimizer slots
         self.model_.optimizer.build(self.model_.trainable_variables)
-        self.steps_per_epoch_ = math.ceil(len(images) / self.batch_size)
+        self.steps_per_epoch_ = len(stream) if stream is not None else math.ceil(len(images) / self.batch_size)
         self.history_ = {}
         self.is_fitted_ = True  # callbacks may colorize samples between epochs
         return self.continue_fit(images, callbacks=callbacks)
@@ -123,25 +131,43 @@ class KerasColorizer(Colorizer):
     def continue_fit(self, images, callbacks=None):
         """Train up to ``self.epochs`` epochs in all, from where the model stopped (after ``load``).
 
-        The images must be the ones ``fit`` started with: epoch e sees them in the order drawn
-        from ``(seed, e)``, so an interrupted and resumed run sees the same batches as an
-        uninterrupted one.
+        The images (or stream) must be the ones ``fit`` started with: epoch e sees them in the
+        order drawn from ``(seed, e)``, so an interrupted and resumed run sees the same batches as
+        an uninterrupted one. A model saved mid-epoch (its step counter is not a multiple of
+        ``steps_per_epoch_``) first finishes that epoch from the next step, in a ``model.fit`` of
+        its own (callbacks see that epoch begin and end, its logs average the steps it ran), then
+        trains the remaining epochs.
         """
         check_fitted(self)
         self._validate()
-        images = self._prepare(check_rgb_batch(images))
-        steps = math.ceil(len(images) / self.batch_size)
+        stream = _as_stream(images, self)
+        if stream is None:
+            images = self._prepare(check_rgb_batch(images))
+        steps = len(stream) if stream is not None else math.ceil(len(images) / self.batch_size)
         if steps != self.steps_per_epoch_:
             raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
                              f"model was trained with {self.steps_per_epoch_}: resume on the same data")
         start = self.epochs_done_
         if start >= self.epochs:
             return self
-        x, y = self._training_data(images)
-        batches = make_batches(x, y, batch_size=self.batch_size, seed=self.seed)
-        for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
-            batches.on_epoch_end()
+        if stream is None:
+            x, y = self._training_data(images)
+            batches = make_batches(x, y, batch_size=self.batch_size, seed=self.seed)
+            for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
+                batches.on_epoch_end()
+        else:
+            batches = stream
+            batches.transform = self._training_data
+            batches.set_epoch(start)
         callbacks = [_RecordHistory(self.history_), *(callbacks or [])]  # first: checkpoints see it
+        step = self.optimizer_steps_ % self.steps_per_epoch_
+        if step:  # saved mid-epoch: the rest of that epoch
+            self.model_.fit(_FromStep(batches, step), epochs=start + 1, initial_epoch=start,
+                            shuffle=False, verbose=self.verbose, callbacks=callbacks)  # fmt: skip
+            start += 1
+            batches.on_epoch_end()
+            if start >= self.epochs:
+                return self
         self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
                         verbose=self.verbose, callbacks=callbacks)  # fmt: skip
         return self
@@ -155,8 +181,14 @@ class KerasColorizer(Colorizer):
     @property
     def epochs_done_(self) -> int:
         """Epochs trained so far, from the optimizer's step counter (saved with the model)."""
+        return self.optimizer_steps_ // self.steps_per_epoch_
+
+    @property
+    def optimizer_steps_(self) -> int:
+        """Training steps so far (the optimizer's step counter); mid-epoch if not a multiple of
+        ``steps_per_epoch_``."""
         check_fitted(self)
-        return int(ops.convert_to_numpy(self.model_.optimizer.iterations)) // self.steps_per_epoch_
+        return int(ops.convert_to_numpy(self.model_.optimizer.iterations))
 
     # --- colorizing ----------------------------------------------------------------------------
     def _predict_ab(self, L):
@@ -266,6 +298,19 @@ class KerasColorizer(Colorizer):
     def _setup(self, images: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _setup_stream(self, stream) -> None:
+        """``_setup`` from a stream: on a seeded sample of ``SETUP_SAMPLE`` images (all of a
+        smaller folder), centre-cropped; a subclass may stream instead (Zhang's prior)."""
+        n = len(stream.files)
+        rng = np.random.default_rng(self.seed)
+        take = np.sort(rng.choice(n, size=SETUP_SAMPLE, replace=False)) if n > SETUP_SAMPLE \
+            else np.arange(n)
+        self.setup_sample_ = len(take)
+        reader = stream.__class__(stream.folder, stream.size, stream.batch_size, shuffle=False,
+                                  augment=False, workers=1)  # fmt: skip
+        reader.skipped = stream.skipped
+        self._setup(reader.read(take))
+
     def _build_model(self) -> keras.Model:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -299,6 +344,34 @@ def _advance_seed_generators(model: keras.Model) -> None:
         for generator in getattr(layer, "_seed_generators", ()):
             seed = ops.convert_to_numpy(generator.state)[0]
             generator.state.assign(np.array([seed, steps], dtype=generator.state.dtype))
+
+
+def _as_stream(images, colorizer):
+    """``images`` if it is a FolderStream that fits the colorizer, else None (an array)."""
+    from chroma_lab.data.streaming import FolderStream
+
+    if not isinstance(images, FolderStream):
+        return None
+    for name, ours in (("size", colorizer.image_size), ("batch_size", colorizer.batch_size)):
+        if getattr(images, name) != ours:
+            raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
+                             f"{'image_size' if name == 'size' else name} is {ours}")
+    return images
+
+
+class _FromStep(keras.utils.PyDataset):
+    """The batches of a PyDataset from batch ``step`` on: the rest of an epoch saved mid-way."""
+
+    def __init__(self, batches, step: int):
+        super().__init__(workers=batches.workers, use_multiprocessing=batches.use_multiprocessing,
+                         max_queue_size=batches.max_queue_size)  # fmt: skip
+        self.batches, self.step = batches, step
+
+    def __len__(self):
+        return len(self.batches) - self.step
+
+    def __getitem__(self, index):
+        return self.batches[index % len(self) + self.step]
 
 
 class _RecordHistory(keras.callbacks.Callback):

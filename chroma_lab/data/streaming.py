@@ -1,0 +1,215 @@
+"""Train on a folder of any size: a seeded, sharded, resumable stream of uint8 batches.
+
+:class:`FolderStream` lists a folder once (the files and labels :func:`load_folder` reads, in
+the same sorted order), shuffles it per epoch from ``(seed, epoch)``, and decodes one batch per
+``__getitem__``: memory holds the file list and the batches in flight, whatever the folder's size.
+It is a Keras ``PyDataset``, so ``model.fit`` runs it under TensorFlow, JAX and PyTorch alike and
+decodes batches in parallel with ``workers=``. Threads, not processes, are the default: Pillow
+releases the GIL while it decodes and resizes, and with threads the skipped-file count of the
+workers is the stream's own (``benchmarks/bench_input_pipeline.py`` measured threads against
+processes, a plain PIL loop and ``tf.data``; ``benchmarks/README.md`` has the figures).
+
+:func:`streamed_class_prior` is :func:`chroma_lab.quantize.class_prior` computed a batch at a time
+(bin counts are summed, so on the same images it gives the in-memory prior exactly), over every
+file or over a seeded sample of them.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import warnings
+
+import keras
+import numpy as np
+
+from chroma_lab._checks import check_int
+from chroma_lab.data.images import (
+    ImageReadError, _as_path, _folder_entries, _resize, load_image, resize_crop,
+)  # fmt: skip
+from chroma_lab.data.preprocess import split_lab
+from chroma_lab.quantize import N_BINS, nearest_bin, smooth_on_bins
+
+# Random crops keep at least this fraction of the shorter side (then resize to the square).
+MIN_CROP = 0.875
+
+
+class FolderStream(keras.utils.PyDataset):
+    """Batches of uint8 RGB squares decoded from a folder on the fly; see the module docstring.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        Images directly inside, in class subfolders, or listed by a ``manifest.csv`` (as
+        :func:`~chroma_lab.data.images.load_folder`).
+    size : int
+        Side of the square images.
+    batch_size : int
+    seed : int
+        Epoch ``e`` visits the files in the order ``default_rng([seed, e]).permutation(n)``.
+    shard : (int, int)
+        ``(index, count)``: this process reads the files at positions ``index, index + count, ...``
+        of each epoch's order, so ``count`` processes together read every file once per epoch.
+    augment : bool
+        False: centre crop and resize (:func:`~chroma_lab.data.images.resize_crop`, the images
+        ``load_folder`` gives). True: a random square of at least ``MIN_CROP`` of the shorter side
+        and a random horizontal flip, drawn from ``(seed, epoch, file index)``.
+    shuffle : bool
+    transform : callable, optional
+        Applied to each uint8 batch (n, size, size, 3); its result is the batch (e.g. ``(x, y)``).
+    **pydataset_kwargs
+        ``workers`` (default 2), ``use_multiprocessing`` (default False), ``max_queue_size``.
+
+    Attributes
+    ----------
+    files : list of pathlib.Path
+    labels : ndarray of shape (n,), str
+    epoch : int
+        The epoch whose order ``__getitem__`` reads; ``on_epoch_end`` advances it.
+    skipped : set of pathlib.Path
+        Files that could not be read (each is warned about once and left out of its batch).
+    """
+
+    def __init__(self, folder, size, batch_size=16, seed=0, shard=(0, 1), augment=False,
+                 shuffle=True, transform=None, **pydataset_kwargs):  # fmt: skip
+        pydataset_kwargs.setdefault("workers", 2)
+        super().__init__(**pydataset_kwargs)
+        self.folder = _as_path(folder, "folder")
+        if not self.folder.is_dir():
+            raise NotADirectoryError(f"'{self.folder}' is not a folder of images")
+        self.size = check_int(size, "size", 1)
+        self.batch_size = check_int(batch_size, "batch_size", 1)
+        self.seed = check_int(seed, "seed", 0)
+        self.shard = _check_shard(shard)
+        self.augment, self.shuffle, self.transform = bool(augment), bool(shuffle), transform
+        entries = _folder_entries(self.folder)
+        if not entries:
+            raise ValueError(f"No images found in '{self.folder}'")
+        self.files = [file for file, _ in entries]
+        self.labels = np.array([label for _, label in entries], dtype=str)
+        self.epoch = 0
+        self.skipped = set()
+        self._lock = threading.Lock()
+        self._order = self.epoch_order(0)
+
+    # --- the order -----------------------------------------------------------------------------
+    def epoch_order(self, epoch: int) -> np.ndarray:
+        """Indices into ``files`` that this shard reads in epoch ``epoch``, in reading order."""
+        n = len(self.files)
+        order = np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle \
+            else np.arange(n)
+        index, count = self.shard
+        return order[index::count]
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = check_int(epoch, "epoch", 0)
+        self._order = self.epoch_order(self.epoch)
+
+    def on_epoch_end(self):
+        self.set_epoch(self.epoch + 1)
+
+    # --- batches -------------------------------------------------------------------------------
+    def __len__(self):
+        return math.ceil(len(self._order) / self.batch_size)
+
+    def __getitem__(self, index):
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"batch index {index} out of range for {len(self)} batches")
+        index %= len(self)
+        batch = self.read(self._order[index * self.batch_size : (index + 1) * self.batch_size])
+        return batch if self.transform is None else self.transform(batch)
+
+    def read(self, indices) -> np.ndarray:
+        """The images of ``files[i]`` for i in ``indices``, (m, size, size, 3) uint8, m <= len.
+
+        An unreadable file is warned about once, added to ``skipped`` and left out; a batch
+        whose every file is unreadable raises :class:`ImageReadError`.
+        """
+        images = []
+        for i in indices:
+            try:
+                images.append(self._decode(int(i)))
+            except (ImageReadError, OSError) as exc:
+                self._skip(self.files[i], exc)
+        if not images:
+            names = ", ".join(f"'{self.files[i]}'" for i in indices)
+            raise ImageReadError(f"none of the files of a batch could be read: {names}")
+        return np.stack(images)
+
+    def _decode(self, i: int) -> np.ndarray:
+        image = load_image(self.files[i])
+        if not self.augment:
+            return resize_crop(image, self.size)
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        h, w = image.shape[:2]
+        side = max(1, round(min(h, w) * rng.uniform(MIN_CROP, 1.0)))
+        top, left = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+        image = _resize(image[top : top + side, left : left + side], self.size, self.size)
+        return image[:, ::-1].copy() if rng.random() < 0.5 else image
+
+    def _skip(self, file, exc) -> None:
+        with self._lock:
+            if file in self.skipped:
+                return
+            self.skipped.add(file)
+        warnings.warn(f"Skipped '{file}': {exc}", stacklevel=2)
+
+
+def streamed_class_prior(stream: FolderStream, sample: int | None = None, seed: int = 0,
+                         sigma: float | None = 5.0) -> np.ndarray:  # fmt: skip
+    """The class prior of a stream's images, computed a batch at a time.
+
+    Every file of the folder (all shards, centre-cropped as ``load_folder`` crops them), or a
+    seeded sample of ``sample`` of them. On the same images it equals
+    :func:`chroma_lab.quantize.class_prior` of the in-memory array (the bin counts are integers,
+    summed exactly).
+
+    Parameters
+    ----------
+    stream : FolderStream
+    sample : int or None
+        None: every file; an int: that many files drawn without replacement from ``seed``
+        (all of them if the folder has fewer).
+    seed : int
+    sigma : float or None
+        As in :func:`~chroma_lab.quantize.class_prior`.
+
+    Returns
+    -------
+    ndarray of shape (313,), float64, summing to 1
+    """
+    n = len(stream.files)
+    indices = np.arange(n)
+    if sample is not None and check_int(sample, "sample", 1) < n:
+        indices = np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))
+    reader = FolderStream(stream.folder, stream.size, stream.batch_size, shuffle=False,
+                          augment=False, workers=1)  # fmt: skip
+    reader.skipped = stream.skipped  # one warning per file, whoever reads it first
+    counts = np.zeros(N_BINS, dtype=np.int64)
+    for start in range(0, len(indices), stream.batch_size):
+        try:
+            batch = reader.read(indices[start : start + stream.batch_size])
+        except ImageReadError:
+            continue  # every file of this slice was unreadable, and warned about
+        counts += np.bincount(nearest_bin(split_lab(batch)[1]).ravel(), minlength=N_BINS)
+    if not counts.any():
+        raise ValueError(f"none of the sampled files of '{stream.folder}' could be read")
+    # as quantize.class_prior does from the same counts
+    prior = counts.astype(np.float64) / counts.sum()
+    if sigma:
+        prior = smooth_on_bins(prior, sigma)
+        prior /= prior.sum()
+    return prior
+
+
+# ----------------------------------------------------------------------------------------------
+# Private workers
+# ----------------------------------------------------------------------------------------------
+def _check_shard(shard) -> tuple[int, int]:
+    try:
+        index, count = shard
+    except (TypeError, ValueError):
+        raise TypeError(f"shard must be a pair (index, count), got {shard!r}") from None
+    count = check_int(count, "shard count", 1)
+    index = check_int(index, "shard index", 0, count - 1)
+    return index, count

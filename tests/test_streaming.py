@@ -1,0 +1,175 @@
+"""chroma_lab.data.streaming: a folder decoded batch by batch, seeded, sharded, resumable."""
+
+import multiprocessing
+import warnings
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from chroma_lab.data import FolderStream, load_folder, split_lab, streamed_class_prior
+from chroma_lab.quantize import class_prior
+from chroma_lab.scenes import synthetic_scenes
+
+SIZE = 16
+
+
+def _write_folder(root, n=10, nested=True, fmt="JPEG"):
+    images, names = synthetic_scenes(n, size=24, seed=1)
+    for i, (image, name) in enumerate(zip(images, names)):
+        folder = root / name if nested else root
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(image).save(folder / f"img{i:03d}.{'jpg' if fmt == 'JPEG' else 'png'}", fmt)
+    return root
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return _write_folder(tmp_path / "scenes")
+
+
+def _epoch_images(stream):
+    return np.concatenate([stream[i] for i in range(len(stream))])
+
+
+def test_lists_the_files_and_labels_load_folder_reads(folder):
+    stream = FolderStream(folder, SIZE, batch_size=4, shuffle=False)
+    images, labels = load_folder(folder, size=SIZE, progress=False)
+    np.testing.assert_array_equal(stream.labels, labels)
+    np.testing.assert_array_equal(_epoch_images(stream), images)
+    assert len(stream) == 3 and stream[0].dtype == np.uint8
+
+
+def test_manifest_lists_the_files(folder):
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.jpg"))[:4]
+    (folder / "manifest.csv").write_text("file,category\n" + "".join(f"{f},c{i % 2}\n"
+                                                                    for i, f in enumerate(files)))
+    stream = FolderStream(folder, SIZE, batch_size=3)
+    assert [p.relative_to(folder).as_posix() for p in stream.files] == files
+    assert stream.labels.tolist() == ["c0", "c1", "c0", "c1"]
+
+
+def test_epoch_order_is_seeded_per_epoch_and_replayed_on_resume(folder):
+    a, b = FolderStream(folder, SIZE, 4, seed=3), FolderStream(folder, SIZE, 4, seed=3)
+    first = _epoch_images(a)
+    np.testing.assert_array_equal(first, _epoch_images(b))
+    a.on_epoch_end()
+    a.on_epoch_end()
+    resumed = FolderStream(folder, SIZE, 4, seed=3)
+    resumed.set_epoch(2)  # what continue_fit does after a restart
+    np.testing.assert_array_equal(_epoch_images(a), _epoch_images(resumed))
+    np.testing.assert_array_equal(a.epoch_order(2), np.random.default_rng([3, 2]).permutation(10))
+    assert not np.array_equal(a.epoch_order(0), a.epoch_order(1))
+
+
+def test_augment_is_seeded_by_seed_epoch_and_file(folder):
+    a, b = (FolderStream(folder, SIZE, 10, seed=0, augment=True) for _ in range(2))
+    np.testing.assert_array_equal(a[0], b[0])
+    assert a[0].shape == (10, SIZE, SIZE, 3)
+    a.on_epoch_end()
+    b.set_epoch(1)
+    np.testing.assert_array_equal(a[0], b[0])
+    plain = FolderStream(folder, SIZE, 10, seed=0)
+    plain.set_epoch(1)
+    assert not np.array_equal(a[0], plain[0])  # cropped and flipped differently
+
+
+def _read_shard(args):
+    """What one data-parallel process reads in epochs 0 and 1: file names and image count."""
+    folder, index = args
+    stream = FolderStream(folder, SIZE, batch_size=3, seed=5, shard=(index, 2))
+    read = []
+    for epoch in (0, 1):
+        stream.set_epoch(epoch)
+        read.append(([stream.files[i].name for i in stream.epoch_order(epoch)],
+                     len(_epoch_images(stream))))
+    return read
+
+
+def test_two_processes_read_every_file_once_per_epoch(folder):
+    # fork: the children only read files, and skip re-importing Keras
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        shards = pool.map(_read_shard, [(folder, 0), (folder, 1)])
+    everything = sorted(p.name for p in folder.rglob("*.jpg"))
+    for epoch in (0, 1):
+        (names0, n0), (names1, n1) = shards[0][epoch], shards[1][epoch]
+        assert sorted(names0 + names1) == everything and (n0, n1) == (5, 5)
+    assert shards[0][0][0] != shards[0][1][0]  # a new order each epoch
+
+
+def test_bad_files_are_skipped_once_each_and_counted(folder):
+    (folder / "grass" / "broken.jpg").write_bytes(b"not a jpeg")
+    (folder / "zz_truncated.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    stream = FolderStream(folder, SIZE, batch_size=4, workers=1)
+    with pytest.warns(UserWarning, match="Skipped") as record:
+        first = _epoch_images(stream)
+    assert len(first) == 10 and len(record) == 2
+    assert {p.name for p in stream.skipped} == {"broken.jpg", "zz_truncated.png"}
+    stream.on_epoch_end()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no second warning for the same file
+        assert len(_epoch_images(stream)) == 10
+    assert len(stream.skipped) == 2
+
+
+def test_a_batch_of_only_bad_files_is_an_error(tmp_path):
+    (tmp_path / "a.jpg").write_bytes(b"nope")
+    stream = FolderStream(tmp_path, SIZE, batch_size=2)
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="none of the files"):
+        stream[0]
+
+
+def test_streamed_prior_equals_the_in_memory_prior(folder):
+    stream = FolderStream(folder, SIZE, batch_size=3, seed=2, shard=(1, 2))
+    images, _ = load_folder(folder, size=SIZE, progress=False)
+    expected = class_prior(split_lab(images)[1])
+    np.testing.assert_allclose(streamed_class_prior(stream), expected, rtol=0, atol=1e-15)
+    assert streamed_class_prior(stream, sample=100) == pytest.approx(expected, abs=1e-15)
+    take = np.sort(np.random.default_rng(4).choice(10, size=4, replace=False))
+    np.testing.assert_allclose(streamed_class_prior(stream, sample=4, seed=4),
+                               class_prior(split_lab(images[take])[1]), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("bad, error", [(dict(shard=(2, 2)), ValueError),
+                                        (dict(shard=3), TypeError),
+                                        (dict(batch_size=0), ValueError)])
+def test_bad_arguments_name_themselves(folder, bad, error):
+    with pytest.raises(error, match="shard|batch_size"):
+        FolderStream(folder, SIZE, **{"batch_size": 4, **bad})
+
+
+@pytest.mark.slow
+def test_mid_epoch_resume_continues_at_the_step(folder, tmp_path):
+    import keras
+
+    from chroma_lab.models.zhang2016 import ZhangColorizer
+
+    def colorizer():
+        return ZhangColorizer(image_size=SIZE, epochs=2, batch_size=4, verbose=0, seed=0)
+
+    def stream():
+        return FolderStream(folder, SIZE, batch_size=4, seed=0, workers=2)
+
+    whole = colorizer().fit(stream())
+
+    class StopAt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if int(self.model.optimizer.iterations) == 4:  # epoch 2, after its first step
+                first.save(tmp_path / "run")
+                self.model.stop_training = True
+
+    first = colorizer()
+    first.fit(stream(), callbacks=[StopAt()])
+    resumed = ZhangColorizer.load(tmp_path / "run")
+    assert (resumed.optimizer_steps_, resumed.epochs_done_) == (4, 1)
+    seen = []
+
+    class Steps(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(int(self.model.optimizer.iterations))
+
+    resumed.continue_fit(stream(), callbacks=[Steps()])
+    assert seen == [4, 5] and resumed.optimizer_steps_ == 6
+    for w, r in zip(whole.model_.weights, resumed.model_.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(w), keras.ops.convert_to_numpy(r))
+    np.testing.assert_array_equal(whole.prior_, resumed.prior_)

@@ -67,7 +67,7 @@ MODEL_OPTIONS = {
                                                          "zhang: a multiple of 8)"}),
     "--learning-rate": ("learning_rate", {"type": float, "help": "optimizer step (default: the model's)"}),
     "--seed": ("seed", {"type": int, "help": "weights and data order (default 0)"}),
-    "--prior": ("prior", {"help": "zhang's class prior: data (of the training images, default) or "
+    "--prior": ("prior_source", {"help": "zhang's class prior: data (of the training images, default) or "
                                   "imagenet (the paper's published one)"}),
 }  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.

@@ -153,19 +153,16 @@ class KerasColorizer(Colorizer):
         if stream is None:
             x, y = self._training_data(images)
             batches = make_batches(x, y, batch_size=self.batch_size, seed=self.seed)
-            for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
-                batches.on_epoch_end()
         else:
             batches = stream
             batches.transform = self._training_data
-            batches.set_epoch(start)
-        callbacks = [_RecordHistory(self.history_), *(callbacks or [])]  # first: checkpoints see it
+        # first: the data order is set before anything reads a batch, checkpoints see the history
+        callbacks = [_EpochOrder(batches), _RecordHistory(self.history_), *(callbacks or [])]
         step = self.optimizer_steps_ % self.steps_per_epoch_
         if step:  # saved mid-epoch: the rest of that epoch
             self.model_.fit(_FromStep(batches, step), epochs=start + 1, initial_epoch=start,
                             shuffle=False, verbose=self.verbose, callbacks=callbacks)  # fmt: skip
             start += 1
-            batches.on_epoch_end()
             if start >= self.epochs:
                 return self
         self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
@@ -357,6 +354,23 @@ def _as_stream(images, colorizer):
             raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
                              f"{'image_size' if name == 'size' else name} is {ours}")
     return images
+
+
+class _EpochOrder(keras.callbacks.Callback):
+    """Set the batches to epoch e's order as Keras begins epoch e.
+
+    Not left to ``PyDataset.on_epoch_end``: Keras calls that once more than there are epochs on
+    TensorFlow (after reading two batches to infer their shapes), so counting the calls would make
+    epoch e read the order of e + 1 there and of e elsewhere, and a run resumed mid-epoch would
+    read another epoch's order than the one it was saved in.
+    """
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches.set_epoch(epoch)
 
 
 class _FromStep(keras.utils.PyDataset):

@@ -68,7 +68,7 @@ from chroma_lab.resources import zhang2016_prior_probs
 
 SIZES = ("full", "small")
 # The class prior of the rebalanced loss: the training data's, or the paper's ImageNet one
-PRIORS = ("data", "imagenet")
+PRIOR_SOURCES = ("data", "imagenet")
 OUTPUTS = ("classes", "ab")
 
 
@@ -236,7 +236,7 @@ class ZhangColorizer(KerasColorizer):
         Weight initialisation and the data order of every epoch (epoch e uses ``(seed, e)``).
     verbose : "auto", 0, 1 or 2
         Keras progress output.
-    prior : {"data", "imagenet"}
+    prior_source : {"data", "imagenet"}
         The class prior of the rebalanced loss: ``"data"`` computes it from the training images
         (a :class:`~chroma_lab.data.FolderStream` streams it over a seeded sample of
         ``SETUP_SAMPLE`` files); ``"imagenet"`` takes the paper's, shipped in
@@ -261,7 +261,7 @@ class ZhangColorizer(KerasColorizer):
 
     def __init__(self, size="small", loss="full", image_size=64, epochs=20, batch_size=16,
                  temperature=ANNEALED_T, learning_rate=1e-3, seed=0, verbose="auto",
-                 prior="data"):  # fmt: skip
+                 prior_source="data"):  # fmt: skip
         self.size = size
         self.loss = loss
         self.image_size = image_size
@@ -271,10 +271,10 @@ class ZhangColorizer(KerasColorizer):
         self.learning_rate = learning_rate
         self.seed = seed
         self.verbose = verbose
-        self.prior = prior
+        self.prior_source = prior_source
 
     def _setup(self, images):
-        if self.prior == "imagenet":
+        if self.prior_source == "imagenet":
             self.prior_ = zhang2016_prior_probs()
         else:  # eq. 3-4: once, in NumPy, on the training set
             self.prior_ = class_prior(split_lab(images)[1])
@@ -282,7 +282,7 @@ class ZhangColorizer(KerasColorizer):
     def _setup_stream(self, stream):
         # bin counts summed a batch at a time over a seeded sample: memory stays flat
         self.setup_sample_ = min(SETUP_SAMPLE, len(stream.files))
-        if self.prior == "imagenet":
+        if self.prior_source == "imagenet":
             self.prior_ = zhang2016_prior_probs()
         else:
             self.prior_ = streamed_class_prior(stream, sample=SETUP_SAMPLE, seed=self.seed)
@@ -313,7 +313,7 @@ class ZhangColorizer(KerasColorizer):
         super()._validate()
         check_choice(self.size, "size", SIZES)
         check_choice(self.loss, "loss", LOSSES)
-        check_choice(self.prior, "prior", PRIORS)
+        check_choice(self.prior_source, "prior_source", PRIOR_SOURCES)
         multiple = CONFIGS[self.size].input_multiple
         check_int(self.image_size, "image_size", low=multiple)
         if self.image_size % multiple:

@@ -1,5 +1,7 @@
 """chroma_lab.data.streaming: a folder decoded batch by batch, seeded, sharded, resumable."""
 
+import csv
+import json
 import multiprocessing
 import warnings
 
@@ -173,3 +175,29 @@ def test_mid_epoch_resume_continues_at_the_step(folder, tmp_path):
     for w, r in zip(whole.model_.weights, resumed.model_.weights):
         np.testing.assert_array_equal(keras.ops.convert_to_numpy(w), keras.ops.convert_to_numpy(r))
     np.testing.assert_array_equal(whole.prior_, resumed.prior_)
+
+
+@pytest.mark.slow
+def test_train_cli_streams_a_folder_with_mid_epoch_checkpoints(folder, tmp_path, capsys):
+    from chroma_lab import cli
+    from chroma_lab.models.zhang2016 import ZhangColorizer
+    from chroma_lab.resources import zhang2016_prior_probs
+
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    out = tmp_path / "run"
+    common = ["train", "zhang", "--out", str(out), "--data", f"folder:{folder}", "--stream",
+              "--image-size", str(SIZE), "--batch-size", "4", "--prior", "imagenet"]
+    assert cli.main([*common, "--epochs", "1", "--checkpoint-every", "2"]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "broken.jpg" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: Skipped")
+    run = json.loads((out / "train.json").read_text())
+    assert run["stream"] is True and run["setup_sample"] == 11 and run["prior_source"] == "imagenet"
+    with open(out / "log.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["skipped_files"] for row in rows] == ["1"]
+    colorizer = ZhangColorizer.load(out)
+    np.testing.assert_array_equal(colorizer.prior_, zhang2016_prior_probs())
+    assert colorizer.optimizer_steps_ == 3  # 11 files, one unreadable, in batches of 4
+    assert cli.main(["train", "zhang", "--out", str(out), "--resume", "--epochs", "2"]) == 0
+    assert "resuming" in capsys.readouterr().out
+    assert ZhangColorizer.load(out).optimizer_steps_ == 6

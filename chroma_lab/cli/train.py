@@ -47,6 +47,8 @@ import argparse
 import csv
 import inspect
 import json
+import sys
+import warnings
 from pathlib import Path
 
 from chroma_lab._checks import check_int
@@ -138,13 +140,15 @@ def main(args) -> int:
         return 0
     callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model,
                            every=args.checkpoint_every)  # fmt: skip
-    if args.resume:
-        step = colorizer.optimizer_steps_ % colorizer.steps_per_epoch_
-        at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
-        print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}{at}")
-        colorizer.continue_fit(images, callbacks=callbacks)
-    else:
-        colorizer.fit(images, callbacks=callbacks)
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning  # a skipped file of a stream: one line each
+        if args.resume:
+            step = colorizer.optimizer_steps_ % colorizer.steps_per_epoch_
+            at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
+            print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}{at}")
+            colorizer.continue_fit(images, callbacks=callbacks)
+        else:
+            colorizer.fit(images, callbacks=callbacks)
     print(f"trained {colorizer.epochs_done_} epochs on {n_images} images; model in {out}")
     return 0
 
@@ -205,6 +209,10 @@ def _settings(args, out: Path, given: dict, cls, accepted: list[str]) -> dict:
             raise UsageError(f"--resume continues the run in '{out}', which used {option} "
                              f"{saved.get(key)}; drop {option} {value} or choose another --out")
     return {**saved, **given}
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
 
 
 def _truncate_log(path: Path, epochs_done: int) -> None:

@@ -123,7 +123,7 @@ class KerasColorizer(Colorizer):
         self.model_ = self._build_model()
         # built now, so that even an untrained model saves (and reloads) its optimizer slots
         self.model_.optimizer.build(self.model_.trainable_variables)
-        self.steps_per_epoch_ = len(stream) if stream is not None else math.ceil(len(images) / self.batch_size)
+        self.steps_per_epoch_ = _steps(images, stream, self.batch_size)
         self.history_ = {}
         self.is_fitted_ = True  # callbacks may colorize samples between epochs
         return self.continue_fit(images, callbacks=callbacks)
@@ -143,7 +143,7 @@ class KerasColorizer(Colorizer):
         stream = _as_stream(images, self)
         if stream is None:
             images = self._prepare(check_rgb_batch(images))
-        steps = len(stream) if stream is not None else math.ceil(len(images) / self.batch_size)
+        steps = _steps(images, stream, self.batch_size)
         if steps != self.steps_per_epoch_:
             raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
                              f"model was trained with {self.steps_per_epoch_}: resume on the same data")
@@ -354,6 +354,10 @@ def _as_stream(images, colorizer):
             raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
                              f"{'image_size' if name == 'size' else name} is {ours}")
     return images
+
+
+def _steps(images, stream, batch_size: int) -> int:
+    return len(stream) if stream is not None else math.ceil(len(images) / batch_size)
 
 
 class _EpochOrder(keras.callbacks.Callback):

@@ -97,6 +97,12 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning  # e.g. a stream's skipped file: one line each
+        return _train(args)
+
+
+def _train(args) -> int:
     out = check_output_folder(args.out)
     if args.model not in TRAINABLE:
         raise UsageError(f"unknown model {args.model!r}; available: {', '.join(TRAINABLE)}")
@@ -140,15 +146,13 @@ def main(args) -> int:
         return 0
     callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model,
                            every=args.checkpoint_every)  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.showwarning = _one_line_warning  # a skipped file of a stream: one line each
-        if args.resume:
-            step = colorizer.optimizer_steps_ % colorizer.steps_per_epoch_
-            at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
-            print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}{at}")
-            colorizer.continue_fit(images, callbacks=callbacks)
-        else:
-            colorizer.fit(images, callbacks=callbacks)
+    if args.resume:
+        step = colorizer.optimizer_steps_ % colorizer.steps_per_epoch_
+        at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
+        print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}{at}")
+        colorizer.continue_fit(images, callbacks=callbacks)
+    else:
+        colorizer.fit(images, callbacks=callbacks)
     print(f"trained {colorizer.epochs_done_} epochs on {n_images} images; model in {out}")
     return 0
 

@@ -1,19 +1,21 @@
 """How long a user waits for the full Zhang et al. network to colorize a photo on the CPU.
 
-One forward pass of ``published_layout("full")`` (the released ECCV16 layout; ``build("full")``
-costs the same) on normalised L of 256x256, the size the reference pipeline resizes every photo
-to, timed in one run through:
+One forward pass of ``zhang2016.build("full")`` (the released ECCV16 layout) on normalised L of
+256x256, the size the reference pipeline and ``ZhangColorizer`` resize every photo to, timed in
+one run through:
 
-* ``eager``: ``network(x, training=False)``, today's ``ZhangColorizer._predict_ab``;
+* ``eager``: ``network(x, training=False)``, what ``ZhangColorizer`` called before;
 * ``predict_on_batch``: Keras' compiled predict function (a ``tf.function`` on TensorFlow),
   traced once for the fixed 256x256 input;
+* ``colorizer``: ``ZhangColorizer._forward`` of lightness 256x256 (normalising, chunking, then
+  ``predict_on_batch``): the path ``colorize`` takes now, less the decoding;
 * ``xla``: the same with ``jit_compile=True`` (``--xla``; slower on some CPUs);
 * ``torch``: the same layout in PyTorch eager under ``no_grad`` (when torch is importable).
 
 The variants are timed in turn, round after round. It prints milliseconds per image (median and
 best of ``--repeats``), the ratio to PyTorch, the
-load average before and after, and, for a batch of photos of mixed sizes colorized with
-:func:`reference_colorize`, how many times the predict function was traced (TensorFlow only).
+load average before and after, and, for photos of mixed sizes colorized one by one with
+``ZhangColorizer.colorize``, how many times the predict function was traced (TensorFlow only).
 
     python3 benchmarks/bench_colorize_full.py [--repeats 7] [--batch 1] [--xla]
 """
@@ -83,19 +85,24 @@ def main(argv=None) -> int:
 
     import keras
 
-    from chroma_lab.models import zhang2016_published as zp
+    from chroma_lab.models import zhang2016
     from chroma_lab.models.zhang2016 import CONFIGS
+    from chroma_lab.quantize import N_BINS
 
     load_before = os.getloadavg()
     rng = np.random.default_rng(0)
     x = rng.uniform(-0.5, 0.5, (args.batch, args.side, args.side, 1)).astype(np.float32)
-    network = zp.published_layout("full")
+    network = zhang2016.build("full")
+    colorizer = zhang2016.ZhangColorizer.from_network(
+        zhang2016.build("full"), prior=np.full(N_BINS, 1 / N_BINS), weights="random",
+        size="full", image_size=args.side, verbose=0)  # fmt: skip
     calls = {}
     eager_x = keras.ops.convert_to_tensor(x)
     calls["eager"] = (lambda v: keras.ops.convert_to_numpy(network(v, training=False)), eager_x)
     calls["predict_on_batch"] = (network.predict_on_batch, x)
+    calls["colorizer"] = (colorizer._forward, 50 + 100 * x[..., 0].astype(np.float64))
     if args.xla:
-        xla = zp.published_layout("full")
+        xla = zhang2016.build("full")
         xla.compile(jit_compile=True)
         calls["xla"] = (xla.predict_on_batch, x)
     try:
@@ -117,15 +124,19 @@ def main(argv=None) -> int:
     # mixed sizes: every photo enters at side x side, so the predict function is traced once
     sizes = [(300, 200), (517, 389), (256, 256), (123, 457)]
     gray = [rng.integers(0, 256, s, dtype=np.uint8) for s in sizes]
+    fresh = zhang2016.ZhangColorizer.from_network(
+        zhang2016.build("full"), prior=np.full(N_BINS, 1 / N_BINS), weights="random",
+        size="full", image_size=args.side, verbose=0)  # fmt: skip
     start = time.perf_counter()
     for g in gray:
-        zp.reference_colorize(network, [g], side=args.side)
+        fresh.colorize(g[None])
     total = time.perf_counter() - start
     traces = "n/a"
     if keras.backend.backend() == "tensorflow":
-        traces = network.predict_function.experimental_get_tracing_count()
-    print(f"  reference_colorize, {len(sizes)} photos of sizes {sizes}: "
-          f"{1000 * total / len(sizes):.0f} ms/photo, predict function traced {traces} time(s) in this run")
+        traces = fresh.network_.predict_function.experimental_get_tracing_count()
+    print(f"  ZhangColorizer.colorize, {len(sizes)} photos of sizes {sizes} one by one: "
+          f"{1000 * total / len(sizes):.0f} ms/photo (first includes the trace), predict function "
+          f"traced {traces} time(s)")
     print(f"  load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -1,20 +1,36 @@
-"""Training throughput of Zhang et al. (2016), in images per second, on the active Keras backend.
+"""Training throughput of Zhang et al. (2016) and Iizuka et al. (2016), in images per second.
 
-A training step here is the whole pipeline: uint8 RGB in, Lab conversion, soft-encoded targets,
-rebalancing weights and the gray mask built inside the graph, forward, backward, Adam update.
-The batch is placed on the device once, as uint8, before timing; warm-up steps (tracing, XLA
-compilation, autotuning) are excluded.
+A training step here is the whole pipeline on the active Keras backend: uint8 RGB in, Lab
+conversion and targets built inside the graph, forward, backward, update. For Zhang: soft-encoded
+targets, rebalancing weights and the gray mask, Adam. For Iizuka (``--model iizuka``): the ab
+target in sigmoid space and the scene labels of the synthetic scenes, MSE + cross-entropy / 300,
+Adadelta. The batch is placed on the device once, as uint8, before timing; warm-up steps (tracing,
+XLA compilation, autotuning) are excluded.
 
     python3 benchmarks/train_throughput.py --size small --image-size 64              # 2-core CPU
     python3 benchmarks/train_throughput.py --size full --image-size 224 --batch-size 4 --steps 2
     KERAS_BACKEND=jax python3 benchmarks/train_throughput.py --size full --image-size 224 \
-        --batch-size 64 --mixed-bfloat16                                              # GPU
+        --batch-size 64 --mixed-bfloat16 --torch                                      # GPU
+    python3 benchmarks/train_throughput.py --model iizuka --size small --image-size 64 \
+        --batch-size 16 --torch-reference                                             # 2-core CPU
+    KERAS_BACKEND=jax python3 benchmarks/train_throughput.py --model iizuka --size full \
+        --image-size 224 --batch-size 64 --mixed-bfloat16 --torch-reference          # GPU
+
+``--torch`` (Zhang) also times the plain PyTorch network of ``benchmarks/torch_zhang.py`` (eager
+and ``torch.compile``) on the same sizes in the same command; ``--torch-reference`` (Iizuka) times
+the plain PyTorch eager implementation of ``benchmarks/torch_iizuka.py`` (same layers, parameter
+count asserted equal, same loss and optimizer, bfloat16 autocast with ``--mixed-bfloat16``) on
+the same batch and device, and prints both figures and their ratio. Peak memory: the device's
+peak allocation on a GPU (JAX ``memory_stats``, TensorFlow ``get_memory_info``, ``torch.cuda``),
+the process's peak resident memory on a CPU.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import sys
 import time
 
 import numpy as np
@@ -33,10 +49,46 @@ def on_device(array):
     return keras.ops.convert_to_tensor(array)  # jax and torch place it on their default device
 
 
+def peak_memory_bytes() -> int:
+    """Peak memory of the Keras run: the accelerator's where there is one, else the process's."""
+    import keras
+
+    backend = keras.backend.backend()
+    try:
+        if backend == "jax":
+            import jax
+
+            device = jax.local_devices()[0]
+            if device.platform != "cpu":
+                return int(device.memory_stats()["peak_bytes_in_use"])
+        elif backend == "tensorflow":
+            import tensorflow as tf
+
+            if tf.config.list_logical_devices("GPU"):
+                return int(tf.config.experimental.get_memory_info("GPU:0")["peak"])
+        elif backend == "torch":
+            import torch
+
+            if torch.cuda.is_available():
+                return int(torch.cuda.max_memory_allocated())
+    except (KeyError, RuntimeError, ValueError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=("zhang", "iizuka"), default="zhang")
     parser.add_argument("--size", choices=("small", "full"), default="small")
-    parser.add_argument("--loss", choices=("full", "class", "l2"), default="full")
+    parser.add_argument("--loss", choices=("full", "class", "l2"), default="full",
+                        help="Zhang's loss (Table 1 of the paper)")
+    parser.add_argument("--optimizer", choices=("adadelta", "adam"), default="adadelta",
+                        help="Iizuka's optimizer (the paper: Adadelta)")
+    parser.add_argument("--torch-reference", action="store_true",
+                        help="Iizuka: also time the PyTorch eager reference (needs torch)")
+    parser.add_argument("--torch-threads", type=int, default=0,
+                        help="CPU threads of the torch reference (0: torch's default); on a "
+                             "loaded CPU its OpenMP pool can be 10x slower with 2 than with 1")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--steps", type=int, default=20, help="timed steps")
@@ -49,13 +101,25 @@ def main(argv=None) -> int:
                         help="time the epochs of one model.fit on host uint8 batches "
                              "(data.make_batches, as ZhangColorizer trains) instead of "
                              "train_on_batch on a device batch")
+    parser.add_argument("--torch", action="store_true",
+                        help="also time benchmarks/torch_zhang.py, eager and torch.compile")
     args = parser.parse_args(argv)
+    if args.torch_reference:
+        # JAX takes 75% of the GPU's memory when it starts; leave room for the torch reference
+        os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")
+    if args.model == "iizuka":
+        if args.via_fit:
+            parser.error("--via-fit times Zhang's model.fit pipeline; use it without --model iizuka")
+        return _iizuka(args)
+    if args.torch_reference:
+        parser.error("--torch-reference needs --model iizuka")
 
     import keras
 
     from chroma_lab.data import split_lab
     from chroma_lab.losses import get_loss
-    from chroma_lab.models.zhang2016 import build, build_training_model, conv_flops, conv_parameters
+    from chroma_lab.models.zhang2016 import (CONFIGS, build, build_training_model, conv_flops,
+                                             conv_parameters)  # fmt: skip
     from chroma_lab.quantize import class_prior
     from chroma_lab.scenes import synthetic_scenes
 
@@ -71,7 +135,8 @@ def main(argv=None) -> int:
     model = build_training_model(network)
     jit = {"auto": "auto", "on": True, "off": False}[args.jit]
     model.compile(optimizer=keras.optimizers.Adam(1e-4, beta_1=0.9, beta_2=0.99),
-                  loss=get_loss(args.loss, prior), jit_compile=jit)
+                  loss=get_loss(args.loss, prior, stride=CONFIGS[args.size].output_stride),
+                  jit_compile=jit)  # fmt: skip
     times = []
     if args.via_fit:
         from chroma_lab.data import make_batches
@@ -116,9 +181,129 @@ def main(argv=None) -> int:
           f"{'the first epoch' if args.via_fit else f'{args.warmup} warm-up steps'} excluded)")
     print(f"throughput         {rate:.1f} images/s median, {best:.1f} best  "
           f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")
+    print(f"peak memory        {peak_memory_bytes() / 2**20:.0f} MiB")
+    if args.torch:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import torch_zhang
+
+        for compiled in (False, True):
+            r = torch_zhang.run(args.size, args.image_size, args.batch_size, args.steps, args.warmup,
+                                compile_=compiled, bf16=args.mixed_bfloat16)  # fmt: skip
+            print(f"pytorch {'compile' if compiled else 'eager  '}    {r['images_per_s']:.1f} images/s "
+                  f"(~{r['tflops']:.3f} TFLOP/s), peak memory {r['peak_bytes'] / 2**20:.0f} MiB, {r['device']}")
+    _print_load()
+    return 0
+
+
+def _iizuka(args) -> int:
+    """The ``--model iizuka`` run: Keras training steps, then optionally the torch reference."""
+    import keras
+
+    from chroma_lab.losses import iizuka_compile_losses
+    from chroma_lab.models.iizuka2016 import CONFIGS, build, build_training_model, parameter_count
+    from chroma_lab.scenes import SCENE_CLASSES, synthetic_scenes
+
+    if args.mixed_bfloat16:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    keras.utils.set_random_seed(0)
+    num_classes = 205  # the paper's Places classes; the scenes use the first 6
+    images, names = synthetic_scenes(min(args.batch_size, 64), size=args.image_size, seed=0)
+    labels = np.array([SCENE_CLASSES.index(name) for name in names])
+    images = np.resize(images, (args.batch_size,) + images.shape[1:])
+    labels = np.resize(labels, (args.batch_size,))
+
+    config = CONFIGS[args.size]
+    network = build(args.size, num_classes=num_classes)
+    model = build_training_model(network)
+    jit = {"auto": "auto", "on": True, "off": False}[args.jit]
+    optimizer = (keras.optimizers.Adadelta(1.0, rho=0.95, epsilon=1e-6) if args.optimizer == "adadelta"
+                 else keras.optimizers.Adam(1e-4))  # fmt: skip
+    model.compile(optimizer=optimizer, jit_compile=jit, **iizuka_compile_losses())
+    x = on_device(images)
+    y = {"ab": x, "scene": on_device(labels.astype(np.int32))}
+    for _ in range(args.warmup):
+        model.train_on_batch(x, y)
+    times = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        for _ in range(args.steps):
+            loss = model.train_on_batch(x, y, return_dict=True)["loss"]  # host float: synchronised
+        times.append(time.perf_counter() - start)
+
+    gflop = iizuka_flops(config, args.image_size, args.image_size, num_classes) / 1e9
+    print(f"backend            {keras.backend.backend()}  (jit_compile={args.jit}, policy "
+          f"{keras.mixed_precision.global_policy().name})")
+    print(f"network            iizuka {args.size}: {parameter_count(network):,} weights and biases, "
+          f"{gflop:.2f} GFLOP forward per {args.image_size}x{args.image_size} image")
+    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB + "
+          f"scene labels, {args.optimizer}, last loss {float(np.asarray(loss)):.4f}")
+    keras_rate = _report("keras", times, args, gflop)
+    if args.torch_reference:
+        import torch
+
+        import torch_iizuka
+
+        if args.torch_threads:
+            torch.set_num_threads(args.torch_threads)
+
+        count = torch_iizuka.check_against_keras(network, config, num_classes)
+        torch_iizuka.check_lab()
+        times, loss = torch_iizuka.time_training(images, labels, config, num_classes, args.steps,
+                                                 args.warmup, args.repeats, args.mixed_bfloat16)
+        where = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
+        where += "" if torch.cuda.is_available() else f" ({torch.get_num_threads()} threads)"
+        print(f"torch reference    {torch.__version__} eager on {where}, {count:,} weights and biases "
+              f"(= Keras), bfloat16 autocast {'on' if args.mixed_bfloat16 else 'off'}, "
+              f"last loss {loss:.4f}")
+        torch_rate = _report("torch eager", times, args, gflop)
+        print(f"ratio              keras / torch eager = {keras_rate / torch_rate:.2f} (median figures)")
+    _print_load()
+    return 0
+
+
+def iizuka_flops(config, height: int, width: int, num_classes: int) -> int:
+    """Forward FLOPs (2 x multiply-adds) of the convolutions and FC layers for one image."""
+    macs = 0
+
+    def convs(h, w, c, table, kernel=3):
+        nonlocal macs
+        for channels, stride in table:
+            h, w = -(-h // stride), -(-w // stride)
+            macs += h * w * kernel * kernel * c * channels
+            c = channels
+        return h, w, c
+
+    h, w, c = convs(height, width, 1, config.low)  # the local path
+    h, w, c = convs(h, w, c, [(m, 1) for m in config.mid])
+    gh, gw, gc = convs(config.global_size, config.global_size, 1, config.low)  # the global path
+    gh, gw, gc = convs(gh, gw, gc, config.global_convs)
+    n = gh * gw * gc
+    for units in config.global_fc:
+        macs, n = macs + n * units, units
+    macs += config.global_fc[-2] * config.class_hidden + config.class_hidden * num_classes
+    h, w, c = convs(h, w, c + config.global_fc[-1], [(config.fusion, 1)], kernel=1)
+    for i, channels in enumerate(config.color, 1):
+        h, w, c = convs(h, w, c, [(channels, 1)])
+        if i in config.upsample_after:
+            h, w = 2 * h, 2 * w
+    convs(h, w, c, [(2, 1)])
+    return 2 * macs
+
+
+def _report(label, times, args, gflop) -> float:
+    seconds = float(np.median(times))
+    rate = args.steps * args.batch_size / seconds
+    best = args.steps * args.batch_size / min(times)
+    print(f"{label + ' time':19s}{seconds / args.steps * 1000:.1f} ms per step, median of "
+          f"{args.repeats} runs of {args.steps} steps ({args.warmup} warm-up steps excluded)")
+    print(f"{label + ' rate':19s}{rate:.1f} images/s median, {best:.1f} best  "
+          f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")
+    return rate
+
+
+def _print_load() -> None:
     if hasattr(os, "getloadavg"):
         print(f"load average       {os.getloadavg()[0]:.2f} (other processes share the CPU)")
-    return 0
 
 
 if __name__ == "__main__":

@@ -396,8 +396,14 @@ def plot_prior_and_weights(prior, lam: float = 0.5, title: str | None = None):
     bins = ab_bins()
     fig = _figure(figsize=(10.5, 4.3), layout="constrained")
     axes = fig.subplots(1, 2)
+    import matplotlib
+    from matplotlib.colors import ListedColormap
+
+    # magma without its last part, which fades to cream: the largest weights must stand out on white
+    magma = matplotlib.colormaps["magma"]
+    weight_cmap = ListedColormap(magma(np.linspace(0.0, 0.82, 256)), name="magma_no_white")
     panels = ((np.log10(np.maximum(prior, 1e-12)), "log10 p(q)", "viridis"),
-              (weights, f"w(q), lambda = {lam:g}", "magma"))  # fmt: skip
+              (weights, f"w(q), lambda = {lam:g}", weight_cmap))  # fmt: skip
     for ax, (values, label, cmap) in zip(axes, panels):
         sc = ax.scatter(bins[:, 0], bins[:, 1], c=values, marker="s", s=45, cmap=cmap)
         fig.colorbar(sc, ax=ax, label=label)

@@ -24,6 +24,7 @@
 import numpy as np
 
 from chroma_lab import checks, color
+from chroma_lab.compare import claim
 from chroma_lab.data import bundled_photos, split_lab, to_gray
 from chroma_lab.lessons import fast_mode
 from chroma_lab.metrics import evaluate
@@ -87,11 +88,20 @@ for a, b in pairs:
 #
 # $$c_{\text{linear}} = \begin{cases} c / 12.92 & c \le 0.04045 \\ \left(\frac{c + 0.055}{1.055}\right)^{2.4} & c > 0.04045 \end{cases}$$
 #
-# The short linear piece near black exists because of the other direction: the *encoding* curve,
-# a power x^(1/2.4), has an infinite slope at 0 (the decoding power above has slope 0 there), so
-# tiny noise in dark linear values would blow up into large encoded steps. A pure power 2.2 is a
-# common approximation, but not the standard.
-#
+# The short linear piece near black exists because of the other direction: a pure power
+# encoding, x^(1/2.4), has an infinite slope at 0, so tiny noise in dark linear values would blow
+# up into large encoded steps. The offset (0.055) already tames the power piece, and below the
+# knee the straight line takes over: the cell below prints the slopes at black. A pure power 2.2
+# is a common approximation, but not the standard.
+
+# %%
+power_piece = lambda c: ((c + 0.055) / 1.055) ** 2.4  # noqa: E731 (the curve above, right-hand piece)
+h = 1e-6
+print(f"decoding slope at c = 0: pure power c ** 2.4 -> 0, offset power piece -> "
+      f"{(power_piece(h) - power_piece(0.0)) / h:.4f}, straight piece -> {1 / 12.92:.4f}")
+print(f"encoding slope at black: pure power x ** (1/2.4) -> infinite, sRGB -> {12.92:.2f}")
+
+# %% [markdown]
 # ### Exercise 1: sRGB decoding
 # Write `srgb_to_linear(c)` for a float array `c` in 0..1 of any shape (use `np.where`).
 
@@ -109,18 +119,30 @@ checks.check_srgb_to_linear(srgb_to_linear)
 # %% [markdown]
 # **Step 2: linear RGB to CIE XYZ.** XYZ comes from the CIE colour-matching functions, measured
 # in experiments where observers matched colours with mixtures of three lights; they are a linear
-# transform of the responses of the eye's three cone types. Y is the luminance. Linear RGB maps to XYZ by a fixed 3x3 matrix (for sRGB primaries and the
-# D65 white point), `color.XYZ_FROM_RGB`, whose rows give X, Y and Z:
+# transform of the responses of the eye's three cone types. Y is the luminance. Linear RGB maps
+# to XYZ by a fixed 3x3 matrix (for sRGB primaries and the D65 white point), `color.XYZ_FROM_RGB`,
+# whose rows give X, Y and Z:
 
 # %%
 print(np.round(color.XYZ_FROM_RGB, 4))
-print("row sums (the XYZ of white):", np.round(color.XYZ_FROM_RGB.sum(axis=1), 5))
+white_xyz = color.XYZ_FROM_RGB.sum(axis=1)  # linear white (1, 1, 1) times the matrix
+print("row sums (the XYZ of RGB white):", np.round(white_xyz, 6))
+print("color.D65_WHITE (the standard's white point):", color.D65_WHITE)
+print(f"they differ by up to {np.abs(white_xyz - color.D65_WHITE).max():.1e}: both are published rounded "
+      f"(as in scikit-image), so RGB white comes out at a* = {color.rgb_to_lab(np.uint8([255, 255, 255]))[1]:.4f}, "
+      f"b* = {color.rgb_to_lab(np.uint8([255, 255, 255]))[2]:.4f} instead of exactly 0")
 
 # %% [markdown]
+# Why not derive the white point from the matrix, so that RGB white is exactly gray? Because the
+# library's reference, scikit-image, uses these two rounded constants, and the tests compare our
+# Lab with its Lab to within 0.001: a derived white would make RGB white exactly gray, moving its
+# a\* and b\* by the amounts just printed, more than that tolerance (and far less than a visible
+# difference, ΔE ≈ 2.3). So `color.D65_WHITE` stays the standard's white point.
+#
 # ### Exercise 2: sRGB to XYZ
 # Write `rgb_to_xyz(rgb)` for float RGB of shape `(..., 3)` in 0..1. Decode with the library's
 # `color.srgb_to_linear` (so this exercise does not depend on the previous one), then apply the
-# matrix to the last axis: `linear @ color.XYZ_FROM_RGB.T`.
+# matrix to the last axis, so that each row of the matrix gives one of X, Y and Z.
 
 # %%
 def rgb_to_xyz(rgb):
@@ -255,9 +277,14 @@ checks.check_gray(gray_cie, "cie")
 # %%
 true_L = color.rgb_to_lab(photos)[..., 0]
 grays = {method: color.rgb_to_gray(photos, method) for method in color.GRAY_METHODS}
+mean_error = {}
 for method, gray in grays.items():
     err = np.abs(color.gray_to_lightness(gray) - true_L)
+    mean_error[method] = err.mean()
     print(f"{method:>7}: L* error mean {err.mean():5.2f}, max {err.max():5.2f}")
+for other in ("rec601", "report"):
+    print(claim("the CIE gray", other, "mean L* error", mean_error["cie"], mean_error[other], lower_is_better=True,
+                digits=2))
 
 white = np.array([255.0, 255.0, 255.0])
 typo = white @ np.array([0.21, 0.72, 0.007])

@@ -26,6 +26,7 @@ import numpy as np
 
 from chroma_lab import checks
 from chroma_lab.color import normalize_l
+from chroma_lab.compare import claim
 from chroma_lab.data import extract_patches, sample_pixels, split_lab, to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
 from chroma_lab.metrics import evaluate, mean_ab_error
@@ -81,6 +82,8 @@ for name, predicted in predictions.items():
 # %%
 som = SOMPalette(shape=(3, 3), space="ab", n_samples=N_PIXELS, random_state=SEED).fit(train)
 print("palette_ (one ab colour per neuron, row by row):\n", np.round(som.palette_, 1))
+bluish = som.palette_[:, 1] < -5  # b* clearly negative: blue to violet
+print(f"{bluish.sum()} of the {len(som.palette_)} classes are bluish (b* < -5)")
 plot_som_grid(som)
 
 # %% [markdown]
@@ -134,7 +137,7 @@ plot_som_grid(som_n)
 # library's `extract_patches`, which the rest of the lesson uses) for one image `(H, W)` and an
 # odd `patch_size`:
 # return `(H * W, patch_size ** 2)`, the patch of every pixel in raster order (row by row).
-# Pad, then slice `padded[r:r + p, c:c + p]` for every pixel; a double loop is fine.
+# Pad, then take the `p x p` window around every pixel; a double loop is fine.
 
 # %%
 def my_extract_patches(gray, patch_size):
@@ -203,11 +206,19 @@ for p in PATCH_SIZES:
     predictions[f"SOM + MLP {p}x{p}"] = models[p].colorize(gray_test)
 
 print(f"{'model':>16}  {'train acc.':>10}  {'ab error':>8}  {'within 10':>9}  {'colourfulness':>13}")
-for name, predicted in predictions.items():
-    s = evaluate(test, predicted)
+scores = {name: evaluate(test, predicted) for name, predicted in predictions.items()}
+for name, s in scores.items():
     p = int(name.split()[-1].split("x")[0]) if name.startswith("SOM") else None
     accuracy = f"{models[p].train_accuracy_:10.0%}" if p else " " * 10
     print(f"{name:>16}  {accuracy}  {s['mean_ab_error']:8.2f}  {s['within_10']:9.0%}  {s['colorfulness']:13.1f}")
+print()
+for p in PATCH_SIZES:
+    for baseline in ("all gray", "lookup"):
+        print(claim(f"SOM + MLP {p}x{p}", baseline, "mean ab error", scores[f"SOM + MLP {p}x{p}"]["mean_ab_error"],
+                    scores[baseline]["mean_ab_error"], lower_is_better=True, digits=2))
+for small, large in zip(PATCH_SIZES, PATCH_SIZES[1:]):
+    print(claim(f"{large}x{large} patches", f"{small}x{small}", "training accuracy (%)",
+                100 * models[large].train_accuracy_, 100 * models[small].train_accuracy_))
 
 # %%
 plot_colorizations(gray_test[:4], test[:4], predictions)
@@ -216,10 +227,18 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 # Reading the table and the pictures:
 #
 # * Context helps: the patch classifier tells the smooth sky from the textured grass and the
-#   rippled water, which the lookup table could not, and its mean ab error is well below both
-#   baselines. Training accuracy rises with the patch size.
-# * Nine colours are few: every blue is the same blue. The SOM's ab classes are coarse, and the
+#   rippled water, which the lookup table could not; the lines under the table say whether each
+#   patch size beats both baselines on the mean ab error, and whether training accuracy rises
+#   with the patch size (one seed: small differences there could go either way in another run).
+# * Nine colours are few: the sky's whole gradient of blues shares the few bluish classes of the
+#   map (counted in section 2), so it comes out in bands. The SOM's ab classes are coarse, and the
 #   quantisation error of section 2 is a floor no classifier can beat.
+# * The MLP makes mistakes of context too. Orange halos around the clouds and the sun, orange
+#   lines along other sharp edges of the sky, and red streaks on the water: the classifier sees
+#   only a small patch of lightness, and a patch across a bright edge, or across the light and
+#   dark stripes of a ripple, resembles the patches of warm-coloured things it was trained on (the
+#   sun's glow, the shaded rim of a red ball, a roof) more than those of sky or water. A wider
+#   view of the image, lesson 5's network, is what tells an edge in the sky from an object.
 # * The red and blue balls are still hopeless: a patch shows a round, shaded ball, but whether it
 #   is red or blue was decided by a coin toss, so the MLP picks whichever class was more frequent.
 #   A model that outputs a single class per pixel cannot express "red or blue"; lesson 5 will
@@ -234,9 +253,9 @@ plot_colorizations(gray_test[:4], test[:4], predictions)
 #   neighbouring neurons); a pixel's class is its best-matching unit.
 # * A pixel's context enters as its lightness patch, with reflect padding at the border.
 # * An MLP classifying patches into SOM classes (Richart et al. 2017) beats both the all-gray and
-#   the lookup colorizer on held-out scenes; larger patches and more training help, the number of
-#   classes bounds the error from below (the quantisation floor), and colours that lightness and
-#   shape cannot tell apart stay ambiguous.
+#   the lookup colorizer on held-out scenes (printed under the table); the number of classes
+#   bounds the error from below (the quantisation floor), a small patch confuses edges with
+#   objects, and colours that lightness and shape cannot tell apart stay ambiguous.
 #
 # **Next:** lesson 4 replaces the MLP on one patch by a small convolutional network that colours
 # the whole image at once, and compares three ways of training it.

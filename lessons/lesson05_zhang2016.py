@@ -2,7 +2,7 @@
 # # Lesson 5 — Colorful Image Colorization (Zhang, Isola and Efros, 2016)
 #
 # Lesson 4 ended with two failures and one hint. Regressing a\*, b\* with an L2 loss gave dull,
-# brownish pictures: when a red and a blue ball look the same in gray, the squared error is
+# desaturated pictures: when a red and a blue ball look the same in gray, the squared error is
 # smallest for the colour halfway between them. Scoring palette classes with a cross-entropy did
 # better, but the palette came from K-means on the training images, a pixel's target was a single
 # class, and the few dull colours that fill most pixels still dominated the loss.
@@ -30,17 +30,21 @@
 # %%
 # %matplotlib inline
 import os
-import time
 
-import numpy as np
-
-# hide TensorFlow's start-up notes about CPU instructions (your own setting wins)
+# Before anything imports TensorFlow (your own settings win): hide its start-up notes, and turn off
+# its oneDNN kernels, whose different order of floating-point sums changes the trained networks,
+# so that this lesson prints the same numbers on every CPU. This also silences the oneDNN notice.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-from keras import ops  # noqa: E402 (after the logging setting above)
+import time  # noqa: E402
 
-from chroma_lab import checks, quantize
-from chroma_lab.color import normalize_l
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from chroma_lab import checks, quantize  # noqa: E402
+from chroma_lab.color import normalize_l  # noqa: E402
+from chroma_lab.compare import claim, over_seeds  # noqa: E402
 from chroma_lab.data import bundled_photos, split_lab, to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
 from chroma_lab.losses import rebalanced_crossentropy, zhang_targets
@@ -55,12 +59,13 @@ from chroma_lab.viz import (plot_accuracy_curves, plot_bins, plot_colorizations,
 # %% tags=["parameters"]
 # Parameters. CHROMA_LAB_FAST=1 (used by the tests) shrinks data and training; the lesson is the same.
 FAST = fast_mode()
-N_SCENES = 30 if FAST else 160  # synthetic landscapes; 80 % to train on
+N_SCENES = 30 if FAST else 120  # synthetic landscapes; 80 % to train on
 IMAGE_SIZE = 32 if FAST else 64  # a multiple of 8 (three stride-2 layers)
-EPOCHS = 2 if FAST else 10  # full mode: about a minute per model on 2 cores
+EPOCHS = 2 if FAST else 10  # full mode: about 25 s of CPU time per model (15 to 50 s on 2 cores)
 BATCH_SIZE = 8  # small batches: more updates per epoch on a small data set
 LEARNING_RATE = 2e-3  # Adam; the paper's 3e-5 is for 1.3 million images, see section 6
 SEED = 0
+SEEDS = (SEED,) if FAST else (0, 1, 2)  # section 8 repeats the paper's Table 1 on the scenes of each seed
 
 # %% [markdown]
 # ## 1. Data and the baseline
@@ -143,10 +148,10 @@ plot_bins(prior, log=True, title="Prior of the training scenes (log10)")
 
 # %% [markdown]
 # Our scenes are colourful by design: their most frequent bins are sky blues (a\* near 0,
-# b\* from -10 to -40), and only about a fifth of their pixels are near gray. Still, a few dozen
-# bins hold nearly all pixels and the prior falls by many orders of magnitude towards the
-# saturated edge. Real photos are duller. Here is the prior of the nine bundled photos of
-# lesson 1:
+# b\* from -10 to -40), and only about a fifth of their pixels are near gray. Still, the ten most
+# frequent bins hold nearly half of the pixels, many bins are (almost) never seen, and the prior
+# falls by many orders of magnitude towards the saturated edge. Real photos are duller. Here is
+# the prior of the nine bundled photos of lesson 1:
 
 # %%
 photos, photo_names = bundled_photos(size=IMAGE_SIZE)
@@ -319,7 +324,7 @@ print(f"Keras {keras_value:.5f}  NumPy {numpy_value:.5f}")
 # the small network with the rebalanced loss (`loss="full"`, the paper's name for its complete
 # method), and trains it with Adam (β1 = 0.9, β2 = 0.99, as in the paper). The paper's learning
 # rate, 3e-5, suits 1.3 million images; from scratch on a hundred scenes the network needs a
-# larger one to move away from the prior at all in the 160 steps we can afford (10 epochs of 16
+# larger one to move away from the prior at all in the 120 steps we can afford (10 epochs of 12
 # batches). Everything is seeded.
 
 # %%
@@ -410,16 +415,21 @@ model.temperature = 0.38
 plot_temperature_sweep(gray_test, test, sweep, max_images=3, size=1.4)
 
 # %%
+print(f"{'T':>5} " + " ".join(f"{key:>19}" for key in sweep_scores))
+for i, T in enumerate(TEMPERATURES):
+    print(f"{T:5.2f} " + " ".join(f"{values[i]:19.2f}" for values in sweep_scores.values()))
 plot_temperature_scores(TEMPERATURES, sweep_scores)
 
 # %% [markdown]
 # The dashed line marks the paper's T = 0.38. Mind the y-axes: each panel is scaled to its own
-# values, and the AuC panels span only about one point, so their slopes look steeper than they
-# are. Colourfulness rises as T falls: the sharper the distribution, the less the colours are
-# averaged away. The accuracy measures tend to move the other way, most steeply near T = 0,
-# where the mode's wrong guesses and speckles cost; the mean is rarely far off, and rarely vivid.
-# The paper chose T = 0.38 as the compromise that keeps most of the mode's vibrancy and the
-# mean's spatial coherence; where exactly the curves bend on our small model is worth a look.
+# values, and an AuC panel that spans a point or two makes a gentle slope look steep (read the
+# printed values). In this run colourfulness rises steadily as T falls: the sharper the
+# distribution, the less the colours are averaged away. The two AuCs do not follow it: they
+# change little between the mean and the middle temperatures, and fall most steeply on the way
+# to T = 0, where the mode's wrong guesses and speckles cost. The mean is rarely far off, and
+# rarely vivid. The paper chose T = 0.38 as the compromise that keeps most of the mode's
+# vibrancy and the mean's spatial coherence; where exactly the curves bend depends on the model
+# (this is one seed's), so compare the printed rows.
 #
 # ## 8. The paper's Table 1 on our scenes: full, class and L2
 #
@@ -441,14 +451,15 @@ for loss in ("class", "l2"):
     models[loss] = ZhangColorizer(size="small", loss=loss, image_size=IMAGE_SIZE, epochs=EPOCHS,
                                   batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, seed=SEED,
                                   verbose=0).fit(train)  # fmt: skip
-    print(f"{loss:>5}: loss {models[loss].history_.history['loss'][0]:.3f} -> "
-          f"{models[loss].history_.history['loss'][-1]:.3f}")
+    print(f"{loss:>5}: loss {models[loss].history_['loss'][0]:.3f} -> "
+          f"{models[loss].history_['loss'][-1]:.3f}")
 for name, m in models.items():
     predictions[name] = m.colorize(gray_test)
 
 # %%
 PAPER = {"all gray": (89.1, 58.0), "l2": (91.2, 64.4), "class": (91.6, 65.1), "full": (89.5, 67.3)}
 scores = {name: evaluate(test, predicted) for name, predicted in predictions.items()}
+print(f"seed {SEED}:")
 print(f"{'method':>8} {'AuC raw':>8} {'AuC rebal':>10} {'colourful':>10} {'ab error':>9}   "
       f"paper (ImageNet) raw / rebal")
 for name, s in scores.items():
@@ -474,12 +485,44 @@ plot_accuracy_curves(curves, rebalanced=rebalanced)
 # %%
 plot_colorizations(gray_test[:5], test[:5], predictions, title="Held-out scenes")
 
+# %% [markdown]
+# ### One seed is not enough
+#
+# 24 test scenes and one training run: is a gap of a point a result or luck? We repeat the
+# experiment on the scenes of other seeds (new images, a new split, new initial weights and data
+# order; in full mode seeds 0, 1 and 2, in fast mode seed 0 only) and count, for each comparison,
+# in how many seeds it holds. Seed 0 reuses the models trained above.
+
 # %%
-full, l2, gray = scores["full"], scores["l2"], scores["all gray"]
-print(f"full beats gray on rebalanced AuC: {full['auc_rebalanced'] > gray['auc_rebalanced']}; "
-      f"beats L2: {full['auc_rebalanced'] > l2['auc_rebalanced']}")
-print(f"full is more colourful than gray: {full['colorfulness'] > gray['colorfulness']}; "
-      f"than L2: {full['colorfulness'] > l2['colorfulness']}")
+def table1_scores(seed):
+    """Gray, full, class and L2 trained on the scenes of ``seed`` and scored on its held-out ones."""
+    if seed == SEED:
+        return scores
+    seed_scenes, _ = synthetic_scenes(N_SCENES, size=IMAGE_SIZE, seed=seed)
+    seed_train, seed_test = train_test_split_images(seed_scenes, test_size=0.2, random_state=seed)
+    seed_gray = to_gray(seed_test)
+    out = {"all gray": evaluate(seed_test, GrayColorizer().fit(seed_train).colorize(seed_gray))}
+    for loss in ("full", "class", "l2"):
+        m = ZhangColorizer(size="small", loss=loss, image_size=IMAGE_SIZE, epochs=EPOCHS, batch_size=BATCH_SIZE,
+                           learning_rate=LEARNING_RATE, seed=seed, verbose=0).fit(seed_train)
+        out[loss] = evaluate(seed_test, m.colorize(seed_gray))
+    return out
+
+
+start = time.perf_counter()
+by_seed = over_seeds(table1_scores, SEEDS)  # {method: {measure: [one value per seed]}}
+print(f"{len(SEEDS)} seed(s) in {time.perf_counter() - start:.0f} s")
+COMPARISONS = [  # (a, b, measure, key, lower is better)
+    ("class", "full", "raw AuC", "auc_raw", False),
+    ("full", "class", "colourfulness", "colorfulness", False),
+    ("class", "full", "mean ab error", "mean_ab_error", True),
+    ("full", "all gray", "rebalanced AuC", "auc_rebalanced", False),
+    ("full", "class", "rebalanced AuC", "auc_rebalanced", False),
+    ("full", "l2", "rebalanced AuC", "auc_rebalanced", False),
+    ("full", "l2", "colourfulness", "colorfulness", False),
+]
+for a, b, measure, key, lower in COMPARISONS:
+    print(claim(a, b, measure, by_seed[a][key], by_seed[b][key], lower_is_better=lower))
 
 # %% [markdown]
 # ### Reading the table
@@ -494,37 +537,68 @@ print(f"full is more colourful than gray: {full['colorfulness'] > gray['colorful
 # No single number ranks colorizers: raw accuracy rewards caution, rebalanced accuracy and
 # colourfulness reward daring.
 #
-# **Our run.** Our scenes are not ImageNet and our network is small, so the numbers differ: look
-# for the *ordering*. The claim to check is "full beats gray and L2 on the rebalanced AuC and on
-# colourfulness" (the two printed checks). In full mode (seed 0, 10 epochs) we measured, raw /
-# rebalanced AuC and colourfulness: gray 78.7 / 71.1 / 0, full 77.3 / 77.1 / 69.5, class
-# 84.8 / 70.5 / 48.3, L2 83.8 / 72.3 / 35.1, with the truth at 69.4. That is the paper's pattern:
-# L2 and class win the raw AuC by hedging, and full gives it back (here even a little below
-# gray) but wins the rebalanced AuC clearly, with colours as vivid as the truth's, while L2 stays
-# pale and class, without rebalancing, is no better than gray once every colour counts.
+# **Our runs.** Our scenes are not ImageNet and our network is small, so read the counts above,
+# not one table. In our full-mode run (oneDNN off, so that its kernels do not change the
+# numbers), rebalancing bought colour in every seed: full was more colourful than class, and
+# than L2, in 3 of 3 seeds. The price the paper pays for it, class beating full on the raw AuC
+# and on the mean ab error, was paid in 2 of 3 seeds; in seed 1 full won both, narrowly. On the
+# rebalanced AuC, the paper's headline, full beat class in 3 of 3 seeds (in seed 1 by about a
+# point), but beat gray and L2 in only 2 of 3: in seed 1, L2 scored highest of the four and even
+# gray beat full. And in seed 0's table gray's rebalanced AuC is above class's and L2's: a method that
+# hedges towards the frequent colours can score below gray once every colour counts the same.
+# So this small experiment shows the paper's trade (colour for raw accuracy) in 2 of 3 seeds and
+# rebalancing's gain over plain classification in every one, but not that full beats every
+# other method on the rebalanced AuC; one seed would have let us claim it, or its opposite. If
+# a count above reads differently on your machine, trust the count.
 #
-# The pictures show what daring costs as plainly as what it buys. In the held-out figure, full
-# turns three of the four daytime scenes into sunsets: a plausible colouring of the same gray
-# sky gradient, but wrong, and the accuracy measures count it so. And no model colours water or
-# grass well: all of them paint both in a similar khaki. A small network trained for a minute
-# on 128 scenes has learnt where the sky is, not much more. On 32 test scenes and one seed,
-# differences of a point or two (L2 against class, full against gray on the raw AuC) could go
-# either way in another run; the gaps of 4.8 to 6.6 points in rebalanced AuC and of twenty or
-# more in colourfulness are the result.
+# The pictures show what daring costs as plainly as what it buys. In the held-out figure (seed
+# 0), full turns the daytime skies into sunsets, an orange-pink band above the horizon: a
+# plausible colouring of the same gray gradient, but a wrong one. It also paints the water and
+# the grass one olive green and the snow pale yellow, which is what its higher mean ab error than
+# class's measures in this seed. Class paints the skies blue and the ground a dull blue-gray; L2
+# does the same, paler still. None of them finds the red of the balls and the roofs. A small
+# network trained on 96 scenes for the time printed in section 6 has learnt where the sky is,
+# not much more.
 #
-# *In fast mode the numbers above come from a few seconds of training (two epochs on 24 tiny
-# scenes): the networks have barely moved off the prior and the table is noise, so L2 need not
-# look gray nor full colourful. Run in full mode (`CHROMA_LAB_FAST` unset) to read them.*
+# *In fast mode (two epochs on 24 tiny scenes, one seed) the networks have barely moved off the
+# prior and the table is noise. Run in full mode (`CHROMA_LAB_FAST` unset) to read it.*
 #
 # ## 9. Outside its world
 #
-# The network knows scenes, not photos. On the bundled photos it paints a landscape: sky
-# colours at the top, grass and sand tones lower down, whatever the photo shows. A colorizer is
+# The network knows scenes, not photos. On the bundled photos it can only use the colours of its
+# scenes, placed where lightness and position suggest sky, water or ground. A colorizer is
 # only as good as the variety of its training data, which is why the paper needed ImageNet.
 
 # %%
 plot_colorizations(to_gray(photos)[:5], photos[:5], {"full": model.colorize(to_gray(photos))[:5]},
                    title="Bundled photos, colorized by the scene model")
+
+# %% [markdown]
+# ## 10. (optional) The released network on the bundled photos
+#
+# Zhang et al. released their full network, trained on the 1.3 million ImageNet photos. If you
+# have the file (`chroma-lab fetch-weights eccv16 --out models/eccv16` downloads it, about 130 MB,
+# into `models/eccv16/downloads/`), set `CHROMA_LAB_ECCV16` to its path. This cell then colorizes
+# the bundled photos with it, beside our small scene model, with the same measures. Without the file
+# the cell prints one line and skips.
+
+# %%
+ECCV16_FILE = os.environ.get("CHROMA_LAB_ECCV16", "")  # colorization_release_v2-9b330a0b.pth
+if not ECCV16_FILE:
+    print("Section skipped: set CHROMA_LAB_ECCV16 to the released .pth file to run it")
+else:
+    from chroma_lab.models.zhang2016_published import published_colorizer
+
+    released = published_colorizer(ECCV16_FILE)
+    big = bundled_photos(size=256)[0]
+    gray_big = to_gray(big)
+    results = {"small (scenes)": model.colorize(gray_big), "ECCV16 (ImageNet)": released.colorize(gray_big)}
+    for name, pred in results.items():
+        s = evaluate(big, pred)
+        print(f"{name:18s} AuC raw {s['auc_raw']:5.1f} %   rebalanced {s['auc_rebalanced']:5.1f} %   "
+              f"colourfulness {s['colorfulness']:5.1f}")
+    plot_colorizations(gray_big[:5], big[:5], {k: v[:5] for k, v in results.items()},
+                       title="Bundled photos: scene model vs the released network")
 
 # %% [markdown]
 # ## Summary
@@ -540,8 +614,11 @@ plot_colorizations(to_gray(photos)[:5], photos[:5], {"full": model.colorize(to_g
 #   targets built from the RGB images inside the training graph.
 # * The **annealed mean** decodes a distribution between its mean (T = 1, dull) and its mode
 #   (T = 0, speckled); the paper uses T = 0.38 (exercise 4).
-# * Table 1's lesson: rebalanced classification gives up a little raw accuracy for much better
-#   rebalanced accuracy and colourfulness; raw accuracy alone rewards gray.
+# * Table 1's lesson, in the paper: rebalanced classification gives up a little raw accuracy for
+#   better rebalanced accuracy and colourfulness; raw accuracy alone rewards gray. On our scenes,
+#   counted over three seeds, rebalancing bought colourfulness every time and cost raw accuracy
+#   in 2 of 3 seeds; full beat class on the rebalanced AuC in every seed, but gray and L2 only in
+#   2 of 3: check a claim over several seeds before you believe it.
 #
 # **Next:** lesson 6 (planned) will follow Iizuka, Simo-Serra and Ishikawa (2016), "Let there be
 # Color!": a network that also looks at the *whole* image, fusing a global description of the

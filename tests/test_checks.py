@@ -60,8 +60,6 @@ CASES = {
     "rgb_to_xyz": (checks.check_rgb_to_xyz, color.rgb_to_xyz, lambda rgb: rgb @ color.XYZ_FROM_RGB.T),
     "xyz_to_lab": (checks.check_xyz_to_lab, color.xyz_to_lab,
                    lambda xyz: color.xyz_to_lab(xyz * color.D65_WHITE)),
-    "rgb_to_lab": (checks.check_rgb_to_lab, color.rgb_to_lab,
-                   lambda rgb: np.asarray(color.rgb_to_lab(rgb))[..., ::-1]),
     "palette_fit": (checks.check_palette_fit, fit_palette, lambda px, n, rs: px[:n]),
     "encode": (checks.check_encode, encode, lambda px, pal: ((px[..., None, :] - pal) ** 2).sum(-1).argmax(-1)),
     "decode": (checks.check_decode, decode, lambda idx, pal: pal[::-1][idx]),
@@ -101,10 +99,12 @@ def test_checker_fails_wrong_answer_with_hint(name, capsys):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_checker_reports_unsolved_stub(name, capsys):
+def test_checker_reports_unsolved_stub_without_a_hint(name, capsys):
+    # Run All on an untouched notebook must not show the answers before the student has tried
     checker, _, _ = CASES[name]
     assert checker(stub) is False
-    assert capsys.readouterr().out.startswith("FAIL: not implemented yet")
+    out = capsys.readouterr().out
+    assert out.startswith("FAIL: not implemented yet") and "Hint" not in out and out.count("\n") == 1, out
 
 
 @pytest.mark.parametrize("method", color.GRAY_METHODS)
@@ -158,14 +158,6 @@ def test_lookup_reference_matches_lookup_colorizer_rule():
     classes = np.array([2, 0, 1, 1, 0])
     table = checks.lookup_table_reference(gray, classes, 3, levels=5)
     np.testing.assert_array_equal(table, [0, 0, 0, 1, 1])
-
-
-def test_check_encode_decode_pair(capsys):
-    assert checks.check_encode_decode(encode, decode) is True
-    assert checks.check_encode_decode(encode, lambda idx, pal: pal[::-1][idx]) is False
-    assert checks.check_encode_decode(stub, decode) is False
-    out = capsys.readouterr().out.splitlines()
-    assert [line[:5] for line in out] == ["PASS:", "FAIL:", "FAIL:"] and "not implemented yet" in out[2]
 
 
 def test_crossentropy_reference_hand_value():
@@ -239,7 +231,7 @@ def test_check_rebalanced_loss_unsolved_and_broken(capsys):
     assert checks.check_rebalanced_loss(stub) is False
     assert checks.check_rebalanced_loss(lambda z, x, w: None) is False
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("FAIL: not implemented yet (rebalanced_loss)")
+    assert out[0].startswith("FAIL: not implemented yet (stub)")  # the student's name
     assert out[1].startswith("FAIL: rebalanced_loss") and len(out) == 2
 
 
@@ -248,3 +240,145 @@ def test_check_gray_names_the_0_to_1_scale(capsys):
     assert checks.check_gray(lambda rgb: color.rgb_to_gray(rgb / 255.0, "rec601"), "rec601") is False
     out = capsys.readouterr().out
     assert "0..255" in out and "sum to 1" not in out
+
+
+# ----------------------------------------------------------------------------------------------
+# No false FAIL: float32 answers and the usual epsilons inside a log pass
+# ----------------------------------------------------------------------------------------------
+def _float32(fn):
+    return lambda *args, **kwargs: np.asarray(fn(*args, **kwargs), dtype=np.float32)
+
+
+@pytest.mark.parametrize("checker, right", [
+    (checks.check_srgb_to_linear, color.srgb_to_linear),
+    (checks.check_decode, decode),
+    (checks.check_onehot, lambda y, n: np.eye(n)[y]),
+    (checks.check_soft_encode, quantize.soft_encode),
+    (checks.check_rebalance_weights, quantize.rebalance_weights),
+    (checks.check_annealed_mean, quantize.annealed_mean),
+    (checks.check_crossentropy, checks.crossentropy_reference),
+])  # fmt: skip
+def test_a_float32_answer_passes(checker, right, capsys):
+    assert checker(_float32(right)) is True, capsys.readouterr().out
+
+
+def test_float32_decode_from_the_issue_passes(capsys):
+    # the answer that was refused with "gave [0.0165, 0.8133, 0.9128], expected [0.0165, 0.8133, 0.9128]"
+    assert checks.check_decode(lambda idx, pal: pal.astype(np.float32)[idx]) is True
+
+
+@pytest.mark.parametrize("eps", [1e-7, 1e-6])
+def test_an_epsilon_inside_the_log_passes(eps, capsys):
+    def crossentropy(probs, targets):
+        return float(np.mean(-np.sum(targets * np.log(probs + eps), axis=-1)))
+
+    def annealed_mean(probs, T=0.38):
+        scaled = np.log(probs + eps) / T
+        f = np.exp(scaled - scaled.max(-1, keepdims=True))
+        return (f / f.sum(-1, keepdims=True)) @ quantize.ab_bins()
+
+    def rebalanced(z, x, w):
+        e = np.exp(x - x.max(-1, keepdims=True))
+        return float(np.mean(w * -(z * np.log(e / e.sum(-1, keepdims=True) + eps)).sum(-1)))
+
+    def index_losses_eps(t, p, n, c):
+        return abs(t - p), -np.log((1 - c) / (n - 1) + eps)
+
+    assert checks.check_crossentropy(crossentropy) is True
+    assert checks.check_annealed_mean(annealed_mean) is True
+    assert checks.check_rebalanced_loss(rebalanced) is True
+    assert checks.check_index_losses(index_losses_eps) is True
+    assert capsys.readouterr().out.count("PASS: ") == 4
+
+
+def test_values_that_print_alike_show_the_difference_and_dtypes():
+    from chroma_lab.checks._core import Mismatch, expect_close
+
+    # wrong by more than the tolerance, but the 4-decimal rounding hides it, so the line says so
+    with pytest.raises(Mismatch, match=r"print alike but differ by up to 1\.2e-05.*float32, the reference float64"):
+        expect_close(np.float32([0.123412]), [0.1234], "f(x)", rtol=0, atol=1e-6)
+    expect_close(np.float32([0.123412]), [0.1234], "f(x)")  # within the default float32 tolerance
+
+
+# ----------------------------------------------------------------------------------------------
+# Wrong answers that used to pass, and hints that name the mistake
+# ----------------------------------------------------------------------------------------------
+def test_onehot_sized_by_the_largest_label_fails(capsys):
+    assert checks.check_onehot(lambda y, n: np.eye(y.max() + 1)[y]) is False
+    out = capsys.readouterr().out
+    assert "largest label" in out and "n_classes" in out and " Hint: " in out, out
+
+
+def test_a_linear_model_fails_the_patch_mlp(capsys):
+    from sklearn.linear_model import LogisticRegression
+
+    assert checks.check_patch_mlp(lambda X, y, h, rs: LogisticRegression(max_iter=500).fit(X, y)) is False
+    out = capsys.readouterr().out
+    assert "LogisticRegression has no hidden layer" in out and "XOR" in out, out
+
+
+def test_the_patch_mlp_must_use_its_hidden_layers(capsys):
+    from sklearn.neural_network import MLPClassifier
+
+    assert checks.check_patch_mlp(lambda X, y, h, rs: MLPClassifier((8, 8), max_iter=300, random_state=rs)
+                                  .fit(X, y)) is False  # fmt: skip
+    assert "hidden_layer_sizes" in capsys.readouterr().out
+
+
+def _soft_encode_with(select):
+    def soft_encode(ab, k=5, sigma=5.0):
+        d2 = ((np.asarray(ab, float)[..., None, :] - quantize.ab_bins()) ** 2).sum(-1)
+        nearest = select(d2, k)
+        w = np.exp(-np.take_along_axis(d2, nearest, -1) / (2 * sigma**2))
+        out = np.zeros(d2.shape)
+        np.put_along_axis(out, nearest, w / w.sum(-1, keepdims=True), -1)
+        return out
+
+    return soft_encode
+
+
+@pytest.mark.parametrize("select", [
+    lambda d2, k: np.argsort(d2, axis=-1)[..., :k],  # quicksort: ties in any order
+    lambda d2, k: np.argpartition(d2, k - 1, axis=-1)[..., :k],
+    lambda d2, k: (d2.shape[-1] - 1 - np.argsort(d2[..., ::-1], axis=-1, kind="stable"))[..., :k],
+], ids=["argsort", "argpartition", "higher-index-first"])  # fmt: skip
+def test_soft_encode_that_breaks_ties_wrongly_fails_naming_ties(select, capsys):
+    assert checks.check_soft_encode(_soft_encode_with(select)) is False
+    out = capsys.readouterr().out
+    assert "equally near" in out and "stable" in out, out
+
+
+def test_soft_encode_with_a_stable_sort_passes(capsys):
+    assert checks.check_soft_encode(_soft_encode_with(lambda d2, k: np.argsort(d2, -1, kind="stable")[..., :k]))
+
+
+def test_gray_cie_answered_with_lightness_says_so(capsys):
+    assert checks.check_gray(lambda rgb: color.rgb_to_lab(rgb)[..., 0], "cie") is False
+    linear_y = lambda rgb: 255 * color.srgb_to_linear(rgb / 255.0) @ color.XYZ_FROM_RGB[1]  # noqa: E731
+    assert checks.check_gray(linear_y, "cie") is False
+    out = capsys.readouterr().out.splitlines()
+    assert "you returned L*" in out[0] and "sum to 1" not in out[0]
+    assert "linear luminance" in out[1] and "sum to 1" not in out[1]
+
+
+def test_messages_use_the_students_function_name(capsys):
+    def my_extract_patches(gray, patch_size):
+        return extract_patches(gray, patch_size, pad_mode="edge")
+
+    assert checks.check_extract_patches(my_extract_patches) is False
+    assert checks.check_extract_patches(stub) is False
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("FAIL: my_extract_patches: ") and "border" in out[0]
+    assert out[1].startswith("FAIL: not implemented yet (stub)")
+
+
+HINT_CODE = ("np.", "sklearn.", "()", "=", "[", "@", "**", ".sum", "axis=")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_hints_name_the_concept_not_the_code(name, capsys):
+    checker, _, wrong = CASES[name]
+    with np.errstate(all="ignore"):
+        checker(wrong)
+    hint = capsys.readouterr().out.split(" Hint: ", 1)[1]
+    assert not any(code in hint for code in HINT_CODE), hint

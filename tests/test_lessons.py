@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from chroma_lab import cli
+from chroma_lab.compare import CLAIM_PATTERN, check_claim_line, claim_holds
 from chroma_lab.lessons import (BEGIN_SOLUTION, END_SOLUTION, build_lessons, count_exercises,
                                 exercise_source, fast_mode, lesson_sources, notebook_json,
                                 run_notebook)  # fmt: skip
@@ -30,6 +31,15 @@ LESSONS = REPO / "lessons"
 SOURCES = sorted(LESSONS.glob("lesson[0-9]*.py"))
 CHECK_CALL = re.compile(r"^\s*checks\.check_\w+\(", re.MULTILINE)
 CELL_TIMEOUT = 300  # seconds per cell; fast mode needs a few
+# Comparisons the lessons print (chroma_lab.compare.claim) that must hold in fast mode too; the
+# others are checked only for agreeing with their own numbers (full mode is where they are read).
+FAST_CLAIMS = {
+    "lesson01": ["the CIE gray beats rec601 on mean L* error", "the CIE gray beats report on mean L* error"],
+    "lesson02": ["the ab palette beats the RGB palette on quantisation error",
+                 "lookup beats all gray on mean ab error"],
+}  # fmt: skip
+KERAS_IMPORT = re.compile(r"^\s*(import keras|from keras|import tensorflow|"
+                          r"from chroma_lab\.models\.(palette_cnn|zhang))", re.MULTILINE)  # fmt: skip
 
 
 SOLVED = '''\
@@ -219,8 +229,36 @@ def test_lesson_source_follows_the_house_rules(source):
 def test_early_lessons_do_not_import_keras(name):
     # their kernels start in a second instead of importing TensorFlow
     text = next(s for s in SOURCES if s.stem.startswith(name)).read_text(encoding="utf-8")
-    assert not re.search(r"^\s*(import keras|from keras|import tensorflow|from chroma_lab\.models\.("
-                         r"palette_cnn|zhang))", text, re.MULTILINE)  # fmt: skip
+    assert not KERAS_IMPORT.search(text)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
+def test_lessons_with_keras_quiet_tensorflow_and_turn_onednn_off_first(source):
+    # TF_CPP_MIN_LOG_LEVEL alone leaves the oneDNN notice on stderr (it is printed before absl's
+    # logging starts); TF_ENABLE_ONEDNN_OPTS=0 silences it and makes the trained numbers the same
+    # on every CPU. Both must be set before anything imports TensorFlow.
+    text = source.read_text(encoding="utf-8")
+    found = KERAS_IMPORT.search(text)
+    if not found:
+        pytest.skip("no Keras in this lesson")
+    before = text[: found.start()]
+    for setting in ('os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")',
+                    'os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")'):  # fmt: skip
+        assert setting in before, f"{setting} must come before the first Keras import"
+    first_import = re.search(r"^(from chroma_lab|import keras|from keras)", text, re.MULTILINE)
+    assert first_import.start() > before.index("TF_ENABLE_ONEDNN_OPTS")
+
+
+def _check_claims(stem: str, lines: list[str]) -> None:
+    """Every printed comparison agrees with its own numbers; the fast-mode ones hold."""
+    claims = [line for line in lines if CLAIM_PATTERN.match(line)]
+    assert claims, f"{stem} prints no comparison (chroma_lab.compare.claim)"
+    wrong = [line for line in claims if not check_claim_line(line)]
+    assert wrong == [], f"claims whose verdict contradicts their numbers: {wrong}"
+    for expected in FAST_CLAIMS.get(stem[:8], []):
+        matching = [line for line in claims if line.startswith(expected)]
+        assert len(matching) == 1, f"{stem} does not print '{expected} ...'"
+        assert claim_holds(matching[0]), f"in fast mode: {matching[0]}"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -299,6 +337,7 @@ def test_teaching_notebook_runs_and_every_check_passes(source, tmp_path):
     fails = [line for line in lines if line.startswith("FAIL:")]
     assert fails == []
     assert sum(line.startswith("PASS:") for line in lines) == n_checks
+    _check_claims(source.stem, lines)
 
 
 @pytest.mark.notebook
@@ -311,3 +350,5 @@ def test_exercise_notebook_runs_unsolved_and_every_check_fails(source, tmp_path)
     fails = [line for line in lines if line.startswith("FAIL:")]
     assert len(fails) == n_checks
     assert all(line.startswith("FAIL: not implemented yet") for line in fails)
+    # no hint before the student has tried: Run All must not show the answers
+    assert not any("Hint" in line for line in fails), fails

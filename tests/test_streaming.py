@@ -181,7 +181,7 @@ def test_mid_epoch_resume_continues_at_the_step(folder, tmp_path):
 def test_train_cli_streams_a_folder_with_mid_epoch_checkpoints(folder, tmp_path, capsys):
     from chroma_lab import cli
     from chroma_lab.models.zhang2016 import ZhangColorizer
-    from chroma_lab.resources import zhang2016_prior_probs
+    from chroma_lab.resources import zhang2016_imagenet_prior
 
     (folder / "broken.jpg").write_bytes(b"not a jpeg")
     out = tmp_path / "run"
@@ -196,7 +196,7 @@ def test_train_cli_streams_a_folder_with_mid_epoch_checkpoints(folder, tmp_path,
         rows = list(csv.DictReader(handle))
     assert [row["skipped_files"] for row in rows] == ["1"]
     colorizer = ZhangColorizer.load(out)
-    np.testing.assert_array_equal(colorizer.prior_, zhang2016_prior_probs())
+    np.testing.assert_array_equal(colorizer.prior_, zhang2016_imagenet_prior())
     assert colorizer.optimizer_steps_ == 3  # 11 files, one unreadable, in batches of 4
     assert cli.main(["train", "zhang", "--out", str(out), "--resume", "--epochs", "2"]) == 0
     assert "resuming" in capsys.readouterr().out

@@ -463,6 +463,13 @@ def test_prior_and_weights_panels(prior_313):
         np.testing.assert_allclose(squares.get_array(), want, rtol=1e-12)
 
 
+def test_prior_and_weights_largest_weights_stand_out_on_white(prior_313):
+    # the colour of the largest weight must not fade into the white background (magma ends in cream)
+    (squares,) = viz.plot_prior_and_weights(prior_313).axes[1].collections
+    r, g, b, _ = squares.to_rgba(np.max(squares.get_array()))
+    assert 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.8, (r, g, b)
+
+
 def test_prior_and_weights_rejects_a_bad_prior():
     with pytest.raises(ValueError, match="prior must be non-negative and sum to 1"):
         viz.plot_prior_and_weights(np.ones(313))

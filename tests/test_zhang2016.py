@@ -61,6 +61,12 @@ def test_layer_names_strides_and_dilations_follow_the_paper():
     norms = [la.name for la in net.layers if isinstance(la, keras.layers.BatchNormalization)]
     assert norms == ["conv1_2norm", "conv2_2norm", "conv3_3norm", "conv4_3norm", "conv5_3norm",
                      "conv6_3norm", "conv7_3norm"]  # fmt: skip
+    # the released network's details: BatchNorm epsilon 1e-5, stride-2 layers padded 1 all round
+    assert all(la.epsilon == 1e-5 for la in net.layers if isinstance(la, keras.layers.BatchNormalization))
+    pads = [la for la in net.layers if isinstance(la, keras.layers.ZeroPadding2D)]
+    assert [la.name for la in pads] == ["conv1_2pad", "conv2_2pad", "conv3_3pad"]
+    assert all(la.padding == ((1, 1), (1, 1)) for la in pads)
+    assert all(net.get_layer(la.name[:-3]).padding == "valid" for la in pads)
 
 
 def test_small_network_is_small():
@@ -74,6 +80,7 @@ def test_output_is_a_quarter_of_the_input(output, channels):
     net = z.build("small", output=output)
     out = net(np.zeros((2, 32, 48, 1), np.float32))
     assert tuple(out.shape) == (2, 8, 12, channels)
+    assert tuple(net(np.zeros((1, 8, 16, 1), np.float32)).shape) == (1, 2, 4, channels)
     assert net.layers[-1].name == ("conv8_313" if output == "classes" else "conv8_ab")
 
 

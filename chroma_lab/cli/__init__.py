@@ -3,8 +3,8 @@
     chroma-lab [--debug] COMMAND [options]
 
 One module per command (:mod:`~chroma_lab.cli.demo`, :mod:`~chroma_lab.cli.lessons`,
-:mod:`~chroma_lab.cli.train`, :mod:`~chroma_lab.cli.colorize`), each exposing
-``add_arguments(parser)`` and ``main(args) -> int``. They import heavy libraries (Keras,
+:mod:`~chroma_lab.cli.train`, :mod:`~chroma_lab.cli.colorize`, :mod:`~chroma_lab.cli.evaluate`),
+each exposing ``add_arguments(parser)`` and ``main(args) -> int``. They import heavy libraries (Keras,
 TensorFlow) inside ``main``, so ``chroma-lab --help`` stays fast. Options may follow positionals
 (``chroma-lab lessons run --fast lesson01``): a command's arguments are parsed with
 ``parse_intermixed_args``.
@@ -31,10 +31,14 @@ from pathlib import Path
 
 # command -> (module, one-line help)
 COMMANDS = {
-    "demo": ("chroma_lab.cli.demo", "draw the Lab decomposition, the 313-bin gamut and a palette of the bundled photos"),
+    "demo": ("chroma_lab.cli.demo", "the course at a glance: train every colorizer briefly on the embedded data, compare them, write reports"),
     "lessons": ("chroma_lab.cli.lessons", "build the lesson notebooks from their jupytext sources, or run them (time, PASS/FAIL)"),
     "train": ("chroma_lab.cli.train", "train a colorization model"),
     "colorize": ("chroma_lab.cli.colorize", "colorize image files with a trained model"),
+    "evaluate": ("chroma_lab.cli.evaluate", "compare colorizers (course models trained briefly, trained model folders) on held-out images"),
+    "turing": ("chroma_lab.turing", "the colorization Turing test: real vs colorized photos in a local web page, fooling rates"),
+    "import-weights": ("chroma_lab.cli.weights", "import Zhang et al.'s released ECCV16 weights (.pth) as a model folder"),
+    "fetch-weights": ("chroma_lab.cli.weights", "download Zhang et al.'s released ECCV16 weights and import them"),
 }  # fmt: skip
 DEBUG_ENV = "CHROMA_LAB_DEBUG"
 

@@ -1,63 +1,164 @@
-"""``chroma-lab demo``: the package's main job on its embedded data (no network, no GPU).
+"""``chroma-lab demo``: the whole course at a glance, on the embedded data (no network, no GPU).
 
-Draws, into an output folder:
+Trains every colorizer of the lessons briefly (:data:`chroma_lab.course.COURSE_MODELS`: the SOM +
+patch MLP, the palette CNN, the small Zhang et al. network with its rebalanced loss and with L2)
+beside the gray, random and lookup baselines, on two sets, and compares them on held-out images
+with the evaluation harness, printing each method's row as it finishes:
 
-* ``lab_decomposition.png``: a bundled photo and its L*, a*, b* channels;
-* ``ab_gamut.png``: the displayable ab plane at three lightness values with Zhang et al.'s 313 bins;
-* ``kmeans_palette.png``: a 32-colour K-means palette of the bundled photos, and one photo
-  quantised to it.
+* ``scenes``: synthetic landscapes (:mod:`chroma_lab.scenes`), whose true surfaces make the
+  incoherence and bleeding measures exact;
+* ``photos``: the 9 photos bundled with the dependencies, a harder set (6 to train on).
+
+Writes into ``--out`` (default ``out/demo``): ``scenes/`` and ``photos/`` (each a report of
+:func:`chroma_lab.evaluate.write_report`: results.csv, summary.csv, report.md, report.html,
+grid.png, metrics.png), ``colour_spaces/`` (lesson 1's figures: a photo in Lab, the ab gamut with
+the 313 bins, a K-means palette) and ``index.html`` linking them all.
+
+Run time, 2 CPU cores: see the README ("The two commands"). ``--quick`` trains on fewer scenes
+with a third of the budget. Same ``--seed``, same files, byte for byte (the printed seconds vary).
 """
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
+
+from chroma_lab.cli import check_output_folder, import_keras
+
+# (n_scenes, budget scale) per mode; the photos are always the 9 bundled ones
+FULL = {"n_scenes": 160, "scale": 1.0}
+QUICK = {"n_scenes": 64, "scale": 0.35}
+SETS = ("scenes", "photos")
+IMAGE_SIZE = 64
+TEST_SIZE = 0.25  # 40 of 160 scenes, 3 of the 9 photos
+MODELS = ("som", "cnn", "zhang", "zhang-l2")  # and next "iizuka", "coherent": names of COURSE_MODELS
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")
-    parser.add_argument("--n-colors", type=int, default=32, help="K-means palette size (default 32)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK['n_scenes']} scenes and a third of the training (about 2 minutes)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS), help="which sets (default: both)")
+    parser.add_argument("--n-scenes", type=int, help="number of synthetic scenes (default: 160, 64 with --quick)")
+    parser.add_argument("--scale", type=float, help="multiplies every training budget (default: 1, 0.35 with --quick)")
+    parser.add_argument("--size", type=int, default=IMAGE_SIZE, help=f"image side (default {IMAGE_SIZE})")
+    parser.add_argument("--n-colors", type=int, default=32, help="K-means palette size of colour_spaces/ (default 32)")
+    parser.add_argument("--no-figures", action="store_true", help="skip lesson 1's colour-space figures")
 
 
-def run_demo(out="out/demo", n_colors: int = 32, seed: int = 0, verbose: bool = True) -> dict:
-    """Write the demo figures into ``out`` and return {name: path}."""
+def main(args) -> int:
+    out = check_output_folder(args.out)
+    mode = QUICK if args.quick else FULL
+    n_scenes = mode["n_scenes"] if args.n_scenes is None else args.n_scenes
+    scale = mode["scale"] if args.scale is None else args.scale
+    if n_scenes < 4:
+        raise ValueError(f"--n-scenes must be an int >= 4, got {n_scenes}")
+    if not scale > 0:
+        raise ValueError(f"--scale must be a number > 0, got {scale}")
+    if args.n_colors < 1:
+        raise ValueError(f"--n-colors must be a positive integer, got {args.n_colors}")
+    if args.size < 16:
+        raise ValueError(f"--size must be an int >= 16, got {args.size}")
+    if args.seed < 0:
+        raise ValueError(f"--seed must be a non-negative int, got {args.seed}")
+    import_keras()
+    run_demo(out, sets=args.sets, n_scenes=n_scenes, scale=scale, seed=args.seed, size=args.size,
+             figures=not args.no_figures, n_colors=args.n_colors)  # fmt: skip
+    return 0
+
+
+def run_demo(out="out/demo", sets=SETS, n_scenes: int = FULL["n_scenes"], scale: float = FULL["scale"],
+             seed: int = 0, size: int = IMAGE_SIZE, figures: bool = True, n_colors: int = 32, progress: bool = True,
+             stream=None) -> dict:  # fmt: skip
+    """Train, compare and report on each of ``sets``; returns {set name: {file name: path}} (and
+    ``"colour_spaces"``, ``"index.html"``)."""
+    from chroma_lab.course import compare, load_split
+    from chroma_lab.evaluate import write_report
+
+    out = Path(out)
+    start = time.perf_counter()
+    written, results = {}, {}
+    for name in sets:
+        split = load_split(name, size=size, n_scenes=n_scenes, test_size=TEST_SIZE, seed=seed)
+        results[name] = compare(split, MODELS, seed=seed, scale=scale, progress=progress, stream=stream)
+        written[name] = write_report(results[name], out / name)
+    if figures:
+        written["colour_spaces"] = _colour_space_figures(out / "colour_spaces", n_colors, seed)
+    written["index.html"] = _write_index(out, results, written)
+    _say(stream, f"\nwrote {out / 'index.html'} (reports in {', '.join(str(out / s) for s in sets)}) "
+                 f"in {time.perf_counter() - start:.0f} s")  # fmt: skip
+    return written
+
+
+def _colour_space_figures(out: Path, n_colors: int, seed: int) -> dict:
+    """Lesson 1's view: a photo in Lab, the ab gamut at three lightness values, a palette."""
+    from chroma_lab._files import atomic_path
     from chroma_lab.data import bundled_photos
     from chroma_lab.quantize import KMeansPalette
     from chroma_lab.viz import plot_ab_gamut, plot_image_row, plot_lab_decomposition, plot_palette, save_figure
 
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    say = print if verbose else (lambda *a, **k: None)
-    start = time.perf_counter()
     images, names = bundled_photos(size=128)
-    say(f"loaded {len(images)} bundled photos: {', '.join(names)}")
-
-    written = {}
-    fig = plot_lab_decomposition(images[0], title=f"{names[0]} in CIE Lab")
-    save_figure(fig, out / "lab_decomposition.png")
-    written["lab_decomposition"] = out / "lab_decomposition.png"
-
-    save_figure(plot_ab_gamut((25, 50, 85)), out / "ab_gamut.png")
-    written["ab_gamut"] = out / "ab_gamut.png"
-
     palette = KMeansPalette(n_colors=n_colors, random_state=seed).fit(images)
-    quantised = palette.quantize(images[1])
-    fig = plot_palette(palette.palette_, "rgb", title=f"K-means palette of the {len(images)} bundled photos")
-    save_figure(fig, out / "kmeans_palette.png")
-    fig = plot_image_row([images[1], quantised], [names[1], f"{n_colors} palette colours"])
-    save_figure(fig, out / "kmeans_quantized.png")
-    written["kmeans_palette"] = out / "kmeans_palette.png"
-    written["kmeans_quantized"] = out / "kmeans_quantized.png"
+    figures = {
+        "lab_decomposition.png": plot_lab_decomposition(images[0], title=f"{names[0]} in CIE Lab"),
+        "ab_gamut.png": plot_ab_gamut((25, 50, 85)),
+        "kmeans_palette.png": plot_palette(palette.palette_, "rgb",
+                                           title=f"K-means palette of the {len(images)} bundled photos"),
+        "kmeans_quantized.png": plot_image_row([images[1], palette.quantize(images[1])],
+                                               [names[1], f"{n_colors} palette colours"]),
+    }  # fmt: skip
+    paths = {}
+    for file, figure in figures.items():
+        with atomic_path(out / file) as tmp:
+            save_figure(figure, tmp)
+        paths[file] = out / file
+    return paths
 
-    for name, path in written.items():
-        say(f"wrote {path}")
-    say(f"done in {time.perf_counter() - start:.1f} s")
-    return written
+
+def _write_index(out: Path, results: dict, written: dict) -> Path:
+    from chroma_lab._files import write_text_atomic
+    from chroma_lab.course import BASELINE_DESCRIPTIONS, COURSE_MODELS
+    from chroma_lab.evaluate import METRICS, format_value
+
+    e = html.escape
+    described = {**BASELINE_DESCRIPTIONS, **{k: m.description for k, m in COURSE_MODELS.items()}}
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>chroma_lab demo</title><style>body{font-family:sans-serif;margin:1.5em;max-width:70em}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px;"
+             "text-align:right}td:first-child,th:first-child{text-align:left}img{max-width:100%}</style>"
+             "</head><body>", "<h1>chroma_lab: the course at a glance</h1>",
+             "<p>Every colorizer of the lessons, trained briefly on the same images and measured on "
+             "the same held-out ones. Higher AuC, PSNR and SSIM are better; lower ab error, "
+             "incoherence and bleeding; colourfulness should be close to the truth's.</p>"]  # fmt: skip
+    for name, result in results.items():
+        n, size = len(result.truth), result.truth.shape[1]
+        parts.append(f"<h2>{e(name)}: {n} held-out images of {size}x{size}</h2>")
+        parts.append(f'<p><a href="{name}/report.html">full report</a> (every image) · '
+                     f'<a href="{name}/report.md">report.md</a> · <a href="{name}/results.csv">results.csv</a> · '
+                     f'<a href="{name}/summary.csv">summary.csv</a></p>')  # fmt: skip
+        parts.append("<table><tr><th>method</th><th>what</th>"
+                     + "".join(f'<th title="{e(what)}">{e(label)}</th>' for _, label, what, _ in METRICS) + "</tr>")
+        for method, values in result.summary.items():
+            cells = "".join(f"<td>{format_value(key, values[key])}</td>" for key, *_ in METRICS)
+            parts.append(f"<tr><td>{e(method)}</td><td>{e(described.get(method, ''))}</td>{cells}</tr>")
+        parts.append("</table>")
+        parts.append(f'<p><img src="{name}/grid.png" alt="{e(name)} colorizations"></p>')
+        parts.append(f'<p><img src="{name}/metrics.png" alt="{e(name)} measures"></p>')
+    if "colour_spaces" in written:
+        parts.append("<h2>Colour spaces (lesson 1)</h2><p>")
+        parts += [f'<img src="colour_spaces/{file}" alt="{e(file)}"> ' for file in written["colour_spaces"]]
+        parts.append("</p>")
+    parts.append("</body></html>")
+    path = out / "index.html"
+    write_text_atomic(path, "\n".join(parts) + "\n")
+    return path
 
 
-def main(args) -> int:
-    if args.n_colors < 1:
-        raise ValueError(f"--n-colors must be a positive integer, got {args.n_colors}")
-    run_demo(args.out, args.n_colors, args.seed)
-    return 0
+def _say(stream, text):
+    import sys
+
+    if stream is not False:
+        print(text, file=sys.stdout if stream is None else stream, flush=True)

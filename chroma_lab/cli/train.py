@@ -39,6 +39,13 @@ continues at the step after the checkpoint, mid-epoch.
 ``--resume`` continues from the last checkpoint: same weights, optimizer state and epoch counter,
 and epoch e shuffles the data with ``(seed, e)`` as an uninterrupted run does, so on a CPU the
 resumed run ends with the same weights, bit for bit.
+
+``--devices N|all`` trains data-parallel (``keras.distribution.DataParallel``, KERAS_BACKEND=jax),
+the global ``--batch-size`` split over the devices; ``--coordinator HOST:PORT --num-processes P
+--process-id I`` (or the environment variables of :mod:`chroma_lab.backend`) joins several
+processes or machines. Each process trains on its slice of every global batch; only process 0
+writes into ``--out``. Same checkpoints, log and ``--resume``. ``--stream`` works on several
+devices of one process, not yet with several processes (a one-line error).
 """
 
 from __future__ import annotations
@@ -94,6 +101,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                         help="also save a checkpoint every N training steps (resumed at the step)")  # fmt: skip
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    parser.add_argument("--devices", default=None, metavar="N|all",
+                        help="train data-parallel on N devices (or all), KERAS_BACKEND=jax; the "
+                             "global --batch-size is split over them")
+    parser.add_argument("--coordinator", default=None, metavar="HOST:PORT",
+                        help="several processes: the address of process 0 (or CHROMA_LAB_COORDINATOR)")
+    parser.add_argument("--num-processes", type=int, default=None, metavar="P",
+                        help="several processes: how many (or CHROMA_LAB_NUM_PROCESSES)")
+    parser.add_argument("--process-id", type=int, default=None, metavar="I",
+                        help="several processes: this one's id, 0..P-1 (or CHROMA_LAB_PROCESS_ID)")
 
 
 def main(args) -> int:
@@ -114,6 +130,7 @@ def _train(args) -> int:
     if given.get("stream") and not given.get("data", "").startswith("folder:"):
         raise UsageError("--stream reads a folder: use it with --data folder:PATH")
     import_keras()
+    chief = _setup_devices(args)
     cls = colorizer_class(args.model)
     accepted = _check_options(cls, args.model, given)
     settings = _settings(args, out, given, cls, accepted)
@@ -131,21 +148,22 @@ def _train(args) -> int:
     colorizer._validate()  # a bad option fails here, before data are read or files written
     images = _load_training_images(settings)
     n_images = len(images.files) if settings.get("stream") else len(images)
-    out.mkdir(parents=True, exist_ok=True)
-    if args.resume:
-        _truncate_log(out / LOG_FILE, start)
-        remove_stale_temporaries(out)  # half-written files of the killed run
-    else:
-        if settings.get("stream"):
-            from chroma_lab.models.keras_colorizer import SETUP_SAMPLE
+    if chief:  # with several processes only process 0 writes into --out
+        out.mkdir(parents=True, exist_ok=True)
+        if args.resume:
+            _truncate_log(out / LOG_FILE, start)
+            remove_stale_temporaries(out)  # half-written files of the killed run
+        else:
+            if settings.get("stream"):
+                from chroma_lab.models.keras_colorizer import SETUP_SAMPLE
 
-            settings["setup_sample"] = min(SETUP_SAMPLE, n_images)
-        write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
+                settings["setup_sample"] = min(SETUP_SAMPLE, n_images)
+            write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
     if start >= settings["epochs"]:
         print(f"{out}: already trained for {start} epochs (--epochs {settings['epochs']}); nothing to do")
         return 0
     callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model,
-                           every=args.checkpoint_every)  # fmt: skip
+                           every=args.checkpoint_every, chief=chief)  # fmt: skip
     if args.resume:
         step = colorizer.optimizer_steps_ % colorizer.steps_per_epoch_
         at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
@@ -155,6 +173,28 @@ def _train(args) -> int:
         colorizer.fit(images, callbacks=callbacks)
     print(f"trained {colorizer.epochs_done_} epochs on {n_images} images; model in {out}")
     return 0
+
+
+def _setup_devices(args) -> bool:
+    """Set up data-parallel training if asked (``--devices``, ``--coordinator`` or the
+    environment); returns whether this process writes the outputs (process 0)."""
+    from chroma_lab import backend
+
+    cluster = backend.cluster_from_env(args.coordinator, args.num_processes, args.process_id)
+    if getattr(args, "stream", False) and (cluster[1] or 1) > 1:
+        # each process would need its own shard, cut to equal batches; not done yet (issue 12)
+        raise UsageError("--stream trains in one process only; drop --stream (the folder is then "
+                         "loaded into memory) or --num-processes")
+    if args.devices is None and cluster == (None, None, None):
+        return True
+    devices = "all" if args.devices in (None, "all") else args.devices
+    if devices != "all":
+        try:
+            devices = int(devices)
+        except ValueError:
+            raise UsageError(f"--devices must be a number or 'all', got {args.devices!r}") from None
+    backend.setup_data_parallel(devices, *cluster)
+    return backend.is_chief()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -266,7 +306,8 @@ def _check_data_spec(spec: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # Callbacks
 # ----------------------------------------------------------------------------------------------
-def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: int = 0) -> list:
+def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: int = 0,
+               chief: bool = True) -> list:  # fmt: skip
     import keras
     import numpy as np
 
@@ -309,6 +350,8 @@ def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: in
             (out / SAMPLES_DIR).mkdir(exist_ok=True)
             _save_figure(fig, out / SAMPLES_DIR / f"epoch_{epoch + 1:03d}.png")
 
+    if not chief:  # its save only takes part in reading the weights out (see KerasColorizer.save)
+        return [Checkpoint()]
     # the log row first, then the checkpoint: a kill in between is repaired by _truncate_log
     logger = keras.callbacks.CSVLogger(str(out / LOG_FILE), append=append)
     return [*([SkippedFiles()] if streamed else []), logger, Checkpoint(), Figures()]

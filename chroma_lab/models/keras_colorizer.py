@@ -22,6 +22,7 @@ with the same weights as an uninterrupted one, bit for bit on a CPU.
 from __future__ import annotations
 
 import math
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from chroma_lab import backend
 from chroma_lab._checks import check_choice, check_fitted, check_int, check_number
 from chroma_lab._files import atomic_path, write_json_atomic
 from chroma_lab.color import normalize_l, rgb_to_lab_ops
@@ -123,7 +125,7 @@ class KerasColorizer(Colorizer):
         self.model_ = self._build_model()
         # built now, so that even an untrained model saves (and reloads) its optimizer slots
         self.model_.optimizer.build(self.model_.trainable_variables)
-        self.steps_per_epoch_ = _steps(images, stream, self.batch_size)
+        self.steps_per_epoch_ = self._steps(images, stream)
         self.history_ = {}
         self.is_fitted_ = True  # callbacks may colorize samples between epochs
         return self.continue_fit(images, callbacks=callbacks)
@@ -143,7 +145,7 @@ class KerasColorizer(Colorizer):
         stream = _as_stream(images, self)
         if stream is None:
             images = self._prepare(check_rgb_batch(images))
-        steps = _steps(images, stream, self.batch_size)
+        steps = self._steps(images, stream)
         if steps != self.steps_per_epoch_:
             raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
                              f"model was trained with {self.steps_per_epoch_}: resume on the same data")
@@ -158,6 +160,9 @@ class KerasColorizer(Colorizer):
             batches.transform = self._training_data
         # first: the data order is set before anything reads a batch, checkpoints see the history
         callbacks = [_EpochOrder(batches), _RecordHistory(self.history_), *(callbacks or [])]
+        if backend.replicas() > 1 or backend.process_count() > 1:
+            n = len(images) if stream is None else len(stream.files)
+            batches = _ProcessBatches(batches, self._images_per_epoch(n))
         step = self.optimizer_steps_ % self.steps_per_epoch_
         if step:  # saved mid-epoch: the rest of that epoch
             self.model_.fit(_FromStep(batches, step), epochs=start + 1, initial_epoch=start,
@@ -168,6 +173,19 @@ class KerasColorizer(Colorizer):
         self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
                         verbose=self.verbose, callbacks=callbacks)  # fmt: skip
         return self
+
+    def _steps(self, images, stream) -> int:
+        n = len(images) if stream is None else len(stream.files)
+        return math.ceil(self._images_per_epoch(n) / self.batch_size)
+
+    def _images_per_epoch(self, n: int) -> int:
+        """Images an epoch trains on: all n on one device; data-parallel, the last (partial)
+        batch is cut to a multiple of the device count, so that it splits evenly."""
+        count = backend.replicas()
+        if self.batch_size % count:
+            raise ValueError(f"batch_size {self.batch_size} does not split evenly over {count} "
+                             f"devices; use a multiple of {count}")
+        return n - (n % self.batch_size) % count
 
     @property
     def network_(self) -> keras.Model:
@@ -210,14 +228,21 @@ class KerasColorizer(Colorizer):
             raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
         n, height, width = L.shape
         side = (height, width)
-        if self.predicts_at_training_scale and self.image_size is not None:
+        at_training_scale = self.predicts_at_training_scale and self.image_size is not None
+        if at_training_scale:
             side = (self.image_size, self.image_size)  # the scale the network was trained at
         step = max(1, PREDICT_PIXELS // (side[0] * side[1]))
         for start in range(0, n, step):
             l_norm = ops.convert_to_tensor(normalize_l(L[start : start + step, ..., None]), "float32")
             if side != (height, width):
                 l_norm = ops.image.resize(l_norm, side, antialias=True)
-            yield self.network_(l_norm, training=False)
+            # At one input shape Keras' compiled predict function (traced once, whatever the
+            # photos' sizes) beats the eager call (benchmarks/bench_colorize_full.py, full Zhang
+            # network); a per-pixel model sees each image's own shape, so it stays eager.
+            if at_training_scale:
+                yield self.network_.predict_on_batch(l_norm)
+            else:
+                yield self.network_(l_norm, training=False)
 
     # --- saving --------------------------------------------------------------------------------
     def save(self, folder) -> None:
@@ -229,6 +254,13 @@ class KerasColorizer(Colorizer):
         falls between the two, ``load`` trims the history to the epochs the weights have seen.
         """
         check_fitted(self)
+        if not backend.is_chief():
+            # Several processes: reading the weights out is a collective every process must join;
+            # only process 0 keeps the files.
+            with tempfile.TemporaryDirectory() as scratch:
+                with atomic_path(Path(scratch) / MODEL_FILE) as tmp:
+                    self.model_.save(tmp)
+            return
         folder = Path(folder)
         if folder.exists() and not folder.is_dir():
             raise NotADirectoryError(f"'{folder}' is a file; save needs a folder")
@@ -349,15 +381,15 @@ def _as_stream(images, colorizer):
 
     if not isinstance(images, FolderStream):
         return None
+    if backend.process_count() > 1 or images.shard != (0, 1):
+        # each process would need its shard cut to equal, evenly split batches (issue 12)
+        raise ValueError("a FolderStream trains in one process only (shard (0, 1)); with several "
+                         "processes load the images into memory")
     for name, ours in (("size", colorizer.image_size), ("batch_size", colorizer.batch_size)):
         if getattr(images, name) != ours:
             raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
                              f"{'image_size' if name == 'size' else name} is {ours}")
     return images
-
-
-def _steps(images, stream, batch_size: int) -> int:
-    return len(stream) if stream is not None else math.ceil(len(images) / batch_size)
 
 
 class _EpochOrder(keras.callbacks.Callback):
@@ -390,6 +422,35 @@ class _FromStep(keras.utils.PyDataset):
 
     def __getitem__(self, index):
         return self.batches[index % len(self) + self.step]
+
+
+class _ProcessBatches(keras.utils.PyDataset):
+    """This process's slice of each global batch of ``batches`` (data-parallel training).
+
+    Only the first ``n_used`` images of each epoch's order are used (see
+    ``KerasColorizer._images_per_epoch``); :func:`chroma_lab.backend.process_shard` picks the rows.
+    """
+
+    def __init__(self, batches, n_used: int):
+        # a FolderStream's reader threads read through this wrapper
+        super().__init__(workers=batches.workers, use_multiprocessing=batches.use_multiprocessing,
+                         max_queue_size=batches.max_queue_size)  # fmt: skip
+        self.batches, self.n_used = batches, n_used
+
+    def __len__(self):
+        return math.ceil(self.n_used / self.batches.batch_size)
+
+    def __getitem__(self, index):
+        size = self.batches.batch_size
+        keep = min(size, self.n_used - index * size)
+        rows = backend.process_shard(keep)
+        batch = self.batches[index]
+        if not isinstance(batch, tuple):
+            return batch[:keep][rows]
+        return tuple(part[:keep][rows] for part in batch)
+
+    def on_epoch_end(self):
+        self.batches.on_epoch_end()
 
 
 class _RecordHistory(keras.callbacks.Callback):

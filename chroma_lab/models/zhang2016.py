@@ -19,10 +19,11 @@ conv7  512         64           3      1       1         S/8
 conv8  256         32           3      1/2     1         S/4, 313
 =====  ==========  ===========  =====  ======  ========  ==========
 
-The stride is that of a block's last convolution; conv8_1 is a 4x4 transposed convolution of
-stride 2, and conv8_313 the 1x1 head. So the input side must be a multiple of 8
-(:attr:`ZhangConfig.input_multiple`, one halving per strided block) and the output stride is 4
-(:attr:`ZhangConfig.output_stride`, which the losses receive from here).
+The stride is that of a block's last convolution, padded by 1 pixel on every side as in the
+released Caffe/PyTorch model (a ``ZeroPadding2D`` named ``convB_Mpad`` before it); conv8_1 is a
+4x4 transposed convolution of stride 2, and conv8_313 the 1x1 head. So the input side must be a
+multiple of 8 (:attr:`ZhangConfig.input_multiple`, one halving per strided block) and the output
+stride is 4 (:attr:`ZhangConfig.output_stride`, which the losses receive from here).
 
 Where the paper's equations live:
 
@@ -36,8 +37,10 @@ Where the paper's equations live:
   (``ANNEALED_T``), called by :func:`decode_ab`.
 
 * ``build(size="full")`` is the published network (32,230,393 convolution parameters, about 64
-  GFLOP per 224x224 image); ``build(size="small")`` is the same layout at 1/4 to 1/8 of the width
-  (613k parameters, 0.13 GFLOP per 64x64 image), which a 2-core CPU trains in minutes.
+  GFLOP per 224x224 image), layer for layer the released ECCV16 one (its padding and BatchNorm
+  epsilon), so :mod:`~chroma_lab.models.zhang2016_published` loads the authors' weights into
+  it; ``build(size="small")`` is the same layout at 1/4 to 1/8 of the width (613k parameters,
+  0.13 GFLOP per 64x64 image), which a 2-core CPU trains in minutes.
 * ``build_training_model(network)`` puts :class:`LightnessFromRGB` in front: its input is uint8
   RGB, and the losses of :mod:`chroma_lab.losses` build their targets from the same RGB, so
   ``model.fit(x=rgb, y=rgb)`` trains it and only uint8 RGB travels to an accelerator.
@@ -64,12 +67,15 @@ from chroma_lab.losses import LOSSES, get_loss
 from chroma_lab.models.keras_colorizer import SETUP_SAMPLE, KerasColorizer, LightnessFromRGB
 from chroma_lab.models.registry import MODEL_FILE, SETTINGS_FILE  # noqa: F401 - re-exported
 from chroma_lab.quantize import ANNEALED_T, N_BINS, annealed_mean_ops, class_prior
-from chroma_lab.resources import zhang2016_prior_probs
+from chroma_lab.resources import zhang2016_imagenet_prior
 
 SIZES = ("full", "small")
 # The class prior of the rebalanced loss: the training data's, or the paper's ImageNet one
 PRIOR_SOURCES = ("data", "imagenet")
 OUTPUTS = ("classes", "ab")
+# Caffe's and PyTorch's BatchNorm epsilon (Keras' default is 1e-3), so the released weights
+# (:mod:`chroma_lab.models.zhang2016_published`) give the released network's outputs.
+BN_EPSILON = 1e-5
 
 
 @dataclass(frozen=True)
@@ -138,10 +144,13 @@ def build(size: str = "full", output: str = "classes", config: ZhangConfig | Non
         width, depth = config.widths[block - 1], config.depths[block - 1]
         dilation = config.dilation if block in config.dilated_blocks else 1
         for i in range(1, depth + 1):
-            stride = 2 if (block in config.strided_blocks and i == depth) else 1
-            x = layers.Conv2D(width, 3, strides=stride, dilation_rate=dilation, padding="same",
-                              activation="relu", name=f"conv{block}_{i}")(x)  # fmt: skip
-        x = layers.BatchNormalization(name=f"conv{block}_{depth}norm")(x)
+            conv, strided = f"conv{block}_{i}", block in config.strided_blocks and i == depth
+            if strided:  # 1 pixel all round as Caffe/PyTorch pad; Keras' "same" would pad 0
+                x = layers.ZeroPadding2D(1, name=f"{conv}pad")(x)  # before, 1 after: a shifted grid
+            x = layers.Conv2D(width, 3, strides=2 if strided else 1, dilation_rate=dilation,
+                              padding="valid" if strided else "same", activation="relu",
+                              name=conv)(x)  # fmt: skip
+        x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"conv{block}_{depth}norm")(x)
     width = config.widths[7]
     x = layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu",
                                name="conv8_1")(x)  # 4x4, stride 2: back up to 1/4 resolution
@@ -250,7 +259,10 @@ class ZhangColorizer(KerasColorizer):
         The network of :func:`build` inside it (normalised L -> output).
     prior_ : ndarray of shape (313,)
         Class prior of the training images (:func:`chroma_lab.quantize.class_prior`), or the
-        published ImageNet one.
+        published ImageNet one (:func:`chroma_lab.resources.zhang2016_imagenet_prior`).
+    weights_ : str or None
+        Where the weights come from when not trained here: ``"eccv16"`` for the released ones
+        (:meth:`from_network`, ``chroma-lab import-weights``); None otherwise.
     epochs_done_ : int
         Epochs trained so far (from the optimizer's step counter, saved with the model).
     history_ : dict of str -> list of float
@@ -273,23 +285,50 @@ class ZhangColorizer(KerasColorizer):
         self.verbose = verbose
         self.prior_source = prior_source
 
+    @classmethod
+    def from_network(cls, network, prior, weights: str, **params):
+        """A fitted colorizer around a network trained elsewhere (the released ECCV16 weights).
+
+        Parameters
+        ----------
+        network : keras.Model
+            :func:`build` of ``params["size"]`` with its weights set.
+        prior : ndarray of shape (313,)
+            The class prior of its training set, for the loss of a later ``continue_fit``.
+        weights : str
+            Where the weights come from, saved as ``"weights"`` in ``colorizer.json``.
+        **params
+            Parameters of the colorizer; ``epochs`` defaults to 0 (no epoch trained here).
+        """
+        obj = cls(**{"epochs": 0, **params})
+        obj._validate()
+        obj._restore({"prior": prior, "weights": weights})
+        obj.model_ = obj._build_model(network)
+        obj.model_.optimizer.build(obj.model_.trainable_variables)
+        obj.steps_per_epoch_, obj.history_, obj.is_fitted_ = 1, {}, True
+        return obj
+
     def _setup(self, images):
         if self.prior_source == "imagenet":
-            self.prior_ = zhang2016_prior_probs()
+            self.prior_ = zhang2016_imagenet_prior()
         else:  # eq. 3-4: once, in NumPy, on the training set
             self.prior_ = class_prior(split_lab(images)[1])
+        self.weights_ = None
 
     def _setup_stream(self, stream):
         # bin counts summed a batch at a time over a seeded sample: memory stays flat
         self.setup_sample_ = min(SETUP_SAMPLE, len(stream.files))
         if self.prior_source == "imagenet":
-            self.prior_ = zhang2016_prior_probs()
+            self.prior_ = zhang2016_imagenet_prior()
         else:
             self.prior_ = streamed_class_prior(stream, sample=SETUP_SAMPLE, seed=self.seed)
+        self.weights_ = None
 
-    def _build_model(self):
+    def _build_model(self, network=None):
         config = CONFIGS[self.size]
-        model = build_training_model(build(output="ab" if self.loss == "l2" else "classes", config=config))
+        if network is None:
+            network = build(output="ab" if self.loss == "l2" else "classes", config=config)
+        model = build_training_model(network)
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.9, beta_2=0.99),
                       loss=get_loss(self.loss, self.prior_, stride=config.output_stride))  # fmt: skip
         return model
@@ -301,13 +340,19 @@ class ZhangColorizer(KerasColorizer):
         return decode_ab(output, self.temperature)
 
     def _state(self):
-        return {"prior": self.prior_.tolist()}
+        state = {"prior": self.prior_.tolist()}
+        if self.weights_ is not None:
+            state["weights"] = self.weights_
+        return state
 
     def _restore(self, settings):
         prior = np.asarray(settings["prior"], dtype=np.float64)
         if prior.shape != (N_BINS,):
             raise ValueError(f"prior must have {N_BINS} values, got shape {prior.shape}")
-        self.prior_ = prior
+        weights = settings.get("weights")
+        if weights is not None and not isinstance(weights, str):
+            raise ValueError(f"weights must be a name or absent, got {weights!r}")
+        self.prior_, self.weights_ = prior, weights
 
     def _validate(self):
         super()._validate()

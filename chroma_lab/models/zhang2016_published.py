@@ -10,14 +10,11 @@ block 8 is the 4x4 stride-2 transposed convolution (``model8.0``), two 3x3 convo
 ``model_out`` (313 -> 2, 1x1, no bias) holds the bin centres divided by 110, and decodes the
 softmax into ab.
 
-Two details of ``zhang2016.build`` differ from that network, and :func:`published_layout`
-rebuilds the same layers (same names) with them changed:
-
-* the stride-2 convolutions (conv1_2, conv2_2, conv3_3): PyTorch/Caffe pad 1 pixel on every side,
-  Keras' ``padding="same"`` pads 0 before and 1 after an even-sized input, which shifts the
-  sampling grid by a pixel (a different function, not a rounding difference). Here each is
-  preceded by ``ZeroPadding2D(1)`` (named ``convN_Mpad``) and uses ``padding="valid"``;
-* BatchNorm epsilon: PyTorch and Caffe use 1e-5, Keras' default is 1e-3.
+:func:`chroma_lab.models.zhang2016.build` is that network, layer for layer: its stride-2
+convolutions (conv1_2, conv2_2, conv3_3) are padded by 1 pixel on every side as PyTorch/Caffe pad
+(Keras' ``padding="same"`` pads 0 before and 1 after an even side, which shifts the sampling grid
+by a pixel: a different function, not a rounding difference), and its BatchNorm epsilon is 1e-5
+(Keras' default is 1e-3). So the import is a renaming and transposing of tensors, nothing more.
 
 The 2.606 (= 1/0.38) "annealing" scale of the Caffe deploy model (layer ``conv8_313_rh``) is not
 part of ``eccv16.py``'s forward pass, and the weights are imported as released (see
@@ -41,12 +38,13 @@ from chroma_lab._torch_checkpoint import read_state_dict
 from chroma_lab.color import AB_SCALE, gray_to_lightness, normalize_l, rgb_from_l_ab
 from chroma_lab.models import zhang2016
 from chroma_lab.quantize import ANNEALED_T, N_BINS, ab_bins
+from chroma_lab.resources import zhang2016_imagenet_prior
 
 ECCV16_URL = "https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth"
 # torch.hub checks the first 8 hex digits, which the name carries; the full digest as listed by
 # a third-party mirror (clibdev/colorization's README) agrees with them.
 ECCV16_SHA256 = "9b330a0bae53f4ded77b1e23defbf78beaa09c10ebc4c4999e8e4f4a160b93f9"
-TORCH_BN_EPSILON = 1e-5
+TORCH_BN_EPSILON = zhang2016.BN_EPSILON
 REFERENCE_SIDE = 256  # the demo resizes L to 256x256 and predicts ab at 64x64
 _OPTIONAL_SUFFIXES = (".num_batches_tracked",)  # BatchNorm bookkeeping, no effect on inference
 
@@ -55,25 +53,8 @@ _OPTIONAL_SUFFIXES = (".num_batches_tracked",)  # BatchNorm bookkeeping, no effe
 # The layout and the name mapping
 # ----------------------------------------------------------------------------------------------
 def published_layout(size: str = "full") -> keras.Model:
-    """``zhang2016.build(size)`` with PyTorch's padding of the stride-2 layers and BN epsilon.
-
-    The layers of :func:`chroma_lab.models.zhang2016.build` are re-created from their configs in
-    the same order and with the same names; only the two differences named in the module
-    docstring change. Returns an uncompiled model: normalised L (n, H, W, 1) -> 313 logits.
-    """
-    source = zhang2016.build(size)
-    l_norm = keras.Input(shape=(None, None, 1), name="l_norm")
-    x = l_norm
-    for layer in source.layers[1:]:
-        config = layer.get_config()
-        if isinstance(layer, layers.Conv2D) and not isinstance(layer, layers.Conv2DTranspose) \
-                and layer.strides != (1, 1):  # fmt: skip
-            x = layers.ZeroPadding2D(layer.kernel_size[0] // 2, name=f"{layer.name}pad")(x)
-            config["padding"] = "valid"
-        if isinstance(layer, layers.BatchNormalization):
-            config["epsilon"] = TORCH_BN_EPSILON
-        x = type(layer).from_config(config)(x)
-    return keras.Model(l_norm, x, name=source.name)
+    """The released layout: :func:`chroma_lab.models.zhang2016.build` itself (kept as a name)."""
+    return zhang2016.build(size)
 
 
 def torch_names(network: keras.Model) -> dict:
@@ -168,14 +149,15 @@ def published_network(source, size: str = "full", logit_scale: float = 1.0) -> k
     Returns
     -------
     keras.Model
-        :func:`published_layout` with the weights set; its 313 output channels are in the order
-        of :func:`chroma_lab.quantize.ab_bins` (permuted if the file's order differs).
+        :func:`chroma_lab.models.zhang2016.build` with the weights set; its 313 output channels
+        are in the order of :func:`chroma_lab.quantize.ab_bins` (permuted if the file's order
+        differs).
     """
     state = source if isinstance(source, dict) else _read_checked(source)
     logit_scale = float(logit_scale)
     if not logit_scale > 0:
         raise ValueError(f"logit_scale must be a number > 0, got {logit_scale!r}")
-    network = published_layout(size)
+    network = zhang2016.build(size)
     check_state_dict(state, network)
     order = bin_order(state["model_out.weight"])
     prefixes = torch_names(network)
@@ -215,6 +197,21 @@ def bin_order(model_out_weight) -> np.ndarray:
     order = np.empty(len(bins), dtype=np.int64)
     order[nearest] = np.arange(len(bins))
     return order
+
+
+def published_colorizer(source, size: str = "full", logit_scale: float = 1.0):
+    """The released network as a fitted :class:`~chroma_lab.models.zhang2016.ZhangColorizer`.
+
+    It colorizes as the authors' demo does (L resized to 256x256, T = 0.38 annealed mean) and
+    saves and loads like any trained colorizer (``"weights": "eccv16"`` in its JSON). Its prior
+    is the paper's ImageNet prior (:func:`chroma_lab.resources.zhang2016_imagenet_prior`), which
+    the loss of a fine-tuning run needs; ``learning_rate`` is the paper's 3e-5. ``source``, ``size``, ``logit_scale``: see
+    :func:`published_network`.
+    """
+    network = published_network(source, size=size, logit_scale=logit_scale)
+    return zhang2016.ZhangColorizer.from_network(
+        network, prior=zhang2016_imagenet_prior(), weights="eccv16", prior_source="imagenet", size=size,
+        image_size=REFERENCE_SIDE, temperature=ANNEALED_T, learning_rate=3e-5, verbose=0)  # fmt: skip
 
 
 def _read_checked(path) -> dict:

@@ -1,0 +1,282 @@
+"""Iizuka, Simo-Serra and Ishikawa (2016), "Let there be Color!": the network.
+
+Two paths over one grayscale image, joined by a fusion layer. The input is normalised lightness
+(L - 50) / 100 of shape (H, W, 1), H and W any multiples of 8; the outputs are
+
+* ``"ab"``: the colour at the input's own resolution, shape (H, W, 2), in Lab units. The output
+  convolution ends in a sigmoid s in 0..1, mapped to ab = 110 (2 s - 1) with
+  :data:`chroma_lab.color.AB_SCALE` (s = 0.5 is neutral gray); the loss compares s with the
+  target's (ab / 110 + 1) / 2 (:func:`chroma_lab.losses.ab_to_unit`), the paper's target space.
+* ``"scene"``: logits over ``num_classes`` scene classes (the paper: the 205 of Places).
+
+The four networks of the paper's Figure 2, plus fusion and classification (the full sizes):
+
+===========================  ======================================================  ==========
+network (layer names)        layers: 3x3 conv channels / stride, or fully connected  resolution
+===========================  ======================================================  ==========
+low-level ``low_conv*``      64 /2, 128, 128 /2, 256, 256 /2, 512                    H/8
+mid-level ``mid_conv*``      512, 256                                                H/8
+global ``global_*``          resized to 224 x 224, the *same* low-level layers,      224/32 = 7
+                             then 512 /2, 512, 512 /2, 512; FC 1024, 512, 256
+classification ``class_*``   FC 256 (on global FC 512), FC num_classes: the logits   -
+fusion ``fusion*``           the 256-vector tiled over the H/8 grid, put before      H/8
+                             the mid-level features; 1x1 conv 256
+colorization ``color_*``     128, up x2, 64, 64, up x2, 32, 3x3 conv 2 + sigmoid,    H/2 -> H
+                             bilinear up x2 to the input size
+===========================  ======================================================  ==========
+
+BatchNorm and ReLU follow every convolution and fully connected layer except the two outputs
+(``batch_norm=False`` keeps the ReLU only: the "no BatchNorm" failure of seed report 001). The
+low-level layers are shared: the local path runs them at the input's resolution, the global path
+on a 224 x 224 resized copy (a layer inside the graph), so the model has a single input at any size
+and the global branch always flattens 7 x 7 x 512 values. ``full`` at 205 classes has 42,353,839
+weights and biases (BatchNorm aside), 42,169,826 without the classification head; ``small`` is
+every width / 4 with a 64 x 64 global input (:data:`CONFIGS`). ``use_global=False`` is the
+report's "model 4": no global branch, fusion or classifier; the mid-level features feed the
+colorization network directly and the only output is "ab".
+
+``build_training_model(network)`` puts :class:`~chroma_lab.models.keras_colorizer.LightnessFromRGB`
+in front, so a model trains on uint8 RGB with the losses of
+:func:`chroma_lab.losses.iizuka_compile_losses`: ``fit(x=rgb, y={"ab": rgb, "scene": labels})``.
+
+Only keras layers and ``keras.ops``: the same file runs on TensorFlow, JAX and PyTorch. Under a
+``mixed_bfloat16`` policy the global resize, both outputs and the ab mapping stay float32.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import keras
+from keras import layers, ops
+
+from chroma_lab._checks import check_choice, check_int
+from chroma_lab.color import AB_SCALE
+from chroma_lab.models.keras_colorizer import LightnessFromRGB
+
+SIZES = ("full", "small")
+INPUT_MULTIPLE = 8  # three stride-2 convolutions: H and W must be multiples of 8
+
+
+@dataclass(frozen=True)
+class IizukaConfig:
+    """The layout of the network, network by network (the paper's Table 1)."""
+
+    # (a) Low-level features, shared by both paths: (channels, stride) of each 3x3 convolution.
+    low: tuple = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1))
+    # (c) Mid-level features: channels of the 3x3 stride-1 convolutions.
+    mid: tuple = (512, 256)
+    # (b) Global features: (channels, stride) of the 3x3 convolutions, then fully connected sizes.
+    global_convs: tuple = ((512, 2), (512, 1), (512, 2), (512, 1))
+    global_fc: tuple = (1024, 512, 256)
+    # Side of the square the global path sees (224 in the paper); a multiple of 32.
+    global_size: int = 224
+    # Classification: one hidden layer on global_fc[-2], then the logits.
+    class_hidden: int = 256
+    # Fusion: channels of the 1x1 convolution over [global vector; mid-level features].
+    fusion: int = 256
+    # (d) Colorization: channels of the 3x3 convolutions; nearest upsampling x2 after those listed.
+    color: tuple = (128, 64, 64, 32)
+    upsample_after: tuple = (1, 3)
+
+
+CONFIGS = {
+    "full": IizukaConfig(),
+    # Every width / 4 and a 64x64 global input (2x2x128 values into the first FC layer).
+    "small": IizukaConfig(
+        low=((16, 2), (32, 1), (32, 2), (64, 1), (64, 2), (128, 1)),
+        mid=(128, 64),
+        global_convs=((128, 2), (128, 1), (128, 2), (128, 1)),
+        global_fc=(256, 128, 64),
+        global_size=64,
+        class_hidden=64,
+        fusion=64,
+        color=(32, 16, 16, 8),
+    ),
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# Layers of the two-path graph
+# ----------------------------------------------------------------------------------------------
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class ResizeSquare(layers.Layer):
+    """Images (n, H, W, C) of any size -> (n, size, size, C), bilinear with antialiasing.
+
+    The global path's view of the image: the paper rescales every input to 224x224 for it, so the
+    fully connected layers always see the same number of values. Runs in float32.
+    """
+
+    def __init__(self, size: int, **kwargs):
+        kwargs.setdefault("dtype", "float32")
+        super().__init__(**kwargs)
+        self.size = check_int(size, "size", low=1)
+
+    def call(self, images):
+        return ops.image.resize(images, (self.size, self.size), interpolation="bilinear",
+                                antialias=True)  # fmt: skip
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.size, self.size, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size}
+
+
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class Fusion(layers.Layer):
+    """``[mid (n, h, w, Cm), global (n, Cg)]`` -> (n, h, w, Cg + Cm): the paper's fusion layer.
+
+    The global vector is repeated at every position of the mid-level grid and put before the local
+    features, [y_global; y_mid(u, v)] as in the paper's equation (1); the 1x1 convolution that
+    follows is a separate layer (``fusion_conv``). Works for any h, w, known or not when the graph
+    is built: broadcasting against a ones tensor of the grid's shape does the tiling.
+    """
+
+    def call(self, inputs):
+        mid, vector = inputs
+        tiled = ops.ones_like(mid[..., :1]) * vector[:, None, None, :]
+        return ops.concatenate([tiled, mid], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        mid, vector = input_shape
+        channels = None if mid[-1] is None or vector[-1] is None else mid[-1] + vector[-1]
+        return tuple(mid[:-1]) + (channels,)
+
+
+# ----------------------------------------------------------------------------------------------
+# The network
+# ----------------------------------------------------------------------------------------------
+def build(size: str = "full", num_classes: int = 205, use_global: bool = True,
+          config: IizukaConfig | None = None, batch_norm: bool = True,
+          name: str = "iizuka2016") -> keras.Model:  # fmt: skip
+    """The colorization network, uncompiled.
+
+    Parameters
+    ----------
+    size : {"full", "small"}
+        The published network or the CPU-sized one (ignored when ``config`` is given).
+    num_classes : int
+        Scene classes of the classification head (the paper: 205).
+    use_global : bool
+        False drops the global branch, the fusion and the classifier (the report's "model 4").
+    config : IizukaConfig, optional
+    batch_norm : bool
+        False leaves out every BatchNormalization layer (the report's failing models 1 and 2).
+    name : str
+
+    Returns
+    -------
+    keras.Model
+        Input: normalised L, shape (n, H, W, 1), H and W multiples of 8. Outputs: a dict,
+        ``{"ab": (n, H, W, 2) in Lab units, "scene": (n, num_classes) logits}``; only "ab" when
+        ``use_global`` is False.
+    """
+    if config is None:
+        config = CONFIGS[check_choice(size, "size", SIZES)]
+    if not isinstance(config, IizukaConfig):
+        raise TypeError(f"config must be an IizukaConfig, got {type(config).__name__}")
+    if config.global_size % 32:
+        raise ValueError(f"config.global_size must be a multiple of 32 (five stride-2 layers), "
+                         f"got {config.global_size}")
+    strides = math.prod(stride for _, stride in config.low)
+    if strides != 2 ** (len(config.upsample_after) + 1):  # the output is upsampled x2 once more
+        raise ValueError(f"config.low downsamples by {strides} but the colorization network "
+                         f"upsamples by {2 ** (len(config.upsample_after) + 1)}: they must match")
+    num_classes = check_int(num_classes, "num_classes", low=1)
+    for flag, flag_name in ((use_global, "use_global"), (batch_norm, "batch_norm")):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{flag_name} must be True or False, got {flag!r}")
+
+    l_norm = keras.Input(shape=(None, None, 1), name="l_norm")
+    low_level = [_conv_block(f"low_conv{i}", width, stride, batch_norm)
+                 for i, (width, stride) in enumerate(config.low, 1)]  # fmt: skip
+    x = _chain(low_level, l_norm)
+    for i, width in enumerate(config.mid, 1):
+        x = _chain(_conv_block(f"mid_conv{i}", width, 1, batch_norm), x)
+
+    scene = None
+    if use_global:
+        g = ResizeSquare(config.global_size, name="global_resize")(l_norm)
+        g = _chain(low_level, g)  # the same layer objects: shared weights
+        for i, (width, stride) in enumerate(config.global_convs, 1):
+            g = _chain(_conv_block(f"global_conv{i}", width, stride, batch_norm), g)
+        g = layers.Flatten(name="global_flatten")(g)
+        *hidden_fc, last_fc = config.global_fc
+        for i, units in enumerate(hidden_fc, 1):
+            g = _chain(_dense_block(f"global_fc{i}", units, batch_norm), g)
+        # the classifier branches off the second-to-last FC layer (512 in the full network)
+        c = _chain(_dense_block("class_fc1", config.class_hidden, batch_norm), g)
+        # float32 head: logits feed a softmax and the loss, which bfloat16 would round coarsely
+        scene = layers.Dense(num_classes, name="class_output", dtype="float32")(c)
+        g = _chain(_dense_block(f"global_fc{len(config.global_fc)}", last_fc, batch_norm), g)
+        x = Fusion(name="fusion")([x, g])
+        x = _chain(_conv_block("fusion_conv", config.fusion, 1, batch_norm, kernel=1), x)
+
+    for i, width in enumerate(config.color, 1):
+        x = _chain(_conv_block(f"color_conv{i}", width, 1, batch_norm), x)
+        if i in config.upsample_after:
+            x = layers.UpSampling2D(2, interpolation="nearest", name=f"color_upsample{i}")(x)
+    s = layers.Conv2D(2, 3, padding="same", activation="sigmoid", name="color_output",
+                      dtype="float32")(x)  # fmt: skip
+    s = layers.UpSampling2D(2, interpolation="bilinear", name="color_upsample_output",
+                            dtype="float32")(s)  # fmt: skip
+    # sigmoid 0..1 -> ab = AB_SCALE (2 s - 1): 0.5 is neutral, 0 and 1 are -110 and +110
+    ab = layers.Rescaling(2 * AB_SCALE, offset=-AB_SCALE, name="ab", dtype="float32")(s)
+    outputs = {"ab": ab} if scene is None else {"ab": ab, "scene": scene}
+    return keras.Model(l_norm, outputs, name=name)
+
+
+def build_training_model(network: keras.Model) -> keras.Model:
+    """``network`` behind :class:`LightnessFromRGB`: uint8 RGB (n, H, W, 3) -> its output dict."""
+    rgb = keras.Input(shape=(None, None, 3), dtype="uint8", name="rgb")
+    l_norm = LightnessFromRGB(name="rgb_to_l")(rgb)
+    return keras.Model(rgb, network(l_norm), name=f"{network.name}_train")
+
+
+def parameter_count(model: keras.Model, head: bool = True) -> int:
+    """Weights and biases of the convolutions and fully connected layers (BatchNorm not counted).
+
+    ``head=False`` leaves out the classification layers (``class_*``). Shared layers count once.
+    """
+    seen, total = set(), 0
+    for layer in _walk(model):
+        if not isinstance(layer, (layers.Conv2D, layers.Dense)) or id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        if head or not layer.name.startswith("class_"):
+            total += sum(math.prod(w.shape) for w in layer.weights)
+    return total
+
+
+# ----------------------------------------------------------------------------------------------
+# Helpers
+# ----------------------------------------------------------------------------------------------
+def _conv_block(name, width, stride, batch_norm, kernel=3):
+    conv = layers.Conv2D(width, kernel, strides=stride, padding="same", name=name)
+    return _with_norm(conv, name, batch_norm)
+
+
+def _dense_block(name, units, batch_norm):
+    return _with_norm(layers.Dense(units, name=name), name, batch_norm)
+
+
+def _with_norm(layer, name, batch_norm):
+    norm = [layers.BatchNormalization(name=f"{name}_bn")] if batch_norm else []
+    return [layer, *norm, layers.ReLU(name=f"{name}_relu")]
+
+
+def _chain(blocks, x):
+    """Apply a list of layers, or a list of such lists, in order."""
+    for item in blocks:
+        x = _chain(item, x) if isinstance(item, list) else item(x)
+    return x
+
+
+def _walk(model):
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            yield from _walk(layer)
+        else:
+            yield layer

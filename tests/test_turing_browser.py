@@ -1,0 +1,180 @@
+"""chroma-lab turing end to end in a real browser: headless Chromium driven through chromedriver.
+
+The server is the real one (Werkzeug's threaded server on 127.0.0.1, a free port) with a session
+token, so the test also covers the token-in-the-address -> cookie step. The participant takes a
+4-trial test with 0.1 s display time, answering by click and by arrow key; then the test checks,
+in the SQLite file, that exactly the answers clicked were stored, in order, against the trials the
+server chose, and that the score and results pages agree with them.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` and ``selenium`` (the ``dev`` extra); skipped
+with the reason otherwise. ``CHROMA_LAB_TURING_SCREENSHOTS=docs`` also redraws
+``docs/turing_trial.png`` and ``docs/turing_results.png``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from chroma_lab.data import load_image  # noqa: E402
+from chroma_lab.models.base import GrayColorizer  # noqa: E402
+from chroma_lab.models.lookup import LookupColorizer  # noqa: E402
+from chroma_lab.turing.app import create_app, serve  # noqa: E402
+from chroma_lab.turing.prepare import prepare  # noqa: E402
+from chroma_lab.turing.store import Store  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                       reason="no headless browser: apt-get install chromium chromium-driver"),  # fmt: skip
+]
+TOKEN = "browser-test-session-token"
+SCREENSHOTS = os.environ.get("CHROMA_LAB_TURING_SCREENSHOTS")
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=900,560",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def running_server(out, **settings):
+    server = serve(create_app(out, token=TOKEN, **settings), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+def prepared_folder(tmp_path, photos, size) -> Path:
+    photos_dir = tmp_path / "photos"
+    photos_dir.mkdir()
+    for name, photo in photos.items():
+        Image.fromarray(photo).save(photos_dir / f"{name}.png")
+    images = np.stack([load_image(p) for p in sorted(photos_dir.iterdir())])
+    models = {"gray": GrayColorizer().fit(images), "lookup": LookupColorizer(n_colors=8, random_state=0).fit(images)}
+    prepare(tmp_path / "out", photos_dir, models, max_side=size, log=lambda line: None)
+    return tmp_path / "out"
+
+
+def wait_for(driver, condition, timeout=20):
+    # a page being replaced can drop an element between finding and reading it: try again
+    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)
+                         ).until(lambda d: condition(d))  # fmt: skip
+
+
+def test_a_participant_takes_the_test_end_to_end(tmp_path, browser):
+    rng = np.random.default_rng(0)
+    out = prepared_folder(tmp_path, {f"photo{i}": rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+                                     for i in range(3)}, size=64)  # fmt: skip
+    server, base = running_server(out, n_trials=4, display_seconds=0.1)
+    try:
+        with pytest.raises(urllib.error.HTTPError) as refused:  # nobody without the token
+            urllib.request.urlopen(f"{base}/results", timeout=10)
+        assert refused.value.code == 403
+
+        browser.get(f"{base}/?token={TOKEN}")
+        assert browser.current_url == f"{base}/"  # the token left the address bar for a cookie
+        browser.find_element(By.ID, "start").click()
+        wait_for(browser, lambda d: "/trial/" in d.current_url)
+        participant = browser.current_url.rsplit("/", 1)[1]
+
+        planned = ["left", "right", "right", "left"]
+        for trial, choice in enumerate(planned):
+            wait_for(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "asking")
+            assert browser.find_element(By.ID, "progress").text == f"Trial {trial + 1} of 4"
+            body = browser.find_element(By.TAG_NAME, "body")
+            assert int(body.get_attribute("data-shown-ms")) >= 95  # shown for the display time
+            for side in ("left", "right"):  # both pictures arrived, and are hidden now
+                image = browser.find_element(By.ID, side)
+                assert browser.execute_script("return arguments[0].naturalWidth", image) > 0
+                assert image.value_of_css_property("visibility") == "hidden"
+            if trial == 2:
+                body.send_keys(Keys.ARROW_RIGHT)
+            else:
+                browser.find_element(By.ID, f"choose-{choice}").click()
+            expected = "/score/" if trial == 3 else "/trial/"
+            wait_for(browser, lambda d: expected in d.current_url and d.execute_script(
+                "return document.readyState") == "complete" and (
+                expected == "/score/" or d.find_element(By.ID, "progress").text != f"Trial {trial + 1} of 4"))
+
+        with sqlite3.connect(out / "turing.sqlite") as db:
+            rows = db.execute("SELECT trial, image, method, real_side, choice, fooled FROM answers "
+                              "WHERE participant = ? ORDER BY trial", (participant,)).fetchall()  # fmt: skip
+        trials = Store(out).participant(participant)["trials"]
+        assert [r[0] for r in rows] == [0, 1, 2, 3]
+        assert [r[4] for r in rows] == planned
+        assert [tuple(r[1:4]) for r in rows] == [tuple(t) for t in trials]
+        assert [bool(r[5]) for r in rows] == [c != t[2] for c, t in zip(planned, trials)]
+
+        correct = sum(c == t[2] for c, t in zip(planned, trials))
+        assert f"You found the real photo in {correct} of 4 trials" in browser.find_element(By.ID, "score").text
+        browser.get(f"{base}/results")
+        table = browser.find_element(By.ID, "results").text
+        for method in ("gray", "lookup"):
+            n = sum(t[1] == method for t in trials)
+            fooled = sum(t[1] == method and c != t[2] for c, t in zip(planned, trials))
+            assert f"{method} {n} {fooled}" in table
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.skipif(not SCREENSHOTS, reason="set CHROMA_LAB_TURING_SCREENSHOTS=docs to redraw docs/turing_*.png")
+def test_screenshots_of_the_trial_and_results_pages(tmp_path, browser):
+    from chroma_lab.data import bundled_photos
+
+    images, names = bundled_photos(size=200)
+    out = prepared_folder(tmp_path, dict(zip(names, images)), size=200)
+    store = Store(out)
+    rng = np.random.default_rng(0)
+    from chroma_lab.turing.prepare import load_manifest, trial_order
+
+    for seed in range(12):  # twelve simulated participants fill the results table
+        participant = store.create_participant(trial_order(load_manifest(out), 10, seed), seed)
+        for i, (_, method, real_side) in enumerate(store.participant(participant)["trials"]):
+            fooled = rng.random() < (0.08 if method == "gray" else 0.3)
+            store.record_answer(participant, i, ("right" if real_side == "left" else "left") if fooled else real_side)
+    server, base = running_server(out, n_trials=10, display_seconds=60)
+    try:
+        target = Path(SCREENSHOTS)
+        target.mkdir(parents=True, exist_ok=True)
+        browser.get(f"{base}/?token={TOKEN}")
+        browser.find_element(By.ID, "start").click()
+        wait_for(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "showing")
+        browser.save_screenshot(str(target / "turing_trial.png"))
+        browser.get(f"{base}/results")
+        browser.save_screenshot(str(target / "turing_results.png"))
+        for name in ("turing_trial.png", "turing_results.png"):  # 256 colours: a third of the bytes
+            with Image.open(target / name) as shot:
+                shot.convert("RGB").quantize(256).save(target / name, optimize=True)
+    finally:
+        server.shutdown()
+        server.server_close()

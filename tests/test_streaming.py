@@ -149,8 +149,11 @@ def test_mid_epoch_resume_continues_at_the_step(folder, tmp_path):
     def colorizer():
         return ZhangColorizer(image_size=SIZE, epochs=2, batch_size=4, verbose=0, seed=0)
 
+    # on JAX the weights depend on the reader threads (the limitation in FolderStream's docstring)
+    workers = 1 if keras.backend.backend() == "jax" else 2
+
     def stream():
-        return FolderStream(folder, SIZE, batch_size=4, seed=0, workers=2)
+        return FolderStream(folder, SIZE, batch_size=4, seed=0, workers=workers)
 
     whole = colorizer().fit(stream())
 

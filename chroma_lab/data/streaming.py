@@ -59,6 +59,15 @@ class FolderStream(keras.utils.PyDataset):
         Applied to each uint8 batch (n, size, size, 3); its result is the batch (e.g. ``(x, y)``).
     **pydataset_kwargs
         ``workers`` (default 2), ``use_multiprocessing`` (default False), ``max_queue_size``.
+        Known limitation: on the JAX backend with ``workers`` > 1 the weights depend on the
+        reader threads. Two runs with the same ``workers`` are equal, but they differ from a
+        ``workers=1`` run (by about 1e-2 after 6 steps), and a run resumed mid-epoch differs
+        from an uninterrupted one (about 4e-3). The likely cause, not yet confirmed: Keras
+        restarts its reader after peeking at the first batch and calls ``on_epoch_end`` then,
+        so the epoch order changes while threads are still reading. With ``workers=1``, and on
+        TensorFlow, resuming gives the same weights bit for bit. One process only: ``KerasColorizer.fit`` refuses a ``shard`` other
+        than ``(0, 1)`` (several data-parallel processes would need their shards cut to equal
+        batches).
 
     Attributes
     ----------

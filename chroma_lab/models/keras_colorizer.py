@@ -159,17 +159,20 @@ class KerasColorizer(Colorizer):
             batches = stream
             batches.transform = self._training_data
         # first: the data order is set before anything reads a batch, checkpoints see the history
-        callbacks = [_EpochOrder(batches), _RecordHistory(self.history_), *(callbacks or [])]
+        order = _EpochOrder(batches)
+        callbacks = [order, _RecordHistory(self.history_), *(callbacks or [])]
         if backend.replicas() > 1 or backend.process_count() > 1:
             n = len(images) if stream is None else len(stream.files)
             batches = _ProcessBatches(batches, self._images_per_epoch(n))
         step = self.optimizer_steps_ % self.steps_per_epoch_
         if step:  # saved mid-epoch: the rest of that epoch
+            order.on_epoch_begin(start)  # see _EpochOrder: JAX reads ahead before the callbacks
             self.model_.fit(_FromStep(batches, step), epochs=start + 1, initial_epoch=start,
                             shuffle=False, verbose=self.verbose, callbacks=callbacks)  # fmt: skip
             start += 1
             if start >= self.epochs:
                 return self
+        order.on_epoch_begin(start)
         self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
                         verbose=self.verbose, callbacks=callbacks)  # fmt: skip
         return self
@@ -398,7 +401,10 @@ class _EpochOrder(keras.callbacks.Callback):
     Not left to ``PyDataset.on_epoch_end``: Keras calls that once more than there are epochs on
     TensorFlow (after reading two batches to infer their shapes), so counting the calls would make
     epoch e read the order of e + 1 there and of e elsewhere, and a run resumed mid-epoch would
-    read another epoch's order than the one it was saved in.
+    read another epoch's order than the one it was saved in. Also called once before each
+    ``model.fit``: on JAX, Keras reads the first batch (to build the model) and a threaded
+    PyDataset's workers start reading ahead before ``on_epoch_begin`` of the first epoch, so the
+    order must already be that epoch's.
     """
 
     def __init__(self, batches):

@@ -322,7 +322,10 @@ def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: in
         """Save the colorizer atomically at the end of every epoch (and every ``every`` steps)."""
 
         def on_train_batch_end(self, batch, logs=None):
-            if every and colorizer.optimizer_steps_ % every == 0:
+            if not every:
+                return
+            # through self.model: on JAX that copies the training state back into the variables
+            if int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)) % every == 0:
                 colorizer.save(out)
 
         def on_epoch_end(self, epoch, logs=None):

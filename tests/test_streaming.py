@@ -138,3 +138,69 @@ def test_streamed_prior_equals_the_in_memory_prior(folder):
 def test_bad_arguments_name_themselves(folder, bad, error):
     with pytest.raises(error, match="shard|batch_size"):
         FolderStream(folder, SIZE, **{"batch_size": 4, **bad})
+
+
+@pytest.mark.slow
+def test_mid_epoch_resume_continues_at_the_step(folder, tmp_path):
+    import keras
+
+    from chroma_lab.models.zhang2016 import ZhangColorizer
+
+    def colorizer():
+        return ZhangColorizer(image_size=SIZE, epochs=2, batch_size=4, verbose=0, seed=0)
+
+    # on JAX the weights depend on the reader threads (the limitation in FolderStream's docstring)
+    workers = 1 if keras.backend.backend() == "jax" else 2
+
+    def stream():
+        return FolderStream(folder, SIZE, batch_size=4, seed=0, workers=workers)
+
+    whole = colorizer().fit(stream())
+
+    class StopAt(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if int(self.model.optimizer.iterations) == 4:  # epoch 2, after its first step
+                first.save(tmp_path / "run")
+                self.model.stop_training = True
+
+    first = colorizer()
+    first.fit(stream(), callbacks=[StopAt()])
+    resumed = ZhangColorizer.load(tmp_path / "run")
+    assert (resumed.optimizer_steps_, resumed.epochs_done_) == (4, 1)
+    seen = []
+
+    class Steps(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(int(self.model.optimizer.iterations))
+
+    resumed.continue_fit(stream(), callbacks=[Steps()])
+    assert seen == [4, 5] and resumed.optimizer_steps_ == 6
+    for w, r in zip(whole.model_.weights, resumed.model_.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(w), keras.ops.convert_to_numpy(r))
+    np.testing.assert_array_equal(whole.prior_, resumed.prior_)
+
+
+@pytest.mark.slow
+def test_train_cli_streams_a_folder_with_mid_epoch_checkpoints(folder, tmp_path, capsys):
+    from chroma_lab import cli
+    from chroma_lab.models.zhang2016 import ZhangColorizer
+    from chroma_lab.resources import zhang2016_imagenet_prior
+
+    (folder / "broken.jpg").write_bytes(b"not a jpeg")
+    out = tmp_path / "run"
+    common = ["train", "zhang", "--out", str(out), "--data", f"folder:{folder}", "--stream",
+              "--image-size", str(SIZE), "--batch-size", "4", "--prior", "imagenet"]
+    assert cli.main([*common, "--epochs", "1", "--checkpoint-every", "2"]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "broken.jpg" in line]
+    assert len(warned) == 1 and warned[0].startswith("warning: Skipped")
+    run = json.loads((out / "train.json").read_text())
+    assert run["stream"] is True and run["setup_sample"] == 11 and run["prior_source"] == "imagenet"
+    with open(out / "log.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["skipped_files"] for row in rows] == ["1"]
+    colorizer = ZhangColorizer.load(out)
+    np.testing.assert_array_equal(colorizer.prior_, zhang2016_imagenet_prior())
+    assert colorizer.optimizer_steps_ == 3  # 11 files, one unreadable, in batches of 4
+    assert cli.main(["train", "zhang", "--out", str(out), "--resume", "--epochs", "2"]) == 0
+    assert "resuming" in capsys.readouterr().out
+    assert ZhangColorizer.load(out).optimizer_steps_ == 6

@@ -19,6 +19,7 @@ from PIL import Image
 
 from chroma_lab import cli
 from chroma_lab.color import gray_to_lightness, lightness
+from chroma_lab.resources import zhang2016_imagenet_prior
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ZIP_FILE = next(FIXTURES.glob("zhang_small-*.pth"))
@@ -50,14 +51,13 @@ def server(tmp_path_factory):
 
 
 def test_import_then_colorize_end_to_end(imported, tmp_path, capsys):
-    from chroma_lab.models import zhang2016_published as zp
     from chroma_lab.models.registry import load_colorizer
     from chroma_lab.models.zhang2016 import ZhangColorizer
 
     settings = json.loads((imported / "colorizer.json").read_text())
     assert settings["model"] == "zhang" and settings["weights"] == "eccv16"
     assert (settings["size"], settings["image_size"], settings["temperature"]) == ("small", 256, 0.38)
-    np.testing.assert_allclose(settings["prior"], zp.imagenet_prior())
+    np.testing.assert_allclose(settings["prior"], zhang2016_imagenet_prior())
     assert sorted(p.name for p in imported.iterdir()) == ["colorizer.json", "model.keras"]
 
     colorizer = load_colorizer(imported)

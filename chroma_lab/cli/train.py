@@ -28,6 +28,16 @@ Models: the names of :data:`chroma_lab.models.registry.TRAINABLE`. The options o
 refuses the others in one line ("--loss is not an option of ..."). Unset, each takes the class's
 default, except ``--epochs`` (10). Adding a model needs no change here.
 
+``--stream`` (with ``folder:PATH``) decodes the folder batch by batch
+(:class:`chroma_lab.data.FolderStream`) instead of loading it into memory: memory stays flat
+whatever the folder's size, an unreadable file is skipped with one warning line and counted in
+``log.csv`` (``skipped_files``), and fit-time state (Zhang's class prior) comes from a seeded
+sample of ``setup_sample`` files, written into ``train.json``. It is an explicit choice, not
+automatic: a streamed run differs from an in-memory one in those three ways. ``--prior imagenet``
+(zhang) uses the paper's published ImageNet prior instead of the data's.
+``--checkpoint-every N`` also saves after every N training steps, and ``--resume`` then
+continues at the step after the checkpoint, mid-epoch.
+
 ``--resume`` continues from the last checkpoint: same weights, optimizer state and epoch counter,
 and epoch e shuffles the data with ``(seed, e)`` as an uninterrupted run does, so on a CPU the
 resumed run ends with the same weights, bit for bit.
@@ -36,7 +46,8 @@ resumed run ends with the same weights, bit for bit.
 the global ``--batch-size`` split over the devices; ``--coordinator HOST:PORT --num-processes P
 --process-id I`` (or the environment variables of :mod:`chroma_lab.backend`) joins several
 processes or machines. Each process trains on its slice of every global batch; only process 0
-writes into ``--out``. Same checkpoints, log and ``--resume``.
+writes into ``--out``. Same checkpoints, log and ``--resume``. ``--stream`` works on several
+devices of one process, not yet with several processes (a one-line error).
 """
 
 from __future__ import annotations
@@ -45,6 +56,8 @@ import argparse
 import csv
 import inspect
 import json
+import sys
+import warnings
 from pathlib import Path
 
 from chroma_lab._checks import check_int
@@ -71,10 +84,12 @@ MODEL_OPTIONS = {
     "--optimizer": ("optimizer", {"help": "iizuka: adadelta (the paper's, default) or adam"}),
     "--base": ("base", {"metavar": "DIR", "help": "coherent: the trained zhang model (its --out "
                                                   "folder) to refine; default: train one first"}),
+    "--prior": ("prior_source", {"help": "zhang's class prior: data (of the training images, default) or "
+                                  "imagenet (the paper's published one)"}),
 }  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.
 COMMAND_DEFAULTS = {"epochs": 10}
-DATA_DEFAULTS = {"data": "scenes", "n_scenes": 512}
+DATA_DEFAULTS = {"data": "scenes", "n_scenes": 512, "stream": False}
 CHECKPOINT_FILE = "model.keras"  # written by the colorizer's save, with colorizer.json
 LOG_FILE, RUN_FILE, CURVES_FILE, SAMPLES_DIR = "log.csv", "train.json", "loss_curves.png", "samples"
 N_SAMPLES = 4
@@ -89,6 +104,10 @@ def add_arguments(parser) -> None:
                         help=f"images for --data scenes (default {DATA_DEFAULTS['n_scenes']})")  # fmt: skip
     for option, (parameter, keywords) in MODEL_OPTIONS.items():
         parser.add_argument(option, dest=parameter, default=argparse.SUPPRESS, **keywords)
+    parser.add_argument("--stream", action="store_const", const=True, default=argparse.SUPPRESS,
+                        help="decode --data folder:PATH batch by batch instead of loading it all")  # fmt: skip
+    parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
+                        help="also save a checkpoint every N training steps (resumed at the step)")  # fmt: skip
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     parser.add_argument("--devices", default=None, metavar="N|all",
                         help="train data-parallel on N devices (or all), KERAS_BACKEND=jax; the "
@@ -102,6 +121,12 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning  # e.g. a stream's skipped file: one line each
+        return _train(args)
+
+
+def _train(args) -> int:
     out = check_output_folder(args.out)
     if args.model not in TRAINABLE:
         raise UsageError(f"unknown model {args.model!r}; available: {', '.join(TRAINABLE)}")
@@ -109,6 +134,9 @@ def main(args) -> int:
              if hasattr(args, key)}  # fmt: skip
     _check_data_spec(given.get("data", DATA_DEFAULTS["data"]))
     check_int(given.get("n_scenes", 1), "--n-scenes", low=1)
+    check_int(args.checkpoint_every, "--checkpoint-every", low=0)
+    if given.get("stream") and not given.get("data", "").startswith("folder:"):
+        raise UsageError("--stream reads a folder: use it with --data folder:PATH")
     import_keras()
     chief = _setup_devices(args)
     cls = colorizer_class(args.model)
@@ -127,23 +155,31 @@ def main(args) -> int:
         start = 0
     colorizer._validate()  # a bad option fails here, before data are read or files written
     images, labels, class_names = _load_training_images(settings)
+    n_images = len(images.files) if settings.get("stream") else len(images)
     if chief:  # with several processes only process 0 writes into --out
         out.mkdir(parents=True, exist_ok=True)
         if args.resume:
             _truncate_log(out / LOG_FILE, start)
             remove_stale_temporaries(out)  # half-written files of the killed run
         else:
+            if settings.get("stream"):
+                from chroma_lab.models.keras_colorizer import SETUP_SAMPLE
+
+                settings["setup_sample"] = min(SETUP_SAMPLE, n_images)
             write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
     if start >= settings["epochs"]:
         print(f"{out}: already trained for {start} epochs (--epochs {settings['epochs']}); nothing to do")
         return 0
-    callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model, chief=chief)
+    callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model,
+                           every=args.checkpoint_every, chief=chief)  # fmt: skip
     if args.resume:
-        print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}")
+        step = colorizer.optimizer_steps_ % colorizer.steps_per_epoch_
+        at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
+        print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}{at}")
         colorizer.continue_fit(images, callbacks=callbacks, **_labels_for(colorizer.continue_fit, labels))
     else:
         colorizer.fit(images, callbacks=callbacks, **_labels_for(colorizer.fit, labels, class_names))
-    print(f"trained {colorizer.epochs_done_} epochs on {len(images)} images; model in {out}")
+    print(f"trained {colorizer.epochs_done_} epochs on {n_images} images; model in {out}")
     return 0
 
 
@@ -153,6 +189,10 @@ def _setup_devices(args) -> bool:
     from chroma_lab import backend
 
     cluster = backend.cluster_from_env(args.coordinator, args.num_processes, args.process_id)
+    if getattr(args, "stream", False) and (cluster[1] or 1) > 1:
+        # each process would need its own shard, cut to equal batches; not done yet (issue 12)
+        raise UsageError("--stream trains in one process only; drop --stream (the folder is then "
+                         "loaded into memory) or --num-processes")
     if args.devices is None and cluster == (None, None, None):
         return True
     devices = "all" if args.devices in (None, "all") else args.devices
@@ -223,6 +263,10 @@ def _settings(args, out: Path, given: dict, cls, accepted: list[str]) -> dict:
     return {**saved, **given}
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"warning: {message}", file=sys.stderr if file is None else file)
+
+
 def _truncate_log(path: Path, epochs_done: int) -> None:
     """Keep the log rows of the epochs the checkpoint holds: a kill between the log row and the
     checkpoint of an epoch (or in the middle of a row) would otherwise log that epoch twice."""
@@ -245,9 +289,14 @@ def _truncate_log(path: Path, epochs_done: int) -> None:
 # ----------------------------------------------------------------------------------------------
 def _load_training_images(settings: dict):
     """uint8 RGB (n, S, S, 3), labels (n,) or None and class names for the run's ``--data`` spec
-    (:func:`chroma_lab.data.load_dataset`)."""
-    from chroma_lab.data import load_dataset
+    (:func:`chroma_lab.data.load_dataset`); for ``--stream`` a
+    :class:`chroma_lab.data.FolderStream` of the folder in place of the array, and no labels."""
+    from chroma_lab.data import FolderStream, load_dataset
 
+    if settings.get("stream"):
+        stream = FolderStream(settings["data"][len("folder:") :], settings["image_size"],
+                              batch_size=settings["batch_size"], seed=settings.get("seed", 0))  # fmt: skip
+        return stream, None, None
     return load_dataset(settings["data"], settings["image_size"],
                         n_scenes=settings.get("n_scenes", DATA_DEFAULTS["n_scenes"]),
                         seed=settings.get("seed", 0))  # fmt: skip
@@ -273,19 +322,37 @@ def _check_data_spec(spec: str) -> str:
 # ----------------------------------------------------------------------------------------------
 # Callbacks
 # ----------------------------------------------------------------------------------------------
-def _callbacks(colorizer, images, out: Path, append: bool, label: str, chief: bool = True) -> list:
+def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: int = 0,
+               chief: bool = True) -> list:  # fmt: skip
     import keras
+    import numpy as np
 
-    from chroma_lab.data import to_gray
+    from chroma_lab.data import FolderStream, to_gray
 
-    samples = images[:N_SAMPLES]
+    streamed = isinstance(images, FolderStream)
+    samples = images.read(np.arange(min(N_SAMPLES, len(images.files)))) if streamed \
+        else images[:N_SAMPLES]
     gray = to_gray(samples)
 
     class Checkpoint(keras.callbacks.Callback):
-        """Save the colorizer atomically at the end of every epoch."""
+        """Save the colorizer atomically at the end of every epoch (and every ``every`` steps)."""
+
+        def on_train_batch_end(self, batch, logs=None):
+            if not every:
+                return
+            # through self.model: on JAX that copies the training state back into the variables
+            if int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)) % every == 0:
+                colorizer.save(out)
 
         def on_epoch_end(self, epoch, logs=None):
             colorizer.save(out)
+
+    class SkippedFiles(keras.callbacks.Callback):
+        """Put the count of unreadable files so far into the epoch's logs (a log.csv column)."""
+
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                logs["skipped_files"] = len(images.skipped)
 
     class Figures(keras.callbacks.Callback):
         """Loss curves so far and sample colorizations, after every epoch."""
@@ -305,7 +372,8 @@ def _callbacks(colorizer, images, out: Path, append: bool, label: str, chief: bo
     if not chief:  # its save only takes part in reading the weights out (see KerasColorizer.save)
         return [Checkpoint()]
     # the log row first, then the checkpoint: a kill in between is repaired by _truncate_log
-    return [keras.callbacks.CSVLogger(str(out / LOG_FILE), append=append), Checkpoint(), Figures()]
+    logger = keras.callbacks.CSVLogger(str(out / LOG_FILE), append=append)
+    return [*([SkippedFiles()] if streamed else []), logger, Checkpoint(), Figures()]
 
 
 def _read_log(path: Path) -> dict:

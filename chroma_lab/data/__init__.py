@@ -12,12 +12,12 @@ One module per concern; every public name is importable from here
   :func:`extract_patches`, :func:`sample_pixels`, :func:`train_test_split_images`.
 * :mod:`~chroma_lab.data.batching`: :func:`make_batches`, a Keras ``PyDataset``.
 * :mod:`~chroma_lab.data.streaming`: :class:`FolderStream`, a folder of any size decoded batch by
-  batch (a Keras ``PyDataset``), and :func:`streamed_class_prior`. Not yet wired into ``fit`` and
-  ``chroma-lab train`` (see the module's docstring).
+  batch (a Keras ``PyDataset``), and :func:`streamed_class_prior`.
 
 ``import chroma_lab.data`` does not import Keras or TensorFlow, so a command fails fast on bad
 input: :func:`make_batches` below imports the batching module on its first call. Synthetic
-landscapes live in :mod:`chroma_lab.scenes`.
+landscapes live in :mod:`chroma_lab.scenes`. ``FolderStream`` and ``streamed_class_prior`` are
+imported on first use for the same reason.
 """
 
 from chroma_lab.data.datasets import (

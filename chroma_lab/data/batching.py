@@ -62,9 +62,13 @@ class ImageBatches(keras.utils.PyDataset):
             return self.images[idx]
         return self.images[idx], self.labels[idx]
 
-    def on_epoch_end(self):
-        self.epoch += 1
+    def set_epoch(self, epoch: int) -> None:
+        """Read epoch ``epoch``'s order from now on (``KerasColorizer`` sets it as each epoch begins)."""
+        self.epoch = check_int(epoch, "epoch", 0)
         self._order = self._epoch_order()
+
+    def on_epoch_end(self):
+        self.set_epoch(self.epoch + 1)
 
     def _epoch_order(self):
         n = len(self.images)

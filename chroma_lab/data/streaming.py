@@ -6,13 +6,8 @@ the same sorted order), shuffles it per epoch from ``(seed, epoch)``, and decode
 It is a Keras ``PyDataset``, so ``model.fit`` runs it under TensorFlow, JAX and PyTorch alike and
 decodes batches in parallel with ``workers=``. Threads, not processes, are the default: Pillow
 releases the GIL while it decodes and resizes, and with threads the skipped-file count of the
-workers is the stream's own (threads cost the same CPU per image as a plain PIL loop and as
-``tf.data``, about 460 images per CPU second at 256 -> 224 px; two processes cost 30 % more).
-
-Not yet wired into :class:`~chroma_lab.models.keras_colorizer.KerasColorizer` and
-``chroma-lab train --stream`` (that work, with mid-epoch checkpoints and a streamed prior for
-Zhang's model, conflicted with the data-parallel and Iizuka changes and is left for the next
-session); today the stream is usable on its own and with ``model.fit``.
+workers is the stream's own (``benchmarks/bench_input_pipeline.py`` measured threads against
+processes, a plain PIL loop and ``tf.data``; ``benchmarks/README.md`` has the figures).
 
 :func:`streamed_class_prior` is :func:`chroma_lab.quantize.class_prior` computed a batch at a time
 (bin counts are summed, so on the same images it gives the in-memory prior exactly), over every

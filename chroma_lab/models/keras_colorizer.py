@@ -43,6 +43,9 @@ VERBOSE = ("auto", 0, 1, 2)
 # Lightness pixels per forward pass when colorizing: bounds the activations (a 512x512 image, or
 # 64 images of 64x64, per chunk) without slowing small batches down.
 PREDICT_PIXELS = 1 << 18
+# Images of a stream that fit-time state (a palette, a class prior) is learnt from: a seeded
+# sample, so that setting up on a folder of a million images takes seconds, not hours.
+SETUP_SAMPLE = 2000
 
 
 def walk_layers(model: keras.Model):
@@ -115,18 +118,23 @@ class KerasColorizer(Colorizer):
 
     # --- training ------------------------------------------------------------------------------
     def fit(self, images, callbacks=None):
-        """Train from scratch on uint8 RGB images (n, H, W, 3); returns self.
+        """Train from scratch on uint8 RGB images (n, H, W, 3) or a
+        :class:`~chroma_lab.data.FolderStream`; returns self.
 
-        ``callbacks`` are Keras callbacks (checkpoints, logs); they may call ``colorize``.
+        ``callbacks`` are Keras callbacks (checkpoints, logs); they may call ``colorize``. A
+        stream's ``size`` and ``batch_size`` must be the model's ``image_size`` and
+        ``batch_size``; ``_setup_stream`` learns the fit-time state from it without holding it.
         """
         self._validate()
-        images = self._prepare(check_rgb_batch(images))
+        stream = _as_stream(images, self)
+        if stream is None:
+            images = self._prepare(check_rgb_batch(images))
         keras.utils.set_random_seed(self.seed)
-        self._setup(images)
+        self._setup(images) if stream is None else self._setup_stream(stream)
         self.model_ = self._build_model()
         # built now, so that even an untrained model saves (and reloads) its optimizer slots
         self.model_.optimizer.build(self.model_.trainable_variables)
-        self.steps_per_epoch_ = math.ceil(self._images_per_epoch(len(images)) / self.batch_size)
+        self.steps_per_epoch_ = self._steps(images, stream)
         self.history_ = {}
         self.is_fitted_ = True  # callbacks may colorize samples between epochs
         return self.continue_fit(images, callbacks=callbacks)
@@ -134,30 +142,53 @@ class KerasColorizer(Colorizer):
     def continue_fit(self, images, callbacks=None):
         """Train up to ``self.epochs`` epochs in all, from where the model stopped (after ``load``).
 
-        The images must be the ones ``fit`` started with: epoch e sees them in the order drawn
-        from ``(seed, e)``, so an interrupted and resumed run sees the same batches as an
-        uninterrupted one.
+        The images (or stream) must be the ones ``fit`` started with: epoch e sees them in the
+        order drawn from ``(seed, e)``, so an interrupted and resumed run sees the same batches as
+        an uninterrupted one. A model saved mid-epoch (its step counter is not a multiple of
+        ``steps_per_epoch_``) first finishes that epoch from the next step, in a ``model.fit`` of
+        its own (callbacks see that epoch begin and end, its logs average the steps it ran), then
+        trains the remaining epochs.
         """
         check_fitted(self)
         self._validate()
-        images = self._prepare(check_rgb_batch(images))
-        steps = math.ceil(self._images_per_epoch(len(images)) / self.batch_size)
+        stream = _as_stream(images, self)
+        if stream is None:
+            images = self._prepare(check_rgb_batch(images))
+        steps = self._steps(images, stream)
         if steps != self.steps_per_epoch_:
             raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
                              f"model was trained with {self.steps_per_epoch_}: resume on the same data")
         start = self.epochs_done_
         if start >= self.epochs:
             return self
-        x, y = self._training_data(images)
-        batches = self._batches(x, y)
-        for _ in range(start):  # replay the per-epoch reshuffles of the epochs already done
-            batches.on_epoch_end()
+        if stream is None:
+            x, y = self._training_data(images)
+            batches = self._batches(x, y)
+        else:
+            batches = stream
+            batches.transform = self._training_data
+        # first: the data order is set before anything reads a batch, checkpoints see the history
+        order = _EpochOrder(batches)
+        callbacks = [order, _RecordHistory(self.history_), *(callbacks or [])]
         if backend.replicas() > 1 or backend.process_count() > 1:
-            batches = _ProcessBatches(batches, self._images_per_epoch(len(images)))
-        callbacks = [_RecordHistory(self.history_), *(callbacks or [])]  # first: checkpoints see it
+            n = len(images) if stream is None else len(stream.files)
+            batches = _ProcessBatches(batches, self._images_per_epoch(n))
+        step = self.optimizer_steps_ % self.steps_per_epoch_
+        if step:  # saved mid-epoch: the rest of that epoch
+            order.on_epoch_begin(start)  # see _EpochOrder: JAX reads ahead before the callbacks
+            self.model_.fit(_FromStep(batches, step), epochs=start + 1, initial_epoch=start,
+                            shuffle=False, verbose=self.verbose, callbacks=callbacks)  # fmt: skip
+            start += 1
+            if start >= self.epochs:
+                return self
+        order.on_epoch_begin(start)
         self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
                         verbose=self.verbose, callbacks=callbacks)  # fmt: skip
         return self
+
+    def _steps(self, images, stream) -> int:
+        n = len(images) if stream is None else len(stream.files)
+        return math.ceil(self._images_per_epoch(n) / self.batch_size)
 
     def _images_per_epoch(self, n: int) -> int:
         """Images an epoch trains on: all n on one device; data-parallel, the last (partial)
@@ -177,8 +208,14 @@ class KerasColorizer(Colorizer):
     @property
     def epochs_done_(self) -> int:
         """Epochs trained so far, from the optimizer's step counter (saved with the model)."""
+        return self.optimizer_steps_ // self.steps_per_epoch_
+
+    @property
+    def optimizer_steps_(self) -> int:
+        """Training steps so far (the optimizer's step counter); mid-epoch if not a multiple of
+        ``steps_per_epoch_``."""
         check_fitted(self)
-        return int(ops.convert_to_numpy(self.model_.optimizer.iterations)) // self.steps_per_epoch_
+        return int(ops.convert_to_numpy(self.model_.optimizer.iterations))
 
     # --- colorizing ----------------------------------------------------------------------------
     def _predict_ab(self, L):
@@ -308,6 +345,19 @@ class KerasColorizer(Colorizer):
     def _setup(self, images: np.ndarray) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _setup_stream(self, stream) -> None:
+        """``_setup`` from a stream: on a seeded sample of ``SETUP_SAMPLE`` images (all of a
+        smaller folder), centre-cropped; a subclass may stream instead (Zhang's prior)."""
+        n = len(stream.files)
+        rng = np.random.default_rng(self.seed)
+        take = np.sort(rng.choice(n, size=SETUP_SAMPLE, replace=False)) if n > SETUP_SAMPLE \
+            else np.arange(n)
+        self.setup_sample_ = len(take)
+        reader = stream.__class__(stream.folder, stream.size, stream.batch_size, shuffle=False,
+                                  augment=False, workers=1)  # fmt: skip
+        reader.skipped = stream.skipped
+        self._setup(reader.read(take))
+
     def _build_model(self) -> keras.Model:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -347,6 +397,58 @@ def _advance_seed_generators(model: keras.Model) -> None:
             generator.state.assign(np.array([seed, steps], dtype=generator.state.dtype))
 
 
+def _as_stream(images, colorizer):
+    """``images`` if it is a FolderStream that fits the colorizer, else None (an array)."""
+    from chroma_lab.data.streaming import FolderStream
+
+    if not isinstance(images, FolderStream):
+        return None
+    if backend.process_count() > 1 or images.shard != (0, 1):
+        # each process would need its shard cut to equal, evenly split batches (issue 12)
+        raise ValueError("a FolderStream trains in one process only (shard (0, 1)); with several "
+                         "processes load the images into memory")
+    for name, ours in (("size", colorizer.image_size), ("batch_size", colorizer.batch_size)):
+        if getattr(images, name) != ours:
+            raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
+                             f"{'image_size' if name == 'size' else name} is {ours}")
+    return images
+
+
+class _EpochOrder(keras.callbacks.Callback):
+    """Set the batches to epoch e's order as Keras begins epoch e.
+
+    Not left to ``PyDataset.on_epoch_end``: Keras calls that once more than there are epochs on
+    TensorFlow (after reading two batches to infer their shapes), so counting the calls would make
+    epoch e read the order of e + 1 there and of e elsewhere, and a run resumed mid-epoch would
+    read another epoch's order than the one it was saved in. Also called once before each
+    ``model.fit``: on JAX, Keras reads the first batch (to build the model) and a threaded
+    PyDataset's workers start reading ahead before ``on_epoch_begin`` of the first epoch, so the
+    order must already be that epoch's.
+    """
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches.set_epoch(epoch)
+
+
+class _FromStep(keras.utils.PyDataset):
+    """The batches of a PyDataset from batch ``step`` on: the rest of an epoch saved mid-way."""
+
+    def __init__(self, batches, step: int):
+        super().__init__(workers=batches.workers, use_multiprocessing=batches.use_multiprocessing,
+                         max_queue_size=batches.max_queue_size)  # fmt: skip
+        self.batches, self.step = batches, step
+
+    def __len__(self):
+        return len(self.batches) - self.step
+
+    def __getitem__(self, index):
+        return self.batches[index % len(self) + self.step]
+
+
 class _ProcessBatches(keras.utils.PyDataset):
     """This process's slice of each global batch of ``batches`` (data-parallel training).
 
@@ -355,7 +457,9 @@ class _ProcessBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, batches, n_used: int):
-        super().__init__()
+        # a FolderStream's reader threads read through this wrapper
+        super().__init__(workers=batches.workers, use_multiprocessing=batches.use_multiprocessing,
+                         max_queue_size=batches.max_queue_size)  # fmt: skip
         self.batches, self.n_used = batches, n_used
 
     def __len__(self):

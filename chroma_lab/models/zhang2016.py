@@ -62,12 +62,16 @@ from keras import layers, ops
 from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab
 from chroma_lab.data import split_lab
+from chroma_lab.data.streaming import streamed_class_prior
 from chroma_lab.losses import LOSSES, get_loss
-from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
+from chroma_lab.models.keras_colorizer import SETUP_SAMPLE, KerasColorizer, LightnessFromRGB, walk_layers
 from chroma_lab.models.registry import MODEL_FILE, SETTINGS_FILE  # noqa: F401 - re-exported
 from chroma_lab.quantize import ANNEALED_T, N_BINS, annealed_mean_ops, class_prior
+from chroma_lab.resources import zhang2016_imagenet_prior
 
 SIZES = ("full", "small")
+# The class prior of the rebalanced loss: the training data's, or the paper's ImageNet one
+PRIOR_SOURCES = ("data", "imagenet")
 OUTPUTS = ("classes", "ab")
 # Caffe's and PyTorch's BatchNorm epsilon (Keras' default is 1e-3), so the released weights
 # (:mod:`chroma_lab.models.zhang2016_published`) give the released network's outputs.
@@ -233,6 +237,11 @@ class ZhangColorizer(KerasColorizer):
         Weight initialisation and the data order of every epoch (epoch e uses ``(seed, e)``).
     verbose : "auto", 0, 1 or 2
         Keras progress output.
+    prior_source : {"data", "imagenet"}
+        The class prior of the rebalanced loss: ``"data"`` computes it from the training images
+        (a :class:`~chroma_lab.data.FolderStream` streams it over a seeded sample of
+        ``SETUP_SAMPLE`` files); ``"imagenet"`` takes the paper's, shipped in
+        :mod:`chroma_lab.resources`.
 
     Attributes
     ----------
@@ -241,7 +250,8 @@ class ZhangColorizer(KerasColorizer):
     network_ : keras.Model
         The network of :func:`build` inside it (normalised L -> output).
     prior_ : ndarray of shape (313,)
-        Class prior of the training images (:func:`chroma_lab.quantize.class_prior`).
+        Class prior of the training images (:func:`chroma_lab.quantize.class_prior`), or the
+        published ImageNet one (:func:`chroma_lab.resources.zhang2016_imagenet_prior`).
     weights_ : str or None
         Where the weights come from when not trained here: ``"eccv16"`` for the released ones
         (:meth:`from_network`, ``chroma-lab import-weights``); None otherwise.
@@ -254,7 +264,8 @@ class ZhangColorizer(KerasColorizer):
     registry_name = "zhang"
 
     def __init__(self, size="small", loss="full", image_size=64, epochs=20, batch_size=16,
-                 temperature=ANNEALED_T, learning_rate=1e-3, seed=0, verbose="auto"):  # fmt: skip
+                 temperature=ANNEALED_T, learning_rate=1e-3, seed=0, verbose="auto",
+                 prior_source="data"):  # fmt: skip
         self.size = size
         self.loss = loss
         self.image_size = image_size
@@ -264,6 +275,7 @@ class ZhangColorizer(KerasColorizer):
         self.learning_rate = learning_rate
         self.seed = seed
         self.verbose = verbose
+        self.prior_source = prior_source
 
     @classmethod
     def from_network(cls, network, prior, weights: str, **params):
@@ -289,7 +301,19 @@ class ZhangColorizer(KerasColorizer):
         return obj
 
     def _setup(self, images):
-        self.prior_ = class_prior(split_lab(images)[1])  # eq. 3-4: once, in NumPy, on the training set
+        if self.prior_source == "imagenet":
+            self.prior_ = zhang2016_imagenet_prior()
+        else:  # eq. 3-4: once, in NumPy, on the training set
+            self.prior_ = class_prior(split_lab(images)[1])
+        self.weights_ = None
+
+    def _setup_stream(self, stream):
+        # bin counts summed a batch at a time over a seeded sample: memory stays flat
+        self.setup_sample_ = min(SETUP_SAMPLE, len(stream.files))
+        if self.prior_source == "imagenet":
+            self.prior_ = zhang2016_imagenet_prior()
+        else:
+            self.prior_ = streamed_class_prior(stream, sample=SETUP_SAMPLE, seed=self.seed)
         self.weights_ = None
 
     def _build_model(self, network=None):
@@ -326,6 +350,7 @@ class ZhangColorizer(KerasColorizer):
         super()._validate()
         check_choice(self.size, "size", SIZES)
         check_choice(self.loss, "loss", LOSSES)
+        check_choice(self.prior_source, "prior_source", PRIOR_SOURCES)
         multiple = CONFIGS[self.size].input_multiple
         check_int(self.image_size, "image_size", low=multiple)
         if self.image_size % multiple:

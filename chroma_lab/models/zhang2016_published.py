@@ -38,6 +38,7 @@ from chroma_lab._torch_checkpoint import read_state_dict
 from chroma_lab.color import AB_SCALE, gray_to_lightness, normalize_l, rgb_from_l_ab
 from chroma_lab.models import zhang2016
 from chroma_lab.quantize import ANNEALED_T, N_BINS, ab_bins
+from chroma_lab.resources import zhang2016_imagenet_prior
 
 ECCV16_URL = "https://colorizers.s3.us-east-2.amazonaws.com/colorization_release_v2-9b330a0b.pth"
 # torch.hub checks the first 8 hex digits, which the name carries; the full digest as listed by
@@ -45,7 +46,6 @@ ECCV16_URL = "https://colorizers.s3.us-east-2.amazonaws.com/colorization_release
 ECCV16_SHA256 = "9b330a0bae53f4ded77b1e23defbf78beaa09c10ebc4c4999e8e4f4a160b93f9"
 TORCH_BN_EPSILON = zhang2016.BN_EPSILON
 REFERENCE_SIDE = 256  # the demo resizes L to 256x256 and predicts ab at 64x64
-PRIOR_FILE = "zhang2016_imagenet_prior.npy"
 _OPTIONAL_SUFFIXES = (".num_batches_tracked",)  # BatchNorm bookkeeping, no effect on inference
 
 
@@ -204,27 +204,14 @@ def published_colorizer(source, size: str = "full", logit_scale: float = 1.0):
 
     It colorizes as the authors' demo does (L resized to 256x256, T = 0.38 annealed mean) and
     saves and loads like any trained colorizer (``"weights": "eccv16"`` in its JSON). Its prior
-    is the paper's ImageNet prior (:func:`imagenet_prior`), which the loss of a fine-tuning run
-    needs; ``learning_rate`` is the paper's 3e-5. ``source``, ``size``, ``logit_scale``: see
+    is the paper's ImageNet prior (:func:`chroma_lab.resources.zhang2016_imagenet_prior`), which
+    the loss of a fine-tuning run needs; ``learning_rate`` is the paper's 3e-5. ``source``, ``size``, ``logit_scale``: see
     :func:`published_network`.
     """
     network = published_network(source, size=size, logit_scale=logit_scale)
     return zhang2016.ZhangColorizer.from_network(
-        network, prior=imagenet_prior(), weights="eccv16", size=size, image_size=REFERENCE_SIDE,
-        temperature=ANNEALED_T, learning_rate=3e-5, verbose=0)  # fmt: skip
-
-
-def imagenet_prior() -> np.ndarray:
-    """Zhang et al.'s ImageNet class prior, shape (313,) in :func:`ab_bins` order, summing to 1.
-
-    ``prior_probs.npy`` of richzhang/colorization, shipped in ``chroma_lab/resources`` under its
-    BSD-2-Clause licence (the ``.LICENSE.txt`` beside it).
-    """
-    from importlib.resources import files
-
-    with files("chroma_lab").joinpath("resources", PRIOR_FILE).open("rb") as file:
-        prior = np.load(file).astype(np.float64)
-    return prior / prior.sum()
+        network, prior=zhang2016_imagenet_prior(), weights="eccv16", prior_source="imagenet", size=size,
+        image_size=REFERENCE_SIDE, temperature=ANNEALED_T, learning_rate=3e-5, verbose=0)  # fmt: skip
 
 
 def _read_checked(path) -> dict:

@@ -208,7 +208,20 @@ def class_prior(ab_values, sigma: float | None = 5.0) -> np.ndarray:
     ab = _check_ab(ab_values, "ab_values")
     if ab.size == 0:
         raise ValueError("ab_values is empty: need at least one ab value to estimate a prior")
-    counts = np.bincount(nearest_bin(ab).ravel(), minlength=N_BINS).astype(np.float64)
+    return prior_from_counts(bin_counts(ab), sigma)
+
+
+def bin_counts(ab_values) -> np.ndarray:
+    """How many ab values fall in each of the 313 bins, shape (313,) int64: the histogram of
+    :func:`class_prior`, which sums exactly over batches of a dataset too large to hold."""
+    return np.bincount(nearest_bin(_check_ab(ab_values, "ab_values")).ravel(), minlength=N_BINS)
+
+
+def prior_from_counts(counts, sigma: float | None = 5.0) -> np.ndarray:
+    """:func:`class_prior` from bin counts (313,): normalised, then smoothed as there."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.shape != (N_BINS,) or counts.sum() <= 0:
+        raise ValueError(f"counts must be {N_BINS} bin counts with a positive sum, got shape {counts.shape}")
     prior = counts / counts.sum()
     if sigma:
         prior = smooth_on_bins(prior, sigma)

@@ -76,41 +76,65 @@ def test_augment_is_seeded_by_seed_epoch_and_file(folder):
     assert not np.array_equal(a[0], plain[0])  # cropped and flipped differently
 
 
-def _read_shard(args):
-    """What one data-parallel process reads in epochs 0 and 1: file names and image count."""
-    folder, index = args
-    stream = FolderStream(folder, SIZE, batch_size=3, seed=5, shard=(index, 2))
-    read = []
-    for epoch in (0, 1):
-        stream.set_epoch(epoch)
-        read.append(([stream.files[i].name for i in stream.epoch_order(epoch)],
-                     len(_epoch_images(stream))))
-    return read
+class _Recorder(FolderStream):
+    """A stream that notes which files it decodes."""
+
+    def read(self, indices, fill=False, augment=False):
+        self.decoded.extend(self.files[int(i)].name for i in indices)
+        return super().read(indices, fill=fill, augment=augment)
 
 
-def test_two_processes_read_every_file_once_per_epoch(folder):
-    # fork: the children only read files, and skip re-importing Keras
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        shards = pool.map(_read_shard, [(folder, 0), (folder, 1)])
+@pytest.mark.parametrize("n_files", [12, 11])
+def test_two_processes_read_every_file_once_per_epoch(tmp_path, monkeypatch, n_files):
+    """Each data-parallel process decodes only its slice of every global batch (what
+    KerasColorizer feeds it; a real two-process run is in test_distributed.py)."""
+    from chroma_lab import backend
+    from chroma_lab.models.keras_colorizer import _ProcessBatches
+
+    folder = _write_folder(tmp_path / "f", n=n_files)
     everything = sorted(p.name for p in folder.rglob("*.jpg"))
+    read = {}
+    for process in (0, 1):
+        monkeypatch.setattr(backend, "_jax_process", lambda p=process: (p, 2))
+        stream = _Recorder(folder, SIZE, batch_size=4, seed=5)
+        # data-parallel cuts the last batch to a multiple of the device count (here 2)
+        batches = _ProcessBatches(stream, n_files - n_files % 2)
+        for epoch in (0, 1):
+            stream.set_epoch(epoch)
+            stream.decoded = []
+            images = np.concatenate([batches[i] for i in range(len(batches))])
+            assert len(images) == len(stream.decoded) == n_files // 2
+            read[process, epoch] = stream.decoded
     for epoch in (0, 1):
-        (names0, n0), (names1, n1) = shards[0][epoch], shards[1][epoch]
-        assert sorted(names0 + names1) == everything and (n0, n1) == (5, 5)
-    assert shards[0][0][0] != shards[0][1][0]  # a new order each epoch
+        both = sorted(read[0, epoch] + read[1, epoch])
+        assert len(set(both)) == len(both)  # no file twice
+        if n_files % 2 == 0:
+            assert both == everything
+        else:  # the one file cut from the last batch is the epoch order's last
+            left_out = stream.files[stream.epoch_order(epoch)[-1]].name
+            assert sorted(both + [left_out]) == everything
+    assert read[0, 0] != read[0, 1]  # a new order each epoch
 
 
 def test_bad_files_are_skipped_once_each_and_counted(folder):
     (folder / "grass" / "broken.jpg").write_bytes(b"not a jpeg")
     (folder / "zz_truncated.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
-    stream = FolderStream(folder, SIZE, batch_size=4, workers=1)
+    stream = FolderStream(folder, SIZE, batch_size=4, workers=1, shuffle=False)
     with pytest.warns(UserWarning, match="Skipped") as record:
         first = _epoch_images(stream)
-    assert len(first) == 10 and len(record) == 2
+    # a skipped file's place in its batch is taken by another image of that batch: same shapes
+    assert len(first) == 12 and len(record) == 2 and len(stream.files) == 12
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        readable = load_folder(folder, size=SIZE, progress=False, on_error="skip")[0]
+    assert {image.tobytes() for image in first} == {image.tobytes() for image in readable}
+    with pytest.warns(UserWarning):
+        assert len(FolderStream(folder, SIZE, 4).read(np.arange(12))) == 10  # fill=False: left out
     assert {p.name for p in stream.skipped} == {"broken.jpg", "zz_truncated.png"}
     stream.on_epoch_end()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no second warning for the same file
-        assert len(_epoch_images(stream)) == 10
+        assert len(_epoch_images(stream)) == 12
     assert len(stream.skipped) == 2
 
 
@@ -122,7 +146,7 @@ def test_a_batch_of_only_bad_files_is_an_error(tmp_path):
 
 
 def test_streamed_prior_equals_the_in_memory_prior(folder):
-    stream = FolderStream(folder, SIZE, batch_size=3, seed=2, shard=(1, 2))
+    stream = FolderStream(folder, SIZE, batch_size=3, seed=2)
     images, _ = load_folder(folder, size=SIZE, progress=False)
     expected = class_prior(split_lab(images)[1])
     np.testing.assert_allclose(streamed_class_prior(stream), expected, rtol=0, atol=1e-15)
@@ -132,12 +156,12 @@ def test_streamed_prior_equals_the_in_memory_prior(folder):
                                class_prior(split_lab(images[take])[1]), rtol=0, atol=1e-15)
 
 
-@pytest.mark.parametrize("bad, error", [(dict(shard=(2, 2)), ValueError),
-                                        (dict(shard=3), TypeError),
+@pytest.mark.parametrize("bad, error", [(dict(size=0), ValueError),
+                                        (dict(seed=-1), ValueError),
                                         (dict(batch_size=0), ValueError)])
 def test_bad_arguments_name_themselves(folder, bad, error):
-    with pytest.raises(error, match="shard|batch_size"):
-        FolderStream(folder, SIZE, **{"batch_size": 4, **bad})
+    with pytest.raises(error, match="size|seed|batch_size"):
+        FolderStream(folder, **{"size": SIZE, "batch_size": 4, **bad})
 
 
 @pytest.mark.slow
@@ -149,11 +173,8 @@ def test_mid_epoch_resume_continues_at_the_step(folder, tmp_path):
     def colorizer():
         return ZhangColorizer(image_size=SIZE, epochs=2, batch_size=4, verbose=0, seed=0)
 
-    # on JAX the weights depend on the reader threads (the limitation in FolderStream's docstring)
-    workers = 1 if keras.backend.backend() == "jax" else 2
-
-    def stream():
-        return FolderStream(folder, SIZE, batch_size=4, seed=0, workers=workers)
+    def stream():  # two reader threads: the weights must not depend on them
+        return FolderStream(folder, SIZE, batch_size=4, seed=0, workers=2)
 
     whole = colorizer().fit(stream())
 

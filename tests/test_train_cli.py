@@ -62,8 +62,10 @@ class TinyColorizer:
      "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
     (["train", "tiny", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of tiny"),
     (["train", "cnn", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of cnn (it takes --loss,"),
-    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/junk", "--stream",
-      "--num-processes", "2"], "--stream trains in one process only"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "photos", "--stream"],
+     "--stream reads a folder: use it with --data folder:PATH"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nothere", "--stream"],
+     "is not a folder of images"),
 ])  # fmt: skip
 def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     """Bad options, data and output folders: one line naming them, exit 1, nothing written."""

@@ -46,8 +46,8 @@ resumed run ends with the same weights, bit for bit.
 the global ``--batch-size`` split over the devices; ``--coordinator HOST:PORT --num-processes P
 --process-id I`` (or the environment variables of :mod:`chroma_lab.backend`) joins several
 processes or machines. Each process trains on its slice of every global batch; only process 0
-writes into ``--out``. Same checkpoints, log and ``--resume``. ``--stream`` works on several
-devices of one process, not yet with several processes (a one-line error).
+writes into ``--out``. Same checkpoints, log and ``--resume``. With ``--stream`` each process
+decodes only its slice of every batch.
 """
 
 from __future__ import annotations
@@ -189,10 +189,6 @@ def _setup_devices(args) -> bool:
     from chroma_lab import backend
 
     cluster = backend.cluster_from_env(args.coordinator, args.num_processes, args.process_id)
-    if getattr(args, "stream", False) and (cluster[1] or 1) > 1:
-        # each process would need its own shard, cut to equal batches; not done yet (issue 12)
-        raise UsageError("--stream trains in one process only; drop --stream (the folder is then "
-                         "loaded into memory) or --num-processes")
     if args.devices is None and cluster == (None, None, None):
         return True
     devices = "all" if args.devices in (None, "all") else args.devices

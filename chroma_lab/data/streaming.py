@@ -1,4 +1,4 @@
-"""Train on a folder of any size: a seeded, sharded, resumable stream of uint8 batches.
+"""Train on a folder of any size: a seeded, resumable stream of uint8 batches.
 
 :class:`FolderStream` lists a folder once (the files and labels :func:`load_folder` reads, in
 the same sorted order), shuffles it per epoch from ``(seed, epoch)``, and decodes one batch per
@@ -8,6 +8,9 @@ decodes batches in parallel with ``workers=``. Threads, not processes, are the d
 releases the GIL while it decodes and resizes, and with threads the skipped-file count of the
 workers is the stream's own (``benchmarks/bench_input_pipeline.py`` measured threads against
 processes, a plain PIL loop and ``tf.data``; ``benchmarks/README.md`` has the figures).
+Data-parallel, :class:`~chroma_lab.models.keras_colorizer.KerasColorizer` has each process
+:meth:`~FolderStream.load` only its own slice of every batch (:func:`chroma_lab.backend.process_shard`),
+so the processes of a run decode every file of an epoch once between them.
 
 :func:`streamed_class_prior` is :func:`chroma_lab.quantize.class_prior` computed a batch at a time
 (bin counts are summed, so on the same images it gives the in-memory prior exactly), over every
@@ -28,7 +31,7 @@ from chroma_lab.data.images import (
     ImageReadError, _as_path, _folder_entries, _resize, load_image, resize_crop,
 )  # fmt: skip
 from chroma_lab.data.preprocess import split_lab
-from chroma_lab.quantize import N_BINS, nearest_bin, smooth_on_bins
+from chroma_lab.quantize import N_BINS, bin_counts, prior_from_counts
 
 # Random crops keep at least this fraction of the shorter side (then resize to the square).
 MIN_CROP = 0.875
@@ -47,9 +50,6 @@ class FolderStream(keras.utils.PyDataset):
     batch_size : int
     seed : int
         Epoch ``e`` visits the files in the order ``default_rng([seed, e]).permutation(n)``.
-    shard : (int, int)
-        ``(index, count)``: this process reads the files at positions ``index, index + count, ...``
-        of each epoch's order, so ``count`` processes together read every file once per epoch.
     augment : bool
         False: centre crop and resize (:func:`~chroma_lab.data.images.resize_crop`, the images
         ``load_folder`` gives). True: a random square of at least ``MIN_CROP`` of the shorter side
@@ -59,15 +59,8 @@ class FolderStream(keras.utils.PyDataset):
         Applied to each uint8 batch (n, size, size, 3); its result is the batch (e.g. ``(x, y)``).
     **pydataset_kwargs
         ``workers`` (default 2), ``use_multiprocessing`` (default False), ``max_queue_size``.
-        Known limitation: on the JAX backend with ``workers`` > 1 the weights depend on the
-        reader threads. Two runs with the same ``workers`` are equal, but they differ from a
-        ``workers=1`` run (by about 1e-2 after 6 steps), and a run resumed mid-epoch differs
-        from an uninterrupted one (about 4e-3). The likely cause, not yet confirmed: Keras
-        restarts its reader after peeking at the first batch and calls ``on_epoch_end`` then,
-        so the epoch order changes while threads are still reading. With ``workers=1``, and on
-        TensorFlow, resuming gives the same weights bit for bit. One process only: ``KerasColorizer.fit`` refuses a ``shard`` other
-        than ``(0, 1)`` (several data-parallel processes would need their shards cut to equal
-        batches).
+        Keras' reader threads call ``__getitem__`` for any index in any order; a batch depends
+        only on ``(seed, epoch, index)``, so the weights do not depend on ``workers``.
 
     Attributes
     ----------
@@ -76,11 +69,13 @@ class FolderStream(keras.utils.PyDataset):
     epoch : int
         The epoch whose order ``__getitem__`` reads; ``on_epoch_end`` advances it.
     skipped : set of pathlib.Path
-        Files that could not be read (each is warned about once and left out of its batch).
+        Files that could not be read. Each is warned about once; in a training batch its place
+        is taken by another image of the batch, so every batch keeps its shape (a new shape would
+        recompile the training step, and data-parallel processes must feed equal slices).
     """
 
-    def __init__(self, folder, size, batch_size=16, seed=0, shard=(0, 1), augment=False,
-                 shuffle=True, transform=None, **pydataset_kwargs):  # fmt: skip
+    def __init__(self, folder, size, batch_size=16, seed=0, augment=False, shuffle=True,
+                 transform=None, **pydataset_kwargs):  # fmt: skip
         pydataset_kwargs.setdefault("workers", 2)
         super().__init__(**pydataset_kwargs)
         self.folder = _as_path(folder, "folder")
@@ -89,7 +84,6 @@ class FolderStream(keras.utils.PyDataset):
         self.size = check_int(size, "size", 1)
         self.batch_size = check_int(batch_size, "batch_size", 1)
         self.seed = check_int(seed, "seed", 0)
-        self.shard = _check_shard(shard)
         self.augment, self.shuffle, self.transform = bool(augment), bool(shuffle), transform
         entries = _folder_entries(self.folder)
         if not entries:
@@ -103,12 +97,10 @@ class FolderStream(keras.utils.PyDataset):
 
     # --- the order -----------------------------------------------------------------------------
     def epoch_order(self, epoch: int) -> np.ndarray:
-        """Indices into ``files`` that this shard reads in epoch ``epoch``, in reading order."""
+        """Indices into ``files`` in the order epoch ``epoch`` reads them (as ``make_batches``)."""
         n = len(self.files)
-        order = np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle \
+        return np.random.default_rng([self.seed, epoch]).permutation(n) if self.shuffle \
             else np.arange(n)
-        index, count = self.shard
-        return order[index::count]
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = check_int(epoch, "epoch", 0)
@@ -122,32 +114,58 @@ class FolderStream(keras.utils.PyDataset):
         return math.ceil(len(self._order) / self.batch_size)
 
     def __getitem__(self, index):
+        return self.load(self.batch_indices(index))
+
+    def batch_indices(self, index: int) -> np.ndarray:
+        """Indices into ``files`` of batch ``index`` of the current epoch."""
         if not -len(self) <= index < len(self):
             raise IndexError(f"batch index {index} out of range for {len(self)} batches")
         index %= len(self)
-        batch = self.read(self._order[index * self.batch_size : (index + 1) * self.batch_size])
+        return self._order[index * self.batch_size : (index + 1) * self.batch_size]
+
+    def load(self, indices):
+        """The training batch of ``files[i]`` for i in ``indices``: read with ``fill=True`` and
+        the stream's ``augment``, through ``transform``. ``KerasColorizer`` loads only its
+        process's slice of a batch."""
+        batch = self.read(indices, fill=True, augment=self.augment)
         return batch if self.transform is None else self.transform(batch)
 
-    def read(self, indices) -> np.ndarray:
-        """The images of ``files[i]`` for i in ``indices``, (m, size, size, 3) uint8, m <= len.
+    def read(self, indices, fill: bool = False, augment: bool = False) -> np.ndarray:
+        """The images of ``files[i]`` for i in ``indices``, (m, size, size, 3) uint8.
 
-        An unreadable file is warned about once, added to ``skipped`` and left out; a batch
-        whose every file is unreadable raises :class:`ImageReadError`.
+        Centre-cropped as :func:`~chroma_lab.data.images.load_folder` crops them, or with
+        ``augment`` the random crop and flip of the current epoch. An unreadable file is warned
+        about once and added to ``skipped``. ``fill=False`` leaves it out (m < len(indices));
+        ``fill=True`` puts the batch's readable images in its place, in turn, so that
+        m = len(indices). A batch whose every file is unreadable raises :class:`ImageReadError`.
         """
         images = []
         for i in indices:
             try:
-                images.append(self._decode(int(i)))
+                images.append(self._decode(int(i), augment))
             except (ImageReadError, OSError) as exc:
                 self._skip(self.files[i], exc)
-        if not images:
+                images.append(None)
+        readable = [image for image in images if image is not None]
+        if not readable:
             names = ", ".join(f"'{self.files[i]}'" for i in indices)
             raise ImageReadError(f"none of the files of a batch could be read: {names}")
-        return np.stack(images)
+        if fill:
+            spare = iter(readable * len(images))
+            return np.stack([next(spare) if image is None else image for image in images])
+        return np.stack(readable)
 
-    def _decode(self, i: int) -> np.ndarray:
+    def sample_indices(self, size: int | None, seed: int = 0) -> np.ndarray:
+        """Sorted indices of ``size`` files drawn without replacement from ``seed`` (every file
+        if ``size`` is None or the folder has no more): what fit-time state is learnt from."""
+        n = len(self.files)
+        if size is None or check_int(size, "sample", 1) >= n:
+            return np.arange(n)
+        return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+    def _decode(self, i: int, augment: bool) -> np.ndarray:
         image = load_image(self.files[i])
-        if not self.augment:
+        if not augment:
             return resize_crop(image, self.size)
         rng = np.random.default_rng([self.seed, self.epoch, i])
         h, w = image.shape[:2]
@@ -168,7 +186,7 @@ def streamed_class_prior(stream: FolderStream, sample: int | None = None, seed: 
                          sigma: float | None = 5.0) -> np.ndarray:  # fmt: skip
     """The class prior of a stream's images, computed a batch at a time.
 
-    Every file of the folder (all shards, centre-cropped as ``load_folder`` crops them), or a
+    Every file of the folder (centre-cropped as ``load_folder`` crops them), or a
     seeded sample of ``sample`` of them. On the same images it equals
     :func:`chroma_lab.quantize.class_prior` of the in-memory array (the bin counts are integers,
     summed exactly).
@@ -187,38 +205,15 @@ def streamed_class_prior(stream: FolderStream, sample: int | None = None, seed: 
     -------
     ndarray of shape (313,), float64, summing to 1
     """
-    n = len(stream.files)
-    indices = np.arange(n)
-    if sample is not None and check_int(sample, "sample", 1) < n:
-        indices = np.sort(np.random.default_rng(seed).choice(n, size=sample, replace=False))
-    reader = FolderStream(stream.folder, stream.size, stream.batch_size, shuffle=False,
-                          augment=False, workers=1)  # fmt: skip
-    reader.skipped = stream.skipped  # one warning per file, whoever reads it first
+    indices = stream.sample_indices(sample, seed)
     counts = np.zeros(N_BINS, dtype=np.int64)
     for start in range(0, len(indices), stream.batch_size):
         try:
-            batch = reader.read(indices[start : start + stream.batch_size])
+            batch = stream.read(indices[start : start + stream.batch_size])
         except ImageReadError:
             continue  # every file of this slice was unreadable, and warned about
-        counts += np.bincount(nearest_bin(split_lab(batch)[1]).ravel(), minlength=N_BINS)
+        counts += bin_counts(split_lab(batch)[1])
     if not counts.any():
         raise ValueError(f"none of the sampled files of '{stream.folder}' could be read")
-    # as quantize.class_prior does from the same counts
-    prior = counts.astype(np.float64) / counts.sum()
-    if sigma:
-        prior = smooth_on_bins(prior, sigma)
-        prior /= prior.sum()
-    return prior
+    return prior_from_counts(counts, sigma)
 
-
-# ----------------------------------------------------------------------------------------------
-# Private workers
-# ----------------------------------------------------------------------------------------------
-def _check_shard(shard) -> tuple[int, int]:
-    try:
-        index, count = shard
-    except (TypeError, ValueError):
-        raise TypeError(f"shard must be a pair (index, count), got {shard!r}") from None
-    count = check_int(count, "shard count", 1)
-    index = check_int(index, "shard index", 0, count - 1)
-    return index, count

@@ -42,7 +42,7 @@ from keras import layers, ops
 
 from chroma_lab._checks import check_int, check_number
 from chroma_lab.color import AB_SCALE, in_gamut, rgb_to_lab, rgb_to_lab_ops
-from chroma_lab.models.keras_colorizer import KerasColorizer
+from chroma_lab.models.keras_colorizer import SETUP_SAMPLE, KerasColorizer
 from chroma_lab.models.zhang2016 import ZhangColorizer, build_training_model
 from chroma_lab.quantize import N_BINS, REBALANCE_LAMBDA, ab_bins, annealed_mean_ops, rebalance_weights
 
@@ -366,18 +366,29 @@ class CoherentColorizer(KerasColorizer):
         self.verbose = verbose
 
     def _setup(self, images):
+        self._base_network = self._base_model(images).network_
+        self.gradient_prior_ = gradient_prior(rgb_to_lab(images)[..., 1:])
+
+    def _setup_stream(self, stream):
+        # the base trains on the whole stream; the gradient prior comes from the seeded sample
+        self._base_network = self._base_model(stream).network_
+        take = stream.sample_indices(SETUP_SAMPLE, self.seed)
+        self.setup_sample_ = len(take)
+        self.gradient_prior_ = gradient_prior(rgb_to_lab(stream.read(take))[..., 1:])
+
+    def _base_model(self, images):
+        """The Zhang model to refine: ``base`` loaded, or trained here on ``images`` (an array or
+        a FolderStream)."""
         if self.base is None:
             epochs = self.epochs if self.base_epochs is None else self.base_epochs
-            base = ZhangColorizer(size=self.size, image_size=self.image_size, epochs=epochs,
+            return ZhangColorizer(size=self.size, image_size=self.image_size, epochs=epochs,
                                   batch_size=self.batch_size, learning_rate=self.learning_rate,
                                   seed=self.seed, verbose=self.verbose).fit(images)  # fmt: skip
-        else:
-            base = ZhangColorizer.load(self.base)
-            if base.loss == "l2":
-                raise ValueError(f"base '{self.base}' is an L2 (ab regression) model; the refinement "
-                                 "needs a distribution: train it with --loss full or class")
-        self._base_network = base.network_
-        self.gradient_prior_ = gradient_prior(rgb_to_lab(images)[..., 1:])
+        base = ZhangColorizer.load(self.base)
+        if base.loss == "l2":
+            raise ValueError(f"base '{self.base}' is an L2 (ab regression) model; the refinement "
+                             "needs a distribution: train it with --loss full or class")
+        return base
 
     def _build_model(self):
         base_network = self._base_network

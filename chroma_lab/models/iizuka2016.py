@@ -64,6 +64,7 @@ from keras import layers, ops
 
 from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import AB_SCALE, gray_to_lightness
+from chroma_lab.data.streaming import FolderStream
 from chroma_lab.losses import IIZUKA_ALPHA, UNLABELLED, iizuka_compile_losses
 from chroma_lab.models.base import check_gray_batch, check_rgb_batch
 from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
@@ -339,6 +340,7 @@ class IizukaColorizer(KerasColorizer):
         class_names : sequence of str, optional
             The names of classes 0..C-1 (C = len); default "0" .. str(max label).
         """
+        _refuse_stream(images)
         n = len(check_rgb_batch(images))
         self._labels, self._new_class_names = _scene_labels(labels, class_names, n, self.use_global)
         return super().fit(images, callbacks=callbacks)
@@ -349,6 +351,7 @@ class IizukaColorizer(KerasColorizer):
         ``labels`` may be left out in the session that called ``fit`` (its labels are kept);
         after ``load`` a model with a class head needs them again.
         """
+        _refuse_stream(images)
         n = len(check_rgb_batch(images))
         if labels is not None or getattr(self, "_labels", None) is None or len(self._labels) != n:
             if labels is None and getattr(self, "class_names_", None):
@@ -469,11 +472,20 @@ class _IizukaTargets(keras.utils.PyDataset):
         rgb, labels = self.batches[index]
         return rgb, ({"ab": rgb, "scene": labels} if self.use_global else {"ab": rgb})
 
+    def set_epoch(self, epoch):
+        self.batches.set_epoch(epoch)
+
     def on_epoch_begin(self):
         self.batches.on_epoch_begin()
 
     def on_epoch_end(self):
         self.batches.on_epoch_end()
+
+
+def _refuse_stream(images):
+    if isinstance(images, FolderStream):  # its labels would need the class mapping of load_dataset
+        raise ValueError("iizuka trains on images in memory with their scene labels; a "
+                         "FolderStream (chroma-lab train --stream) is not supported yet")
 
 
 def _scene_labels(labels, class_names, n, use_global):

@@ -35,6 +35,7 @@ from chroma_lab._checks import check_choice, check_fitted, check_int, check_numb
 from chroma_lab._files import atomic_path, write_json_atomic
 from chroma_lab.color import normalize_l, rgb_to_lab_ops
 from chroma_lab.data import make_batches, resize_crop
+from chroma_lab.data.streaming import FolderStream
 from chroma_lab.models.base import Colorizer, check_rgb_batch
 from chroma_lab.models.registry import FORMAT, MODEL_FILE, SETTINGS_FILE, ModelFolderError
 from chroma_lab.models.registry import read_settings
@@ -175,16 +176,27 @@ class KerasColorizer(Colorizer):
             batches = _ProcessBatches(batches, self._images_per_epoch(n))
         step = self.optimizer_steps_ % self.steps_per_epoch_
         if step:  # saved mid-epoch: the rest of that epoch
-            order.on_epoch_begin(start)  # see _EpochOrder: JAX reads ahead before the callbacks
-            self.model_.fit(_FromStep(batches, step), epochs=start + 1, initial_epoch=start,
-                            shuffle=False, verbose=self.verbose, callbacks=callbacks)  # fmt: skip
+            self._fit_epochs(_FromStep(batches, step), order, start, start + 1, callbacks)
             start += 1
             if start >= self.epochs:
                 return self
-        order.on_epoch_begin(start)
-        self.model_.fit(batches, epochs=self.epochs, initial_epoch=start, shuffle=False,
-                        verbose=self.verbose, callbacks=callbacks)  # fmt: skip
+        self._fit_epochs(batches, order, start, self.epochs, callbacks)
         return self
+
+    def _fit_epochs(self, batches, order, start: int, stop: int, callbacks) -> None:
+        """``model.fit`` from epoch ``start`` up to ``stop``, with the data order set first.
+
+        Two things Keras would otherwise do before the first epoch's callbacks run: read batches
+        to learn their shapes, and, on JAX, build the model's loss symbolically from a batch
+        pulled through the reader threads; resetting that reader keeps the batches the threads
+        had read ahead, so the first epoch would start at one of them (the weights then depended
+        on the thread count). Setting the epoch's order, then building the loss here from
+        ``batches[0]``, leaves Keras nothing to read early.
+        """
+        order.on_epoch_begin(start)
+        self.model_._symbolic_build(data_batch=batches[0])  # a no-op once built
+        self.model_.fit(batches, epochs=stop, initial_epoch=start, shuffle=False,
+                        verbose=self.verbose, callbacks=callbacks)  # fmt: skip
 
     def _steps(self, images, stream) -> int:
         n = len(images) if stream is None else len(stream.files)
@@ -348,15 +360,9 @@ class KerasColorizer(Colorizer):
     def _setup_stream(self, stream) -> None:
         """``_setup`` from a stream: on a seeded sample of ``SETUP_SAMPLE`` images (all of a
         smaller folder), centre-cropped; a subclass may stream instead (Zhang's prior)."""
-        n = len(stream.files)
-        rng = np.random.default_rng(self.seed)
-        take = np.sort(rng.choice(n, size=SETUP_SAMPLE, replace=False)) if n > SETUP_SAMPLE \
-            else np.arange(n)
+        take = stream.sample_indices(SETUP_SAMPLE, self.seed)
         self.setup_sample_ = len(take)
-        reader = stream.__class__(stream.folder, stream.size, stream.batch_size, shuffle=False,
-                                  augment=False, workers=1)  # fmt: skip
-        reader.skipped = stream.skipped
-        self._setup(reader.read(take))
+        self._setup(stream.read(take))
 
     def _build_model(self) -> keras.Model:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -399,14 +405,8 @@ def _advance_seed_generators(model: keras.Model) -> None:
 
 def _as_stream(images, colorizer):
     """``images`` if it is a FolderStream that fits the colorizer, else None (an array)."""
-    from chroma_lab.data.streaming import FolderStream
-
     if not isinstance(images, FolderStream):
         return None
-    if backend.process_count() > 1 or images.shard != (0, 1):
-        # each process would need its shard cut to equal, evenly split batches (issue 12)
-        raise ValueError("a FolderStream trains in one process only (shard (0, 1)); with several "
-                         "processes load the images into memory")
     for name, ours in (("size", colorizer.image_size), ("batch_size", colorizer.batch_size)):
         if getattr(images, name) != ours:
             raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
@@ -421,9 +421,8 @@ class _EpochOrder(keras.callbacks.Callback):
     TensorFlow (after reading two batches to infer their shapes), so counting the calls would make
     epoch e read the order of e + 1 there and of e elsewhere, and a run resumed mid-epoch would
     read another epoch's order than the one it was saved in. Also called once before each
-    ``model.fit``: on JAX, Keras reads the first batch (to build the model) and a threaded
-    PyDataset's workers start reading ahead before ``on_epoch_begin`` of the first epoch, so the
-    order must already be that epoch's.
+    ``model.fit`` (``KerasColorizer._fit_epochs``): a threaded PyDataset's workers start reading
+    ahead before ``on_epoch_begin`` of the first epoch, so the order must already be that epoch's.
     """
 
     def __init__(self, batches):
@@ -469,6 +468,8 @@ class _ProcessBatches(keras.utils.PyDataset):
         size = self.batches.batch_size
         keep = min(size, self.n_used - index * size)
         rows = backend.process_shard(keep)
+        if isinstance(self.batches, FolderStream):  # decode this process's files only
+            return self.batches.load(self.batches.batch_indices(index)[:keep][rows])
         batch = self.batches[index]
         if not isinstance(batch, tuple):
             return batch[:keep][rows]

@@ -225,3 +225,87 @@ def test_train_cli_streams_a_folder_with_mid_epoch_checkpoints(folder, tmp_path,
     assert cli.main(["train", "zhang", "--out", str(out), "--resume", "--epochs", "2"]) == 0
     assert "resuming" in capsys.readouterr().out
     assert ZhangColorizer.load(out).optimizer_steps_ == 6
+
+
+# Run in a subprocess by the kill -9 test: the command, killed (SIGKILL) as step 5 ends, after
+# the checkpoint of step 4 and before that of step 6 (--checkpoint-every 2).
+_KILLED_RUN = """
+import os, signal, sys
+import keras
+from chroma_lab.cli import main, train
+
+callbacks = train._callbacks
+
+class Kill(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)) == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+train._callbacks = lambda *args, **kwargs: [*callbacks(*args, **kwargs), Kill()]
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(folder, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import keras
+
+    from chroma_lab import cli
+    from chroma_lab.models.zhang2016 import ZhangColorizer
+
+    def args(out):  # 10 files in batches of 4: 3 steps an epoch, 9 in all
+        return ["train", "zhang", "--out", str(out), "--data", f"folder:{folder}", "--stream",
+                "--image-size", str(SIZE), "--batch-size", "4", "--epochs", "3",
+                "--checkpoint-every", "2"]  # fmt: skip
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    killed = subprocess.run([sys.executable, "-c", _KILLED_RUN, *args(tmp_path / "killed")],
+                            env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert ZhangColorizer.load(tmp_path / "killed").optimizer_steps_ == 4  # epoch 2, step 1 saved
+    assert cli.main([*args(tmp_path / "killed"), "--resume"]) == 0
+    assert cli.main(args(tmp_path / "whole")) == 0
+    resumed, whole = (ZhangColorizer.load(tmp_path / name) for name in ("killed", "whole"))
+    assert resumed.optimizer_steps_ == whole.optimizer_steps_ == 9
+    for r, w in zip(resumed.model_.weights, whole.model_.weights):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(r), keras.ops.convert_to_numpy(w))
+    with open(tmp_path / "killed" / "log.csv", newline="") as handle:  # one row per epoch
+        assert [row["epoch"] for row in csv.DictReader(handle)] == ["0", "1", "2"]
+
+
+def test_palette_cnn_and_coherent_train_on_a_stream_as_on_its_images(folder):
+    """Fit-time state from the stream's images (all of a small folder) equals the in-memory fit's;
+    the coherent model's base trains on the stream itself."""
+    import keras
+
+    from chroma_lab.color import rgb_to_lab
+    from chroma_lab.models.coherent import CoherentColorizer, gradient_prior
+    from chroma_lab.models.palette_cnn import PaletteCNNColorizer
+
+    images, _ = load_folder(folder, size=SIZE, progress=False)
+    def cnn():
+        return PaletteCNNColorizer(n_colors=8, image_size=SIZE, epochs=1, batch_size=4, verbose=0)
+
+    streamed = cnn().fit(FolderStream(folder, SIZE, 4, workers=1))
+    in_memory = cnn().fit(images)
+    assert streamed.setup_sample_ == 10
+    np.testing.assert_array_equal(streamed.palette_.palette_, in_memory.palette_.palette_)
+    np.testing.assert_array_equal(*(keras.ops.convert_to_numpy(c.model_.weights[0]) for c in (streamed, in_memory)))
+
+    coherent = CoherentColorizer(image_size=SIZE, epochs=1, base_epochs=1, batch_size=4, verbose=0)
+    coherent.fit(FolderStream(folder, SIZE, 4))
+    np.testing.assert_array_equal(coherent.gradient_prior_, gradient_prior(rgb_to_lab(images)[..., 1:]))
+    assert coherent.optimizer_steps_ == 3 and coherent.colorize(images[:2, ..., 0]).shape == (2, SIZE, SIZE, 3)
+
+
+def test_iizuka_refuses_a_stream_in_one_line(folder):
+    from chroma_lab.models.iizuka2016 import IizukaColorizer
+
+    with pytest.raises(ValueError, match="not supported yet"):
+        IizukaColorizer(image_size=32).fit(FolderStream(folder, 32, 4))

@@ -189,7 +189,7 @@ def test_model_options_reach_the_colorizer_and_other_models_refuse_them(tmp_path
     class Stop(Exception):
         pass
 
-    def stop(settings):  # the options are checked and set by the time the data are read
+    def stop(settings, workers=2):  # the options are checked and set by the time the data are read
         raise Stop(settings)
 
     monkeypatch.setattr(train, "_load_training_images", stop)

@@ -211,7 +211,7 @@ def test_train_cli_streams_a_folder_with_mid_epoch_checkpoints(folder, tmp_path,
     out = tmp_path / "run"
     common = ["train", "zhang", "--out", str(out), "--data", f"folder:{folder}", "--stream",
               "--image-size", str(SIZE), "--batch-size", "4", "--prior", "imagenet"]
-    assert cli.main([*common, "--epochs", "1", "--checkpoint-every", "2"]) == 0
+    assert cli.main([*common, "--epochs", "1", "--checkpoint-every", "2", "--workers", "3"]) == 0
     warned = [line for line in capsys.readouterr().err.splitlines() if "broken.jpg" in line]
     assert len(warned) == 1 and warned[0].startswith("warning: Skipped")
     run = json.loads((out / "train.json").read_text())

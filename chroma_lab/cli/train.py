@@ -36,7 +36,9 @@ sample of ``setup_sample`` files, written into ``train.json``. It is an explicit
 automatic: a streamed run differs from an in-memory one in those three ways. ``--prior imagenet``
 (zhang) uses the paper's published ImageNet prior instead of the data's.
 ``--checkpoint-every N`` also saves after every N training steps, and ``--resume`` then
-continues at the step after the checkpoint, mid-epoch.
+continues at the step after the checkpoint, mid-epoch. ``--workers N`` sets the stream's decoding
+threads; a batch depends only on the seed, the epoch and its index, so the weights do not depend
+on N. With several processes ``skipped_files`` counts the files process 0 could not read.
 
 ``--resume`` continues from the last checkpoint: same weights, optimizer state and epoch counter,
 and epoch e shuffles the data with ``(seed, e)`` as an uninterrupted run does, so on a CPU the
@@ -106,6 +108,8 @@ def add_arguments(parser) -> None:
         parser.add_argument(option, dest=parameter, default=argparse.SUPPRESS, **keywords)
     parser.add_argument("--stream", action="store_const", const=True, default=argparse.SUPPRESS,
                         help="decode --data folder:PATH batch by batch instead of loading it all")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=2, metavar="N",
+                        help="--stream: threads decoding images (default 2; a GPU needs about 6)")
     parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
                         help="also save a checkpoint every N training steps (resumed at the step)")  # fmt: skip
     parser.add_argument("--resume", action="store_true", help="continue the run saved in --out")
@@ -135,6 +139,7 @@ def _train(args) -> int:
     _check_data_spec(given.get("data", DATA_DEFAULTS["data"]))
     check_int(given.get("n_scenes", 1), "--n-scenes", low=1)
     check_int(args.checkpoint_every, "--checkpoint-every", low=0)
+    check_int(args.workers, "--workers", low=1)
     if given.get("stream") and not given.get("data", "").startswith("folder:"):
         raise UsageError("--stream reads a folder: use it with --data folder:PATH")
     import_keras()
@@ -154,7 +159,7 @@ def _train(args) -> int:
         colorizer = cls(**{key: settings[key] for key in accepted})
         start = 0
     colorizer._validate()  # a bad option fails here, before data are read or files written
-    images, labels, class_names = _load_training_images(settings)
+    images, labels, class_names = _load_training_images(settings, workers=args.workers)
     n_images = len(images.files) if settings.get("stream") else len(images)
     if chief:  # with several processes only process 0 writes into --out
         out.mkdir(parents=True, exist_ok=True)
@@ -283,7 +288,7 @@ def _truncate_log(path: Path, epochs_done: int) -> None:
 # ----------------------------------------------------------------------------------------------
 # Data
 # ----------------------------------------------------------------------------------------------
-def _load_training_images(settings: dict):
+def _load_training_images(settings: dict, workers: int = 2):
     """uint8 RGB (n, S, S, 3), labels (n,) or None and class names for the run's ``--data`` spec
     (:func:`chroma_lab.data.load_dataset`); for ``--stream`` a
     :class:`chroma_lab.data.FolderStream` of the folder in place of the array, and no labels."""
@@ -291,7 +296,8 @@ def _load_training_images(settings: dict):
 
     if settings.get("stream"):
         stream = FolderStream(settings["data"][len("folder:") :], settings["image_size"],
-                              batch_size=settings["batch_size"], seed=settings.get("seed", 0))  # fmt: skip
+                              batch_size=settings["batch_size"], seed=settings.get("seed", 0),
+                              workers=workers)  # fmt: skip
         return stream, None, None
     return load_dataset(settings["data"], settings["image_size"],
                         n_scenes=settings.get("n_scenes", DATA_DEFAULTS["n_scenes"]),

@@ -248,6 +248,7 @@ sys.exit(main(sys.argv[1:]))
 
 @pytest.mark.slow
 def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(folder, tmp_path):
+    """With random crops and flips (--augment): they too are drawn from (seed, epoch, file)."""
     import os
     import subprocess
     import sys
@@ -261,7 +262,7 @@ def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(folder, tmp
     def args(out):  # 10 files in batches of 4: 3 steps an epoch, 9 in all
         return ["train", "zhang", "--out", str(out), "--data", f"folder:{folder}", "--stream",
                 "--image-size", str(SIZE), "--batch-size", "4", "--epochs", "3",
-                "--checkpoint-every", "2"]  # fmt: skip
+                "--checkpoint-every", "2", "--augment"]  # fmt: skip
 
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
@@ -271,6 +272,7 @@ def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(folder, tmp
     assert ZhangColorizer.load(tmp_path / "killed").optimizer_steps_ == 4  # epoch 2, step 1 saved
     assert cli.main([*args(tmp_path / "killed"), "--resume"]) == 0
     assert cli.main(args(tmp_path / "whole")) == 0
+    assert json.loads((tmp_path / "killed" / "train.json").read_text())["augment"] is True
     resumed, whole = (ZhangColorizer.load(tmp_path / name) for name in ("killed", "whole"))
     assert resumed.optimizer_steps_ == whole.optimizer_steps_ == 9
     for r, w in zip(resumed.model_.weights, whole.model_.weights):

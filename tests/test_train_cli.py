@@ -62,6 +62,7 @@ class TinyColorizer:
      "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
     (["train", "tiny", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of tiny"),
     (["train", "cnn", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of cnn (it takes --loss,"),
+    (["train", "zhang", "--out", "{tmp}/o", "--augment"], "--augment crops and flips a stream's images"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "photos", "--stream"],
      "--stream reads a folder: use it with --data folder:PATH"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nothere", "--stream"],

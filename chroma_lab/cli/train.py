@@ -36,7 +36,8 @@ sample of ``setup_sample`` files, written into ``train.json``. It is an explicit
 automatic: a streamed run differs from an in-memory one in those three ways. ``--prior imagenet``
 (zhang) uses the paper's published ImageNet prior instead of the data's.
 ``--checkpoint-every N`` also saves after every N training steps, and ``--resume`` then
-continues at the step after the checkpoint, mid-epoch. ``--workers N`` sets the stream's decoding
+continues at the step after the checkpoint, mid-epoch. ``--augment`` takes a random square of at least 7/8 of each image's
+shorter side and flips it at random, seeded by the run's seed, the epoch and the file. ``--workers N`` sets the stream's decoding
 threads; a batch depends only on the seed, the epoch and its index, so the weights do not depend
 on N. With several processes ``skipped_files`` counts the files process 0 could not read.
 
@@ -91,7 +92,7 @@ MODEL_OPTIONS = {
 }  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.
 COMMAND_DEFAULTS = {"epochs": 10}
-DATA_DEFAULTS = {"data": "scenes", "n_scenes": 512, "stream": False}
+DATA_DEFAULTS = {"data": "scenes", "n_scenes": 512, "stream": False, "augment": False}
 CHECKPOINT_FILE = "model.keras"  # written by the colorizer's save, with colorizer.json
 LOG_FILE, RUN_FILE, CURVES_FILE, SAMPLES_DIR = "log.csv", "train.json", "loss_curves.png", "samples"
 N_SAMPLES = 4
@@ -108,6 +109,9 @@ def add_arguments(parser) -> None:
         parser.add_argument(option, dest=parameter, default=argparse.SUPPRESS, **keywords)
     parser.add_argument("--stream", action="store_const", const=True, default=argparse.SUPPRESS,
                         help="decode --data folder:PATH batch by batch instead of loading it all")  # fmt: skip
+    parser.add_argument("--augment", action="store_const", const=True, default=argparse.SUPPRESS,
+                        help="--stream: a random crop (at least 7/8 of the shorter side) and flip per "
+                             "image and epoch, seeded")  # fmt: skip
     parser.add_argument("--workers", type=int, default=2, metavar="N",
                         help="--stream: threads decoding images (default 2; a GPU needs about 6)")
     parser.add_argument("--checkpoint-every", type=int, default=0, metavar="N",
@@ -142,6 +146,8 @@ def _train(args) -> int:
     check_int(args.workers, "--workers", low=1)
     if given.get("stream") and not given.get("data", "").startswith("folder:"):
         raise UsageError("--stream reads a folder: use it with --data folder:PATH")
+    if given.get("augment") and not given.get("stream"):
+        raise UsageError("--augment crops and flips a stream's images: use it with --stream")
     import_keras()
     chief = _setup_devices(args)
     cls = colorizer_class(args.model)
@@ -297,7 +303,7 @@ def _load_training_images(settings: dict, workers: int = 2):
     if settings.get("stream"):
         stream = FolderStream(settings["data"][len("folder:") :], settings["image_size"],
                               batch_size=settings["batch_size"], seed=settings.get("seed", 0),
-                              workers=workers)  # fmt: skip
+                              augment=settings.get("augment", False), workers=workers)  # fmt: skip
         return stream, None, None
     return load_dataset(settings["data"], settings["image_size"],
                         n_scenes=settings.get("n_scenes", DATA_DEFAULTS["n_scenes"]),

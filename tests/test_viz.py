@@ -570,9 +570,21 @@ def test_every_public_function_is_tested_here():
     from pathlib import Path
 
     public = {name for name, f in inspect.getmembers(viz, inspect.isfunction)
-              if not name.startswith("_") and f.__module__ == viz.__name__}  # fmt: skip
+              if not name.startswith("_") and f.__module__.startswith(viz.__name__ + ".")}  # fmt: skip
     called = set(re.findall(r"viz\.(\w+)\(", Path(__file__).read_text()))
     assert public <= called, f"no test calls {sorted(public - called)}"
+
+
+def test_the_package_re_exports_every_public_name_of_its_modules():
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(viz.__path__):
+        module = importlib.import_module(f"{viz.__name__}.{info.name}")
+        own = {name for name, value in vars(module).items() if not name.startswith("_")
+               and (getattr(value, "__module__", None) == module.__name__ or name.isupper())}  # fmt: skip
+        assert own <= set(viz.__all__), f"{module.__name__} defines {sorted(own - set(viz.__all__))}"
+    assert all(getattr(viz, name) is not None for name in viz.__all__)
 
 
 @pytest.mark.parametrize("make", [

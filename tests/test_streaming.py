@@ -311,3 +311,17 @@ def test_iizuka_refuses_a_stream_in_one_line(folder):
 
     with pytest.raises(ValueError, match="not supported yet"):
         IizukaColorizer(image_size=32).fit(FolderStream(folder, 32, 4))
+
+
+def test_image_class_prior_in_chunks_equals_the_prior_at_once(monkeypatch):
+    from chroma_lab.data import image_class_prior, preprocess
+
+    images = synthetic_scenes(7, size=20, seed=3)[0]
+    expected = class_prior(split_lab(images)[1])
+    monkeypatch.setattr(preprocess, "PRIOR_CHUNK", 3)  # chunks of 3, 3 and 1 images
+    np.testing.assert_allclose(image_class_prior(images), expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(image_class_prior(iter([images[:5], images[5:]])), expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(image_class_prior(images, sigma=None), class_prior(split_lab(images)[1], sigma=None),
+                               rtol=0, atol=1e-15)  # fmt: skip
+    with pytest.raises(ValueError, match="no images"):
+        image_class_prior(iter([]))

@@ -9,7 +9,8 @@ One module per concern; every public name is importable from here
   :func:`load_cifar10`, and :func:`load_dataset` / :func:`check_data_spec` for the ``--data``
   specs ``photos``, ``scenes`` and ``folder:PATH``.
 * :mod:`~chroma_lab.data.preprocess`: :func:`split_lab`, :func:`to_gray`,
-  :func:`extract_patches`, :func:`sample_pixels`, :func:`train_test_split_images`.
+  :func:`image_class_prior`, :func:`extract_patches`, :func:`sample_pixels`,
+  :func:`train_test_split_images`.
 * :mod:`~chroma_lab.data.batching`: :func:`make_batches`, a Keras ``PyDataset``.
 * :mod:`~chroma_lab.data.streaming`: :class:`FolderStream`, a folder of any size decoded batch by
   batch (a Keras ``PyDataset``), and :func:`streamed_class_prior`.
@@ -40,6 +41,7 @@ from chroma_lab.data.images import (
 from chroma_lab.data.preprocess import (
     PAD_MODES,
     extract_patches,
+    image_class_prior,
     sample_pixels,
     split_lab,
     to_gray,
@@ -48,7 +50,7 @@ from chroma_lab.data.preprocess import (
 
 __all__ = [
     "CIFAR10_CLASSES", "DATA_SPECS", "IMAGE_EXTENSIONS", "MANIFEST_NAME", "PAD_MODES",
-    "ImageReadError", "bundled_photos", "check_data_spec", "extract_patches", "load_cifar10",
+    "ImageReadError", "bundled_photos", "check_data_spec", "extract_patches", "image_class_prior", "load_cifar10",
     "load_dataset", "load_folder", "load_image", "make_batches", "resize", "resize_crop", "sample_pixels",
     "split_lab", "to_gray", "train_test_split_images", "FolderStream", "streamed_class_prior",
 ]  # fmt: skip

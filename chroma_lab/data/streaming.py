@@ -30,8 +30,7 @@ from chroma_lab._checks import check_int
 from chroma_lab.data.images import (
     ImageReadError, _as_path, _folder_entries, _resize, load_image, resize_crop,
 )  # fmt: skip
-from chroma_lab.data.preprocess import split_lab
-from chroma_lab.quantize import N_BINS, bin_counts, prior_from_counts
+from chroma_lab.data.preprocess import image_class_prior
 
 # Random crops keep at least this fraction of the shorter side (then resize to the square).
 MIN_CROP = 0.875
@@ -206,14 +205,16 @@ def streamed_class_prior(stream: FolderStream, sample: int | None = None, seed: 
     ndarray of shape (313,), float64, summing to 1
     """
     indices = stream.sample_indices(sample, seed)
-    counts = np.zeros(N_BINS, dtype=np.int64)
-    for start in range(0, len(indices), stream.batch_size):
-        try:
-            batch = stream.read(indices[start : start + stream.batch_size])
-        except ImageReadError:
-            continue  # every file of this slice was unreadable, and warned about
-        counts += bin_counts(split_lab(batch)[1])
-    if not counts.any():
-        raise ValueError(f"none of the sampled files of '{stream.folder}' could be read")
-    return prior_from_counts(counts, sigma)
+
+    def batches():
+        for start in range(0, len(indices), stream.batch_size):
+            try:
+                yield stream.read(indices[start : start + stream.batch_size])
+            except ImageReadError:
+                continue  # every file of this slice was unreadable, and warned about
+
+    try:
+        return image_class_prior(batches(), sigma)
+    except ValueError:
+        raise ValueError(f"none of the sampled files of '{stream.folder}' could be read") from None
 

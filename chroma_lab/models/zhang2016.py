@@ -30,7 +30,8 @@ Where the paper's equations live:
 * soft-encoding of the ab targets on the 5 nearest bins, sigma 5 (Sec. 2.1):
   :func:`chroma_lab.quantize.soft_encode` / ``soft_encode_ops`` (``SOFT_K``, ``SOFT_SIGMA``);
 * the multinomial cross-entropy, eq. 2: :mod:`chroma_lab.losses` (``rebalanced_crossentropy``);
-* class rebalancing, eq. 3-4: :func:`chroma_lab.quantize.class_prior` and
+* class rebalancing, eq. 3-4: :func:`chroma_lab.quantize.class_prior` (over a training set,
+  a chunk at a time: :func:`chroma_lab.data.image_class_prior`) and
   :func:`~chroma_lab.quantize.rebalance_weights` (``REBALANCE_LAMBDA``), applied per pixel in
   :func:`chroma_lab.losses.zhang_targets`;
 * the annealed mean, eq. 5: :func:`chroma_lab.quantize.annealed_mean` / ``annealed_mean_ops``
@@ -61,12 +62,12 @@ from keras import layers, ops
 
 from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab
-from chroma_lab.data import split_lab
+from chroma_lab.data import image_class_prior
 from chroma_lab.data.streaming import streamed_class_prior
 from chroma_lab.losses import LOSSES, get_loss
 from chroma_lab.models.keras_colorizer import SETUP_SAMPLE, KerasColorizer, LightnessFromRGB, walk_layers
 from chroma_lab.models.registry import MODEL_FILE, SETTINGS_FILE  # noqa: F401 - re-exported
-from chroma_lab.quantize import ANNEALED_T, N_BINS, annealed_mean_ops, class_prior
+from chroma_lab.quantize import ANNEALED_T, N_BINS, annealed_mean_ops
 from chroma_lab.resources import zhang2016_imagenet_prior
 
 SIZES = ("full", "small")
@@ -304,7 +305,7 @@ class ZhangColorizer(KerasColorizer):
         if self.prior_source == "imagenet":
             self.prior_ = zhang2016_imagenet_prior()
         else:  # eq. 3-4: once, in NumPy, on the training set
-            self.prior_ = class_prior(split_lab(images)[1])
+            self.prior_ = image_class_prior(images)  # class_prior, a chunk of images at a time
         self.weights_ = None
 
     def _setup_stream(self, stream):

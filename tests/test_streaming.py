@@ -212,8 +212,10 @@ def test_train_cli_streams_a_folder_with_mid_epoch_checkpoints(folder, tmp_path,
     common = ["train", "zhang", "--out", str(out), "--data", f"folder:{folder}", "--stream",
               "--image-size", str(SIZE), "--batch-size", "4", "--prior", "imagenet"]
     assert cli.main([*common, "--epochs", "1", "--checkpoint-every", "2", "--workers", "3"]) == 0
-    warned = [line for line in capsys.readouterr().err.splitlines() if "broken.jpg" in line]
+    captured = capsys.readouterr()
+    warned = [line for line in captured.err.splitlines() if "broken.jpg" in line]
     assert len(warned) == 1 and warned[0].startswith("warning: Skipped")
+    assert "trained 1 epoch on 10 images (1 unreadable file skipped)" in captured.out
     run = json.loads((out / "train.json").read_text())
     assert run["stream"] is True and run["setup_sample"] == 11 and run["prior_source"] == "imagenet"
     with open(out / "log.csv", newline="") as handle:

@@ -190,7 +190,11 @@ def _train(args) -> int:
         colorizer.continue_fit(images, callbacks=callbacks, **_labels_for(colorizer.continue_fit, labels))
     else:
         colorizer.fit(images, callbacks=callbacks, **_labels_for(colorizer.fit, labels, class_names))
-    print(f"trained {colorizer.epochs_done_} epochs on {n_images} images; model in {out}")
+    done = colorizer.epochs_done_
+    skipped = len(images.skipped) if settings.get("stream") else 0
+    unreadable = f" ({skipped} unreadable file{'s' * (skipped != 1)} skipped)" if skipped else ""
+    print(f"trained {done} epoch{'s' * (done != 1)} on {n_images - skipped} images{unreadable}; "
+          f"model in {out}")
     return 0
 
 

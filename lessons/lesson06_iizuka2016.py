@@ -477,37 +477,49 @@ print(f"4. regression vs classification: Iizuka raw / rebalanced AuC {iz['auc_ra
 # without the classifier) was real. The report's author did not have the 2x2 grid: with two
 # factors changed at once, any story about either of them fits.
 #
-# **Our run.** When this lesson was written, one full-mode run (seed 0, 8 epochs on 128 scenes of
-# 48x48, with TensorFlow's oneDNN still on) gave the numbers below. Your run prints its own in the
-# cells above, and the verdict lines there are computed from them: where they differ from these,
-# trust the printed lines (fast mode uses fewer scenes and epochs).
+# **Our run.** One full-mode run (seed 0, 8 epochs on 128 scenes of 48x48, TensorFlow's oneDNN
+# off as this lesson sets it) gave the numbers below; a full-mode run of yours on a CPU should
+# print the same. Your run prints its own in the cells above, and the verdict lines there are
+# computed from them: where they differ from these, trust the printed lines (fast mode uses fewer
+# scenes and epochs).
 #
-# 1. *Equal weights.* The cross-entropy started at 77 times the MSE, not 1000: the ratio depends
+# 1. *Equal weights.* The cross-entropy started at 58 times the MSE, not 1000: the ratio depends
 #    on the number of classes (an untrained classifier's cross-entropy is about ln C, 1.8 for our
 #    6 classes, 5.3 for the 205 of Places) and on the units of the MSE, so the report's number is
-#    not a constant of the method. The colours did not stay gray (held-out chroma 14.2, against
-#    20.8 with alpha = 1/300 and 29.4 for the truth) but they were duller and less accurate (raw
-#    AuC 81.2 against 86.7): the weighting matters, the "no learning" does not reproduce. A likely
-#    reason, which this run does not test: Adadelta scales each weight's step by that weight's own
-#    gradient history, so the colorization layers, which only the MSE reaches, learn whatever the
-#    weight of the other term, while the layers both terms reach serve mostly the classifier.
-# 2. *No BatchNorm.* Reproduces: the colour loss fell by 7 % in 8 epochs (72 % with BatchNorm),
-#    and the colorizations stayed almost gray (chroma 6.8).
+#    not a constant of the method. Neither half of the claim reproduces. The colours did not stay
+#    gray (held-out chroma 21.6, against 20.0 with alpha = 1/300 and 29.4 for the truth), and they
+#    were no worse (raw AuC 87.6 against 87.3, a few tenths; the colour loss fell as far, to
+#    0.0053 against 0.0056): at this budget the weight of the cross-entropy did not matter. A
+#    likely reason, which this run does not test: Adadelta scales each weight's step by that
+#    weight's own gradient history, so the colorization layers, which only the MSE reaches, learn
+#    whatever the weight of the other term.
+# 2. *No BatchNorm.* Reproduces: the colour loss fell by 7 % in 8 epochs (71 % with BatchNorm),
+#    and the colorizations stayed almost gray (chroma 8.0, against 20.0).
 # 3. *Batch size or global stream.* The explanation does not hold here. At the same number of
-#    epochs, batch 8 beat batch 16 with both architectures (ab error 17.65 against 19.92 with the
-#    global stream, 16.70 against 20.22 without): half the batch makes twice the updates. The
-#    global stream's effect was small and changed sign (better at batch 16, worse at batch 8);
-#    per class (5 or 6 test scenes each, so noisy) it helped the grass, beach, lake and sunset
-#    scenes and cost on snow and night. So the report's observation can be real while its
-#    explanation is the wrong way round: on a fixed budget of epochs the *smaller* batch helped.
+#    epochs the larger batch did not help on average (batch 8 -> 16 raised the ab error by 0.81
+#    over both architectures), and its effect changed sign with the architecture: without the
+#    global stream batch 8 was much better (17.46 against 20.05; half the batch makes twice the
+#    updates), with it batch 16 was a little better (18.98 against 19.94, under one unit, and the
+#    rebalanced AuC ranks these two the other way, 77.4 at batch 8 against 76.6). The global
+#    stream's effect changed sign too (better at batch 16, worse at batch 8; 0.70 worse on
+#    average): the two factors interact, which only the 2x2 grid can show. The report's own
+#    comparison, no global at batch 16 against global at batch 8, is a tie here (20.05 against
+#    19.94). Per class (5 or 6 test scenes each, so noisy), at batch 16 the global stream helped
+#    the grass, sunset and night scenes (sunset by 5.6 units: the class whose sky section 1
+#    showed orange), cost 6 units on snow and left beach and lake within half a unit. So the
+#    report's explanation finds no support: on a fixed budget of epochs the larger batch helped
+#    one architecture and hurt the other, and the best of the four cells was batch 8 without the
+#    global stream.
 # 4. *Regression against classification.* Iizuka's regression beat lesson 5's small Zhang network
-#    on both AuCs (86.7 / 76.3 against 84.5 / 71.2; without the global stream 86.5 / 75.1) and was
-#    nearly as colourful (55.7 against 58.1, truth 67.3; without the global stream 43.1), and its
-#    class head named 91 % of the held-out scenes (chance 17 %). So on these scenes, at this
-#    budget, regression did not give lesson 4's dull average; Zhang's network was still the more
-#    colourful one. The colours a gray image cannot decide (the red or blue balls) cover few
-#    pixels here; lesson 5's argument for classes is about them, and about photos, where many
-#    more objects have several plausible colours.
+#    on both AuCs (87.3 / 76.6 against 84.6 / 71.0; without the global stream 86.6 / 74.9) and on
+#    the ab error (19.0 against 23.1), and its class head named 97 % of the held-out scenes (chance
+#    17 %). But it was clearly the duller one: colourfulness 50.1 against Zhang's 67.5, which
+#    matches the truth's 67.3 (without the global stream 46.8). So on these scenes, at this
+#    budget, regression was the more accurate and classification the more colourful: regression
+#    did not fall to gray, but the dullness lessons 4 and 5 predict for it shows. The colours a
+#    gray image cannot decide (the red or blue balls) cover few pixels here; lesson 5's argument
+#    for classes is about them, and about photos, where many more objects have several plausible
+#    colours.
 #
 # *In fast mode these numbers come from one epoch on 24 tiny scenes: the networks have barely
 # moved, and the lines above are noise. Run in full mode (`CHROMA_LAB_FAST` unset) to read them.*

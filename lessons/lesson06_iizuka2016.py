@@ -45,7 +45,8 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same numbers on every CPU
 
-from keras import ops  # noqa: E402 (after the logging setting above)
+import keras  # noqa: E402 (after the logging setting above)
+from keras import ops  # noqa: E402
 
 from chroma_lab import checks  # noqa: E402
 from chroma_lab.compare import claim  # noqa: E402
@@ -126,6 +127,7 @@ for k, name in enumerate(SCENE_CLASSES):
 
 # %%
 full_net = build("full", num_classes=205)
+keras.utils.set_random_seed(SEED)  # the untrained small network's weights: the same on every run
 small_net = build("small", num_classes=len(SCENE_CLASSES))
 local_only = parameter_count(build("full", use_global=False))
 print(f"full network (205 classes): {parameter_count(full_net):,} weights and biases; without the global "

@@ -87,8 +87,9 @@ MODEL_OPTIONS = {
     "--optimizer": ("optimizer", {"help": "iizuka: adadelta (the paper's, default) or adam"}),
     "--base": ("base", {"metavar": "DIR", "help": "coherent: the trained zhang model (its --out "
                                                   "folder) to refine; default: train one first"}),
-    "--prior": ("prior_source", {"help": "zhang's class prior: data (of the training images, default) or "
-                                  "imagenet (the paper's published one)"}),
+    "--prior": ("prior_source", {"metavar": "data|imagenet",
+                                 "help": "zhang's class prior: data (of the training images, default) or "
+                                 "imagenet (the paper's published one)"}),
 }  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.
 COMMAND_DEFAULTS = {"epochs": 10}

@@ -177,7 +177,7 @@ def _train(args) -> int:
             if settings.get("stream"):
                 from chroma_lab.models.keras_colorizer import SETUP_SAMPLE
 
-                settings["setup_sample"] = min(SETUP_SAMPLE, n_images)
+                settings["setup_sample"] = len(images.sample_indices(SETUP_SAMPLE))
             write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
     if start >= settings["epochs"]:
         print(f"{out}: already trained for {start} epochs (--epochs {settings['epochs']}); nothing to do")

@@ -42,7 +42,7 @@ from keras import layers, ops
 
 from chroma_lab._checks import check_int, check_number
 from chroma_lab.color import AB_SCALE, in_gamut, rgb_to_lab, rgb_to_lab_ops
-from chroma_lab.models.keras_colorizer import SETUP_SAMPLE, KerasColorizer
+from chroma_lab.models.keras_colorizer import KerasColorizer
 from chroma_lab.models.zhang2016 import ZhangColorizer, build_training_model
 from chroma_lab.quantize import N_BINS, REBALANCE_LAMBDA, ab_bins, annealed_mean_ops, rebalance_weights
 
@@ -372,9 +372,8 @@ class CoherentColorizer(KerasColorizer):
     def _setup_stream(self, stream):
         # the base trains on the whole stream; the gradient prior comes from the seeded sample
         self._base_network = self._base_model(stream).network_
-        take = stream.sample_indices(SETUP_SAMPLE, self.seed)
-        self.setup_sample_ = len(take)
-        self.gradient_prior_ = gradient_prior(rgb_to_lab(stream.read(take))[..., 1:])
+        sample = stream.read(self._setup_sample(stream))
+        self.gradient_prior_ = gradient_prior(rgb_to_lab(sample)[..., 1:])
 
     def _base_model(self, images):
         """The Zhang model to refine: ``base`` loaded, or trained here on ``images`` (an array or

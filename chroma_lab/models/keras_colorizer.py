@@ -360,9 +360,14 @@ class KerasColorizer(Colorizer):
     def _setup_stream(self, stream) -> None:
         """``_setup`` from a stream: on a seeded sample of ``SETUP_SAMPLE`` images (all of a
         smaller folder), centre-cropped; a subclass may stream instead (Zhang's prior)."""
+        self._setup(stream.read(self._setup_sample(stream)))
+
+    def _setup_sample(self, stream) -> np.ndarray:
+        """The indices of the stream's files that fit-time state is learnt from; their count is
+        ``setup_sample_``."""
         take = stream.sample_indices(SETUP_SAMPLE, self.seed)
         self.setup_sample_ = len(take)
-        self._setup(stream.read(take))
+        return take
 
     def _build_model(self) -> keras.Model:  # pragma: no cover - abstract
         raise NotImplementedError

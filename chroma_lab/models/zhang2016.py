@@ -65,7 +65,7 @@ from chroma_lab.color import denormalize_ab
 from chroma_lab.data import image_class_prior
 from chroma_lab.data.streaming import streamed_class_prior
 from chroma_lab.losses import LOSSES, get_loss
-from chroma_lab.models.keras_colorizer import SETUP_SAMPLE, KerasColorizer, LightnessFromRGB, walk_layers
+from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
 from chroma_lab.models.registry import MODEL_FILE, SETTINGS_FILE  # noqa: F401 - re-exported
 from chroma_lab.quantize import ANNEALED_T, N_BINS, annealed_mean_ops
 from chroma_lab.resources import zhang2016_imagenet_prior
@@ -309,12 +309,12 @@ class ZhangColorizer(KerasColorizer):
         self.weights_ = None
 
     def _setup_stream(self, stream):
-        # bin counts summed a batch at a time over a seeded sample: memory stays flat
-        self.setup_sample_ = min(SETUP_SAMPLE, len(stream.files))
+        # bin counts summed a batch at a time over the seeded sample: memory stays flat
+        sample = len(self._setup_sample(stream))
         if self.prior_source == "imagenet":
             self.prior_ = zhang2016_imagenet_prior()
         else:
-            self.prior_ = streamed_class_prior(stream, sample=SETUP_SAMPLE, seed=self.seed)
+            self.prior_ = streamed_class_prior(stream, sample=sample, seed=self.seed)
         self.weights_ = None
 
     def _build_model(self, network=None):

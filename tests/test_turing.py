@@ -230,7 +230,7 @@ def test_trial_page_images_and_score(out):
     assert client.get(f"/trial/{participant}").headers["Location"] == f"/score/{participant}"
     score = client.get(f"/score/{participant}")
     assert score.status_code == 200 and b"<strong>2 of 2</strong>" in score.data
-    assert client.get(f"/image/{participant}/0/left").status_code == 200  # answered trials stay visible
+    assert client.get(f"/image/{participant}/0/left").status_code == 410  # each picture is sent once
     assert client.get(f"/image/{participant}/0/up").status_code == 404
     assert client.get(f"/image/{participant}/2/left").status_code == 404
     assert client.get("/image/nobody/0/left").status_code == 404
@@ -413,6 +413,7 @@ def parse(*argv):
 
 
 def test_main_report_prints_and_writes_csv(out, capsys):
+    Store(out)  # a served test has its database, even before the first answer
     assert main(parse("--out", str(out), "--report")) == 0
     printed = capsys.readouterr().out
     assert "gray" in printed and "no judgements yet" in printed and "results.csv" in printed
@@ -439,6 +440,16 @@ def test_is_loopback(host, loopback):
 
 
 
+def fake_models(monkeypatch) -> list:
+    """Every --models folder loads as a GrayColorizer (no Keras); returns the names loaded."""
+    import chroma_lab.turing as turing_module
+
+    loaded = []
+    fitted = GrayColorizer().fit(np.zeros((1, 2, 2, 3), np.uint8))
+    monkeypatch.setattr(turing_module, "load_models", lambda models: loaded.extend(models) or dict.fromkeys(models, fitted))
+    return loaded
+
+
 class _StoppedServer:
     """Stands in for Werkzeug's server: ``serve_forever`` returns at once, as after Ctrl-C."""
 
@@ -456,16 +467,18 @@ class _StoppedServer:
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "192.168.1.20"])
 def test_main_prepares_serves_and_prints_the_token_off_loopback(tmp_path, photos_dir, monkeypatch, capsys, host):
+    import socket
+
     import chroma_lab.turing.app as app_module
-    import chroma_lab.turing.prepare as prepare_module
 
     servers = []
-    fitted = GrayColorizer().fit(np.zeros((1, 2, 2, 3), np.uint8))
-    monkeypatch.setattr(prepare_module, "_as_colorizer", lambda folder: fitted)
-    monkeypatch.setattr(app_module, "serve", lambda app, h, p: servers.append(_StoppedServer(app, h, p)) or servers[-1])
+    fake_models(monkeypatch)
+    monkeypatch.setattr(app_module, "listen", lambda h, p: socket.socket())  # 192.168.1.20 is not ours
+    monkeypatch.setattr(app_module, "serve",
+                        lambda app, h, p, sock: servers.append(_StoppedServer(app, h, p)) or servers[-1])  # fmt: skip
     out = tmp_path / "out"
     args = parse("--models", "runs/zhang", "--images", str(photos_dir), "--out", str(out), "--host", host)
-    assert main(args) == 0
+    assert main(args) == 130  # Ctrl-C
     printed = capsys.readouterr().out
     assert load_manifest(out)["methods"] == ["zhang"] and (servers[0].host, servers[0].port) == (host, 8000)
     token = Store(out).token()
@@ -475,16 +488,13 @@ def test_main_prepares_serves_and_prints_the_token_off_loopback(tmp_path, photos
     else:
         assert f"participants: http://{host}:8123/?token={token}\n" in printed
         assert servers[0].app.test_client().get("/").status_code == 403
-        assert main(args) == 0 and Store(out).token() == token  # a restart keeps the address
+        assert main(args) == 130 and Store(out).token() == token  # a restart keeps the address
 
 
 def test_main_names_a_port_in_use(tmp_path, photos_dir, monkeypatch):
     import socket
 
-    import chroma_lab.turing.prepare as prepare_module
-
-    fitted = GrayColorizer().fit(np.zeros((1, 2, 2, 3), np.uint8))
-    monkeypatch.setattr(prepare_module, "_as_colorizer", lambda folder: fitted)
+    fake_models(monkeypatch)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -9,14 +9,19 @@ then asks which was real; answers go to ``OUT/turing.sqlite`` (:mod:`.store`), s
 server on the same folder loses nothing. ``--report`` prints each method's fooling rate with its
 95% Wilson interval (:mod:`.stats`) and writes ``OUT/results.csv``; ``/results`` shows the same.
 
-The server listens on 127.0.0.1 only. ``--host`` for a classroom network requires a session token
-on every request: it is printed at start inside the participants' address, and kept in the
-folder's database so that a restart keeps the same address.
+The server listens on 127.0.0.1 only, and answers only requests addressed to this computer.
+``--host`` for a classroom network requires the class token on every request: it is printed at
+start inside the participants' address. The results pages need their own token, the instructor's,
+printed inside the results address. Both are kept in the folder's database, so that a restart
+keeps the same addresses. The port is taken before anything is colorized, and a refused run
+leaves no files. Ctrl-C stops the server: ``stopped; answers are kept in OUT/turing.sqlite``,
+exit status 130 (as for every command interrupted by Ctrl-C).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import sys
 from pathlib import Path
 
 RESULTS_FILE = "results.csv"
@@ -57,33 +62,65 @@ def main(args) -> int:
     check_int(args.port, "--port", low=0, high=65535)
     models = model_folders(args.models)
 
+    from chroma_lab.cli import check_output_folder
+    from chroma_lab.turing.app import listen
+
+    check_output_folder(out)
+    sock = listen(args.host, args.port)  # before colorizing anything: a taken port costs nothing
+    try:
+        server, tokens = _prepare_and_serve(args, out, models, sock)
+    finally:
+        sock.close()  # the server listens on its own copy
+    return _serve_until_stopped(server, args.host, out, *tokens)
+
+
+def _prepare_and_serve(args, out: Path, models: dict, sock) -> tuple:
+    """Colorize (once), open the store and return ``(server, (class token, results token))``."""
     from chroma_lab.turing.app import create_app, serve
     from chroma_lab.turing.prepare import prepare
     from chroma_lab.turing.store import Store
 
-    prepare(out, args.images, models, max_side=args.max_side)
-    token = None if is_loopback(args.host) else Store(out).token(create=True)
-    app = create_app(out, display_seconds=args.display, n_trials=args.trials, token=token)
-    try:
-        server = serve(app, args.host, args.port)
-    except (OSError, SystemExit) as exc:  # Werkzeug exits when the port is taken; we say it in one line
-        reason = getattr(exc, "strerror", None) or "address in use or not on this computer"
-        raise ValueError(f"cannot listen on {args.host}:{args.port} ({reason}); try another --port") from None
-    shown_host = f"[{args.host}]" if ":" in args.host else args.host
-    address = f"http://{shown_host}:{server.server_port}/"
+    prepare(out, args.images, load_models(models), max_side=args.max_side)
+    store = Store(out)
+    token = None if is_loopback(args.host) else store.token(create=True)
+    results_token = store.token(create=True, kind="results")
+    app = create_app(out, display_seconds=args.display, n_trials=args.trials, token=token,
+                     results_token=results_token)  # fmt: skip
+    return serve(app, args.host, args.port, sock=sock), (token, results_token)
+
+
+def _serve_until_stopped(server, host: str, out: Path, token, results_token) -> int:
+    """Print the two addresses, serve until Ctrl-C, say where the answers are; exit status 130."""
+    from chroma_lab.turing.store import DATABASE_FILE
+
+    address = f"http://{f'[{host}]' if ':' in host else host}:{server.server_port}/"
     print(f"participants: {address}" + (f"?token={token}" if token else ""))
-    print(f"results:      {address}results" + (f"?token={token}" if token else ""))
+    print(f"results:      {address}results?token={results_token}   (for you only: it shows every answer)")
     if token:
         print("the token is needed on every device; keep it within the class. Ctrl-C stops the server.")
     else:
         print("listening on this computer only (--host for a classroom network). Ctrl-C stops the server.")
+    sys.stdout.flush()  # the addresses now, even when the output goes to a pipe or a file
     try:
-        server.serve_forever()
+        server.serve_forever()  # Werkzeug's returns when Ctrl-C interrupts it
     except KeyboardInterrupt:
-        print("stopped; answers are kept in", out / "turing.sqlite")
+        pass
     finally:
         server.server_close()
-    return 0
+    print(f"stopped; answers are kept in {out / DATABASE_FILE}")
+    return 130
+
+
+def load_models(models: dict) -> dict:
+    """Method name -> the colorizer saved in its folder (a missing or broken folder: ModelFolderError).
+
+    Keras is imported with TensorFlow's start-up notes kept off the terminal, as ``train`` does.
+    """
+    from chroma_lab.cli import import_keras
+    from chroma_lab.models.registry import load_colorizer
+
+    import_keras()
+    return {name: load_colorizer(folder) for name, folder in models.items()}
 
 
 def report(out_dir) -> list[dict]:

@@ -14,17 +14,26 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import tempfile
+import warnings
 from pathlib import Path
 
 from chroma_lab._checks import check_int
 from chroma_lab._files import atomic_path, write_json_atomic
 
 MANIFEST_FILE = "manifest.json"
+IMAGES_FOLDER = "images"
 FORMAT = "chroma_lab.turing/1"
 
 
 def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> dict:
     """Colorize every photo of ``images_dir`` with every model and write the test into ``out_dir``.
+
+    Nothing is written until the photos are listed and every model is loaded; the pictures are
+    written into a hidden staging folder of ``out_dir`` and moved into place once all are done. A
+    run that fails (an unreadable photo, a model error, Ctrl-C) removes what it wrote, and the
+    folders it created, and leaves a test prepared before it as it was.
 
     Parameters
     ----------
@@ -32,6 +41,7 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
         The test folder (created if missing).
     images_dir : str or os.PathLike
         A folder of photos; its non-hidden files with an image suffix are used (not subfolders).
+        A photo of more pixels than :func:`read_photo` accepts is refused from its header.
     models : mapping of str to colorizer or folder
         Method name -> a fitted colorizer (anything with ``colorize(gray (n, H, W) uint8)``), or
         a folder saved by ``chroma-lab train`` (loaded with
@@ -48,15 +58,10 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
     Raises
     ------
     ValueError
-        No photos, no models, a bad method name, two photos with the same name, or a folder that
-        already holds participants of a test with other photos or methods.
+        No photos, no models, a bad method name, two photos with the same name, a photo that
+        cannot be read (:class:`chroma_lab.data.ImageReadError`), or a folder that already holds
+        participants of a test with other photos or methods.
     """
-    import numpy as np
-    from PIL import Image
-
-    from chroma_lab.data import load_image, to_gray
-    from chroma_lab.turing.store import Store
-
     out_dir, max_side = Path(out_dir), check_int(max_side, "max_side", low=16)
     if not models:
         raise ValueError("models is empty: give at least one model folder to test")
@@ -68,30 +73,45 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
                 "images": [{"name": p.stem, "real": f"images/real/{p.stem}.png",
                             "fake": {m: f"images/fake/{m}/{p.stem}.png" for m in models}}
                            for p in photos]}  # fmt: skip
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    old = _read_manifest(out_dir / MANIFEST_FILE)
-    if Store(out_dir).count_participants():
+    if _has_participants(out_dir):
+        old = _read_manifest(out_dir / MANIFEST_FILE)
         if old == manifest and _files_present(out_dir, old):
             log(f"{out_dir}: the test already has participants; keeping its colorizations")
             return old
         raise ValueError(f"'{out_dir}' already holds answers to a test of other photos or methods "
                          f"(see {MANIFEST_FILE}); choose a new --out folder")  # fmt: skip
+    colorizers = {name: _as_colorizer(model) for name, model in models.items()}  # a missing model: no file yet
 
-    colorizers = {name: _as_colorizer(model) for name, model in models.items()}
-    for path, entry in zip(photos, manifest["images"]):
-        real = _shrink(load_image(path), max_side)
-        _save_png(Image, real, out_dir / entry["real"])
-        gray = to_gray(real)[None]
-        for name, colorizer in colorizers.items():
-            fake = np.asarray(colorizer.colorize(gray))[0]
-            if fake.shape != real.shape or fake.dtype != np.uint8:
-                raise ValueError(f"model {name!r} returned {fake.dtype} {fake.shape} for '{path}', "
-                                 f"expected uint8 {real.shape}")  # fmt: skip
-            _save_png(Image, fake, out_dir / entry["fake"][name])
-        log(f"{path} -> {out_dir / entry['real']} + {len(colorizers)} colorizations")
-    write_json_atomic(out_dir / MANIFEST_FILE, manifest)
+    created = _first_missing(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".preparing-", dir=out_dir))
+    try:
+        for path, entry in zip(photos, manifest["images"]):
+            _colorize_photo(path, entry, colorizers, staging, max_side)
+            log(f"{path} -> {out_dir / entry['real']} + {len(colorizers)} colorizations")
+        _move_into_place(staging / IMAGES_FOLDER, out_dir / IMAGES_FOLDER, staging)
+        write_json_atomic(out_dir / MANIFEST_FILE, manifest)
+    except BaseException:
+        shutil.rmtree(created if created is not None else staging, ignore_errors=True)
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
     return manifest
+
+
+def read_photo(path):
+    """uint8 RGB of a photo, through the data layer's reader, with the limit ``colorize`` applies:
+    a file of more than Pillow's ``Image.MAX_IMAGE_PIXELS`` pixels is refused from its header,
+    before it is decoded (Pillow itself only warns below twice that many)."""
+    from PIL import Image
+
+    from chroma_lab.data import ImageReadError, load_image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return load_image(path)
+        except Image.DecompressionBombWarning as exc:
+            raise ImageReadError(f"Cannot read '{path}': it has too many pixels ({exc}).") from exc
 
 
 def load_manifest(out_dir) -> dict:
@@ -154,6 +174,47 @@ def _as_colorizer(model):
     return load_colorizer(model)
 
 
+def _colorize_photo(path: Path, entry: dict, colorizers: dict, folder: Path, max_side: int) -> None:
+    """Write the photo ``entry`` names and its colorization by each model, under ``folder``."""
+    import numpy as np
+
+    from chroma_lab.data import to_gray
+
+    real = _shrink(read_photo(path), max_side)
+    _save_png(real, folder / entry["real"])
+    gray = to_gray(real)[None]
+    for name, colorizer in colorizers.items():
+        fake = np.asarray(colorizer.colorize(gray))[0]
+        if fake.shape != real.shape or fake.dtype != np.uint8:
+            raise ValueError(f"model {name!r} returned {fake.dtype} {fake.shape} for '{path}', "
+                             f"expected uint8 {real.shape}")  # fmt: skip
+        _save_png(fake, folder / entry["fake"][name])
+
+
+def _move_into_place(new: Path, target: Path, staging: Path) -> None:
+    """Replace ``target`` (a previous run's pictures, if any) by ``new``; the old goes to ``staging``."""
+    if target.exists():
+        target.rename(staging / "previous")
+    new.rename(target)
+
+
+def _has_participants(out_dir: Path) -> bool:
+    from chroma_lab.turing.store import DATABASE_FILE, Store
+
+    # Store() creates the file: look first, so that a refused run leaves no database behind
+    return (out_dir / DATABASE_FILE).is_file() and Store(out_dir).count_participants() > 0
+
+
+def _first_missing(path: Path):
+    """The outermost folder of ``path`` that does not exist yet (None if it exists)."""
+    missing = None
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing = folder
+    return missing
+
+
 def _shrink(image, max_side: int):
     from chroma_lab.data import resize
 
@@ -164,7 +225,9 @@ def _shrink(image, max_side: int):
     return resize(image, (max(1, round(h * scale)), max(1, round(w * scale))))
 
 
-def _save_png(Image, array, path: Path) -> None:
+def _save_png(array, path: Path) -> None:
+    from PIL import Image
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         Image.fromarray(array).save(tmp)

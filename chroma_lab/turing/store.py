@@ -8,11 +8,14 @@ the primary key (participant, trial) is the last line of defence.
 
 Schema (version 1)::
 
-    meta(key PRIMARY KEY, value)                      schema version, session token
+    meta(key PRIMARY KEY, value)                      schema version, class and results tokens
     participants(id PRIMARY KEY, created, seed, trials)
         trials: JSON list of [image, method, real_side], in the order shown
     answers(participant, trial, image, method, real_side, choice, fooled, created,
             PRIMARY KEY (participant, trial))
+    shown(participant, trial, side, created, PRIMARY KEY (participant, trial, side))
+        each picture sent, so that none is sent twice (added to version 1 without a new
+        version: an older folder gains the empty table when opened)
 """
 
 from __future__ import annotations
@@ -39,7 +42,12 @@ CREATE TABLE IF NOT EXISTS answers (
     choice TEXT NOT NULL CHECK (choice IN ('left', 'right')),
     fooled INTEGER NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (participant, trial));
+CREATE TABLE IF NOT EXISTS shown (
+    participant TEXT NOT NULL REFERENCES participants(id), trial INTEGER NOT NULL,
+    side TEXT NOT NULL CHECK (side IN ('left', 'right')), created REAL NOT NULL,
+    PRIMARY KEY (participant, trial, side));
 """
+TOKEN_KEYS = {"class": "token", "results": "results_token"}  # token kind -> its key in meta
 
 
 class UnknownParticipant(LookupError):
@@ -86,9 +94,27 @@ class Store:
         with self._connect() as db:
             return self._participant(db, participant)
 
-    def count_participants(self) -> int:
+    def count_participants(self, answered: bool = False) -> int:
+        """How many participants pressed Start (``answered``: how many stored at least one answer)."""
+        query = "SELECT COUNT(DISTINCT participant) FROM answers" if answered else "SELECT COUNT(*) FROM participants"
         with self._connect() as db:
-            return db.execute("SELECT COUNT(*) FROM participants").fetchone()[0]
+            return db.execute(query).fetchone()[0]
+
+    # --- pictures -------------------------------------------------------------------------------
+    def mark_shown(self, participant, trial: int, side: str) -> bool:
+        """Record that the picture on ``side`` of ``trial`` is being sent; False if it was already."""
+        with self._connect() as db:
+            try:
+                db.execute("INSERT INTO shown VALUES (?, ?, ?, ?)", (participant, trial, side, time.time()))
+            except sqlite3.IntegrityError:  # the primary key: sent before
+                return False
+        return True
+
+    def shown_sides(self, participant, trial: int) -> set[str]:
+        """The sides of ``trial`` whose picture was sent to the participant already."""
+        with self._connect() as db:
+            rows = db.execute("SELECT side FROM shown WHERE participant = ? AND trial = ?", (participant, trial))
+            return {side for (side,) in rows}
 
     # --- answers --------------------------------------------------------------------------------
     def record_answer(self, participant, trial: int, choice: str) -> dict:
@@ -134,14 +160,19 @@ class Store:
             return [(m, bool(f)) for m, f in db.execute("SELECT method, fooled FROM answers")]
 
     # --- settings -------------------------------------------------------------------------------
-    def token(self, create: bool = False) -> str | None:
-        """The session token of this folder (kept across restarts); ``create`` makes one if none."""
+    def token(self, create: bool = False, kind: str = "class") -> str | None:
+        """A token of this folder (kept across restarts); ``create`` makes one if none.
+
+        ``kind`` is ``"class"`` (the participants' pages) or ``"results"`` (the instructor's).
+        """
+        if kind not in TOKEN_KEYS:
+            raise ValueError(f"kind must be one of {', '.join(TOKEN_KEYS)}, got {kind!r}")
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT value FROM meta WHERE key = 'token'").fetchone()
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (TOKEN_KEYS[kind],)).fetchone()
             if row is None and create:
                 row = (secrets.token_urlsafe(16),)
-                db.execute("INSERT INTO meta VALUES ('token', ?)", row)
+                db.execute("INSERT INTO meta VALUES (?, ?)", (TOKEN_KEYS[kind], row[0]))
         return None if row is None else row[0]
 
     # --- private --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var pair = document.getElementById("pair");
-  var images = [document.getElementById("left"), document.getElementById("right")];
+  var images = [document.getElementById("left"), document.getElementById("right")].filter(Boolean);
   var buttons = [document.getElementById("choose-left"), document.getElementById("choose-right")];
   var question = document.getElementById("question");
   var displayMs = parseInt(pair.getAttribute("data-display-ms"), 10);
@@ -28,12 +28,18 @@
     window.setTimeout(ask, displayMs);
   }
 
-  var pending = images.length;
-  function loaded() { pending -= 1; if (pending === 0) { show(); } }
-  images.forEach(function (img) {
-    if (img.complete && img.naturalWidth > 0) { loaded(); }
-    else { img.addEventListener("load", loaded); img.addEventListener("error", loaded); }
-  });
+  if (pair.getAttribute("data-seen") === "1") {
+    // a reloaded trial: its pictures were sent once already and are not shown again
+    shownAt = performance.now();
+    ask();
+  } else {
+    var pending = images.length;
+    var loaded = function () { pending -= 1; if (pending === 0) { show(); } };
+    images.forEach(function (img) {
+      if (img.complete && img.naturalWidth > 0) { loaded(); }
+      else { img.addEventListener("load", loaded); img.addEventListener("error", loaded); }
+    });
+  }
 
   // a second click would post the same trial again (refused, but confusing)
   document.getElementById("answer").addEventListener("submit", function () {

@@ -453,7 +453,7 @@ def fake_models(monkeypatch) -> list:
 class _StoppedServer:
     """Stands in for Werkzeug's server: ``serve_forever`` returns at once, as after Ctrl-C."""
 
-    server_port = 8123
+    server_address = ("127.0.0.1", 8123)
 
     def __init__(self, app, host, port):
         self.app, self.host, self.port = app, host, port

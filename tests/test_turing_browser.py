@@ -70,7 +70,7 @@ def running_server(out, **settings):
     server = serve(create_app(out, token=TOKEN, **settings), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, f"http://127.0.0.1:{server.server_port}"
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def prepared_folder(tmp_path, photos, size) -> Path:

@@ -93,7 +93,7 @@ def _serve_until_stopped(server, host: str, out: Path, token, results_token) -> 
     """Print the two addresses, serve until Ctrl-C, say where the answers are; exit status 130."""
     from chroma_lab.turing.store import DATABASE_FILE
 
-    address = f"http://{f'[{host}]' if ':' in host else host}:{server.server_port}/"
+    address = f"http://{f'[{host}]' if ':' in host else host}:{server.server_address[1]}/"
     print(f"participants: {address}" + (f"?token={token}" if token else ""))
     print(f"results:      {address}results?token={results_token}   (for you only: it shows every answer)")
     if token:

@@ -1,14 +1,18 @@
 """chroma-lab turing end to end in a real browser: headless Chromium driven through chromedriver.
 
-The server is the real one (Werkzeug's threaded server on 127.0.0.1, a free port) with a session
-token, so the test also covers the token-in-the-address -> cookie step. The participant takes a
-4-trial test with 0.1 s display time, answering by click and by arrow key; then the test checks,
-in the SQLite file, that exactly the answers clicked were stored, in order, against the trials the
-server chose, and that the score and results pages agree with them.
+The server is the real one (Werkzeug's threaded server on 127.0.0.1, a free port) with a class
+token and an instructor's token, so the test also covers the token-in-the-address -> cookie step.
+The participant takes a 4-trial test with 0.1 s display time, answering by click and by arrow key,
+and reloads one trial page (the pair is not shown again); then the test checks, in the SQLite file,
+that exactly the answers clicked were stored, in order, against the trials the server chose, that
+the score page agrees, that the class token does not open the results and that the instructor's
+results page agrees. A second test fills the results with twelve simulated participants and
+checks what the trial and results pages show against an independent computation (SciPy's Wilson
+interval); ``CHROMA_LAB_TURING_SCREENSHOTS=docs`` also saves those two pages as
+``docs/turing_trial.png`` and ``docs/turing_results.png``, the README's pictures.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` and ``selenium`` (the ``dev`` extra); skipped
-with the reason otherwise. ``CHROMA_LAB_TURING_SCREENSHOTS=docs`` also redraws
-``docs/turing_trial.png`` and ``docs/turing_results.png``.
+with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ pytestmark = [
                        reason="no headless browser: apt-get install chromium chromium-driver"),  # fmt: skip
 ]
 TOKEN = "browser-test-session-token"
+RESULTS_TOKEN = "browser-test-instructor-token"
 SCREENSHOTS = os.environ.get("CHROMA_LAB_TURING_SCREENSHOTS")
 
 
@@ -67,7 +72,7 @@ def browser(tmp_path):
 
 
 def running_server(out, **settings):
-    server = serve(create_app(out, token=TOKEN, **settings), "127.0.0.1", 0)
+    server = serve(create_app(out, token=TOKEN, results_token=RESULTS_TOKEN, **settings), "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
@@ -116,8 +121,14 @@ def test_a_participant_takes_the_test_end_to_end(tmp_path, browser):
                 image = browser.find_element(By.ID, side)
                 assert browser.execute_script("return arguments[0].naturalWidth", image) > 0
                 assert image.value_of_css_property("visibility") == "hidden"
+            if trial == 1:  # a reload asks again, without showing the pair a second time
+                browser.refresh()
+                wait_for(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "asking")
+                assert browser.find_elements(By.TAG_NAME, "img") == []
+                assert "seen this pair already" in browser.find_element(By.ID, "seen").text
+                assert browser.find_element(By.ID, "progress").text == "Trial 2 of 4"
             if trial == 2:
-                body.send_keys(Keys.ARROW_RIGHT)
+                browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
             else:
                 browser.find_element(By.ID, f"choose-{choice}").click()
             expected = "/score/" if trial == 3 else "/trial/"
@@ -136,7 +147,11 @@ def test_a_participant_takes_the_test_end_to_end(tmp_path, browser):
 
         correct = sum(c == t[2] for c, t in zip(planned, trials))
         assert f"You found the real photo in {correct} of 4 trials" in browser.find_element(By.ID, "score").text
-        browser.get(f"{base}/results")
+        browser.get(f"{base}/results")  # the class token's cookie does not open the results
+        assert "instructor's token" in browser.find_element(By.ID, "message").text
+        browser.get(f"{base}/results?token={RESULTS_TOKEN}")
+        assert browser.current_url == f"{base}/results"
+        assert "1 participant." in browser.find_element(By.TAG_NAME, "main").text
         table = browser.find_element(By.ID, "results").text
         for method in ("gray", "lookup"):
             n = sum(t[1] == method for t in trials)
@@ -147,34 +162,55 @@ def test_a_participant_takes_the_test_end_to_end(tmp_path, browser):
         server.server_close()
 
 
-@pytest.mark.skipif(not SCREENSHOTS, reason="set CHROMA_LAB_TURING_SCREENSHOTS=docs to redraw docs/turing_*.png")
-def test_screenshots_of_the_trial_and_results_pages(tmp_path, browser):
+def test_the_trial_and_results_pages_show_what_was_stored(tmp_path, browser):
+    from scipy.stats import binomtest
+
     from chroma_lab.data import bundled_photos
+    from chroma_lab.turing.prepare import load_manifest, trial_order
 
     images, names = bundled_photos(size=200)
     out = prepared_folder(tmp_path, dict(zip(names, images)), size=200)
     store = Store(out)
     rng = np.random.default_rng(0)
-    from chroma_lab.turing.prepare import load_manifest, trial_order
-
+    counts = {"gray": [0, 0], "lookup": [0, 0]}  # method -> [judgements, fooled], kept by the test
     for seed in range(12):  # twelve simulated participants fill the results table
         participant = store.create_participant(trial_order(load_manifest(out), 10, seed), seed)
         for i, (_, method, real_side) in enumerate(store.participant(participant)["trials"]):
             fooled = rng.random() < (0.08 if method == "gray" else 0.3)
             store.record_answer(participant, i, ("right" if real_side == "left" else "left") if fooled else real_side)
+            counts[method][0] += 1
+            counts[method][1] += fooled
+    for _ in range(3):
+        store.create_participant(trial_order(load_manifest(out), 10, 99), 99)  # pressed Start, left
     server, base = running_server(out, n_trials=10, display_seconds=60)
     try:
-        target = Path(SCREENSHOTS)
-        target.mkdir(parents=True, exist_ok=True)
         browser.get(f"{base}/?token={TOKEN}")
         browser.find_element(By.ID, "start").click()
         wait_for(browser, lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-state") == "showing")
-        browser.save_screenshot(str(target / "turing_trial.png"))
-        browser.get(f"{base}/results")
-        browser.save_screenshot(str(target / "turing_results.png"))
-        for name in ("turing_trial.png", "turing_results.png"):  # 256 colours: a third of the bytes
-            with Image.open(target / name) as shot:
-                shot.convert("RGB").quantize(256).save(target / name, optimize=True)
+        for side in ("left", "right"):  # the pair is on screen, the question not yet
+            picture = browser.find_element(By.ID, side)
+            assert browser.execute_script("return arguments[0].naturalWidth", picture) > 0
+            assert picture.is_displayed() and picture.value_of_css_property("visibility") == "visible"
+        assert not browser.find_element(By.ID, "question").is_displayed()
+        assert not browser.find_element(By.ID, "choose-left").is_enabled()
+        shots = Path(SCREENSHOTS) if SCREENSHOTS else None
+        if shots:
+            shots.mkdir(parents=True, exist_ok=True)
+            browser.save_screenshot(str(shots / "turing_trial.png"))
+
+        browser.get(f"{base}/results?token={RESULTS_TOKEN}")
+        assert "12 participants." in browser.find_element(By.TAG_NAME, "main").text
+        rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "#results tbody tr")]
+        for method, (n, k) in counts.items():
+            interval = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+            expected = (f"{method} {n} {k} {100 * k / n:.1f}% "
+                        f"{100 * interval.low:.1f}% \u2013 {100 * interval.high:.1f}%")  # fmt: skip
+            assert expected in rows, (expected, rows)
+        if shots:
+            browser.save_screenshot(str(shots / "turing_results.png"))
+            for name in ("turing_trial.png", "turing_results.png"):  # 256 colours: a third of the bytes
+                with Image.open(shots / name) as shot:
+                    shot.convert("RGB").quantize(256).save(shots / name, optimize=True)
     finally:
         server.shutdown()
         server.server_close()

@@ -157,18 +157,23 @@ def test_the_local_server_answers_to_its_own_names(out, host):
     assert start(client, headers={"Host": host, "Origin": f"http://{host}"})
 
 
+FOREIGN = [{"Origin": "http://evil.example"}, {"Origin": "null"}, {"Origin": "http://localhost:9999"},
+           {"Origin": "https://localhost"}, {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}]
+
+
 @pytest.mark.parametrize("token", [None, CLASS_TOKEN])
-@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:9999", "https://localhost"])
-def test_a_post_from_another_site_is_refused(out, token, origin):
+@pytest.mark.parametrize("headers", FOREIGN, ids=[next(iter(h.values())) for h in FOREIGN])
+def test_a_post_from_another_site_is_refused(out, token, headers):
     client = create_app(out, n_trials=2, token=token).test_client()
     query = {"token": token} if token else {}
     participant = start(client, query_string=query)
     answer = {"participant": participant, "trial": 0, "choice": "left"}
     for path, kwargs in (("/start", {}), ("/answer", {"json": answer})):
-        response = client.post(path, headers={"Origin": origin}, query_string=query, **kwargs)
+        response = client.post(path, headers=headers, query_string=query, **kwargs)
         assert response.status_code == 403 and "cannot post" in response.get_data(as_text=True), path
     assert count(out, "participants") == 1 and count(out, "answers") == 0
-    assert client.post("/answer", json=answer, headers={"Origin": "http://localhost"}, query_string=query).status_code == 200
+    own = {"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"}  # what our own page sends
+    assert client.post("/answer", json=answer, headers=own, query_string=query).status_code == 200
 
 
 # ----------------------------------------------------------------------------------------------

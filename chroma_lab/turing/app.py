@@ -186,13 +186,20 @@ def _refused(error: Refused):
 # before and after every request
 # ----------------------------------------------------------------------------------------------
 def _check_host_and_origin():
-    """Refuse a request for another host name (local server) and a POST from another site."""
+    """Refuse a request for another host name (local server) and a POST from another site.
+
+    A browser names the page a POST comes from in ``Origin`` (``null`` when that page hides it)
+    and, in recent browsers, ``Sec-Fetch-Site``; a client that is no browser sends neither.
+    """
     test = _test()
     if test.local_only and not is_loopback(_host_name(request.host)):
         raise Refused(403, f"this test answers on this computer only (localhost), not as {request.host!r}")
-    origin = request.headers.get("Origin")
-    if request.method == "POST" and origin is not None and origin != f"{request.scheme}://{request.host}":
-        raise Refused(403, f"a page of {origin!r} cannot post to this test; use the test's own pages")
+    if request.method != "POST":
+        return
+    origin, site = request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site")
+    foreign_origin = origin is not None and origin != f"{request.scheme}://{request.host}"
+    if foreign_origin or site not in (None, "same-origin", "none"):
+        raise Refused(403, f"a page of {origin or site!r} cannot post to this test; use the test's own pages")
 
 
 def _require_token():
@@ -244,7 +251,9 @@ def _read_body():
 
 
 def _safe_headers(response):
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token never leaks in a Referer
+    # no Referer leaves the site; and unlike "no-referrer", our own forms keep their Origin
+    # (instead of "null"), which _check_host_and_origin requires
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"  # a picture comes from the server, once
     return response

@@ -465,7 +465,7 @@ class _StoppedServer:
         pass
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "192.168.1.20"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "192.168.1.20", "0.0.0.0"])
 def test_main_prepares_serves_and_prints_the_token_off_loopback(tmp_path, photos_dir, monkeypatch, capsys, host):
     import socket
 
@@ -487,6 +487,7 @@ def test_main_prepares_serves_and_prints_the_token_off_loopback(tmp_path, photos
         assert servers[0].app.test_client().get("/").status_code == 200
     else:
         assert f"participants: http://{host}:8123/?token={token}\n" in printed
+        assert ("listens on every network of this computer" in printed) == (host == "0.0.0.0")
         assert servers[0].app.test_client().get("/").status_code == 403
         assert main(args) == 130 and Store(out).token() == token  # a restart keeps the address
 

@@ -96,6 +96,9 @@ def _serve_until_stopped(server, host: str, out: Path, token, results_token) -> 
     address = f"http://{f'[{host}]' if ':' in host else host}:{server.server_address[1]}/"
     print(f"participants: {address}" + (f"?token={token}" if token else ""))
     print(f"results:      {address}results?token={results_token}   (for you only: it shows every answer)")
+    if _is_every_address(host):
+        print(f"{host} listens on every network of this computer: give the participants its address on the "
+              "class network (hostname -I, ipconfig) in its place")  # fmt: skip
     if token:
         print("the token is needed on every device; keep it within the class. Ctrl-C stops the server.")
     else:
@@ -155,6 +158,13 @@ def model_folders(folders) -> dict:
                              f"{name!r}, which names the method; rename one")  # fmt: skip
         models[name] = folder
     return models
+
+
+def _is_every_address(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified  # 0.0.0.0 or ::
+    except ValueError:
+        return False
 
 
 def is_loopback(host: str) -> bool:

@@ -24,6 +24,8 @@ import ipaddress
 import sys
 from pathlib import Path
 
+from chroma_lab.errors import ChromaLabError
+
 RESULTS_FILE = "results.csv"
 
 
@@ -56,7 +58,7 @@ def main(args) -> int:
         print(f"wrote {out / RESULTS_FILE}")
         return 0
     if not args.models or not args.images:
-        raise ValueError("--models and --images are needed to run a test (or --report to read one)")
+        raise ChromaLabError("--models and --images are needed to run a test (or --report to read one)")
     check_int(args.trials, "--trials", low=1)
     check_number(args.display, "--display", low=0, low_open=True)
     check_int(args.port, "--port", low=0, high=65535)
@@ -154,7 +156,7 @@ def model_folders(folders) -> dict:
     for folder in folders:
         name = Path(folder).resolve().name
         if name in models:
-            raise ValueError(f"--models '{models[name]}' and '{folder}' have the same folder name "
+            raise ChromaLabError(f"--models '{models[name]}' and '{folder}' have the same folder name "
                              f"{name!r}, which names the method; rename one")  # fmt: skip
         models[name] = folder
     return models

@@ -31,6 +31,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, current_app, jsonify, redirect, render_template, request, send_file, url_for
 
 from chroma_lab._checks import check_int, check_number
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.turing import is_loopback
 from chroma_lab.turing.prepare import load_manifest, trial_order
 from chroma_lab.turing.stats import csv_text, fooling_rates
@@ -52,7 +53,7 @@ class Refused(Exception):
 
 
 @dataclass(frozen=True)
-class TestSettings:
+class Settings:
     """What the routes of one app need: its folder, store, manifest and options."""
 
     out_dir: Path
@@ -144,27 +145,27 @@ def listen(host: str, port: int):
         return socket.create_server((host, port), family=family, backlog=128)
     except OSError as exc:
         reason = os.strerror(exc.errno) if exc.errno else str(exc)  # not create_server's long form
-        raise ValueError(f"cannot listen on {host}:{port} ({reason}); try another --port") from None
+        raise ChromaLabError(f"cannot listen on {host}:{port} ({reason}); try another --port") from None
 
 
 # ----------------------------------------------------------------------------------------------
 # set-up
 # ----------------------------------------------------------------------------------------------
-def _settings(out_dir, display_seconds, n_trials, token, results_token, local_only) -> TestSettings:
+def _settings(out_dir, display_seconds, n_trials, token, results_token, local_only) -> Settings:
     out_dir = Path(out_dir)
     manifest = load_manifest(out_dir)
     for name, value in (("token", token), ("results_token", results_token)):
         if value is not None and (not isinstance(value, str) or len(value) < 8 or not value.isascii()):
-            raise ValueError(f"{name} must be an ASCII string of at least 8 characters, got {value!r}")
+            raise ChromaLabError(f"{name} must be an ASCII string of at least 8 characters, got {value!r}")
     if token is not None and token == results_token:
-        raise ValueError("token and results_token must differ: participants must not open the results")
-    return TestSettings(out_dir=out_dir, store=Store(out_dir), manifest=manifest,
+        raise ChromaLabError("token and results_token must differ: participants must not open the results")
+    return Settings(out_dir=out_dir, store=Store(out_dir), manifest=manifest,
                         display_seconds=check_number(display_seconds, "display_seconds", low=0, low_open=True),
                         n_trials=check_int(n_trials, "n_trials", low=1), token=token, results_token=results_token,
                         local_only=token is None if local_only is None else bool(local_only))  # fmt: skip
 
 
-def _test() -> TestSettings:
+def _test() -> Settings:
     return current_app.config["TURING"]
 
 

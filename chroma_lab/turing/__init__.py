@@ -95,6 +95,18 @@ def _serve_until_stopped(server, host: str, out: Path, token, results_token) -> 
     """Print the two addresses, serve until Ctrl-C, say where the answers are; exit status 130."""
     from chroma_lab.turing.store import DATABASE_FILE
 
+    try:  # a Ctrl-C from here on, even before the serving loop starts, ends in the same line
+        _print_addresses(server, host, token, results_token)
+        server.serve_forever()  # Werkzeug's returns when Ctrl-C interrupts it
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    print(f"stopped; answers are kept in {out / DATABASE_FILE}")
+    return 130
+
+
+def _print_addresses(server, host: str, token, results_token) -> None:
     address = f"http://{f'[{host}]' if ':' in host else host}:{server.server_address[1]}/"
     print(f"participants: {address}" + (f"?token={token}" if token else ""))
     print(f"results:      {address}results?token={results_token}   (for you only: it shows every answer)")
@@ -106,14 +118,6 @@ def _serve_until_stopped(server, host: str, out: Path, token, results_token) -> 
     else:
         print("listening on this computer only (--host for a classroom network). Ctrl-C stops the server.")
     sys.stdout.flush()  # the addresses now, even when the output goes to a pipe or a file
-    try:
-        server.serve_forever()  # Werkzeug's returns when Ctrl-C interrupts it
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    print(f"stopped; answers are kept in {out / DATABASE_FILE}")
-    return 130
 
 
 def load_models(models: dict) -> dict:

@@ -161,7 +161,7 @@ def model_folders(folders) -> dict:
         name = Path(folder).resolve().name
         if name in models:
             raise ChromaLabError(f"--models '{models[name]}' and '{folder}' have the same folder name "
-                             f"{name!r}, which names the method; rename one")  # fmt: skip
+                                 f"{name!r}, which names the method; rename one")  # fmt: skip
         models[name] = folder
     return models
 

@@ -80,7 +80,7 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
             log(f"{out_dir}: the test already has participants; keeping its colorizations")
             return old
         raise ChromaLabError(f"'{out_dir}' already holds answers to a test of other photos or methods "
-                         f"(see {MANIFEST_FILE}); choose a new --out folder")  # fmt: skip
+                             f"(see {MANIFEST_FILE}); choose a new --out folder")  # fmt: skip
     colorizers = {name: _as_colorizer(model) for name, model in models.items()}  # a missing model: no file yet
 
     created = _first_missing(out_dir)
@@ -120,7 +120,7 @@ def load_manifest(out_dir) -> dict:
     manifest = _read_manifest(Path(out_dir) / MANIFEST_FILE)
     if manifest is None:
         raise ChromaLabError(f"'{out_dir}' holds no Turing test ({MANIFEST_FILE} missing or not ours): "
-                         "run chroma-lab turing with --models and --images first")  # fmt: skip
+                             "run chroma-lab turing with --models and --images first")  # fmt: skip
     return manifest
 
 

@@ -77,7 +77,7 @@ class Store:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row[0] != SCHEMA_VERSION:
                 raise ChromaLabError(f"'{self.path}' has schema version {row[0]}, this chroma_lab "
-                                 f"reads version {SCHEMA_VERSION}; use a new --out folder")  # fmt: skip
+                                     f"reads version {SCHEMA_VERSION}; use a new --out folder")  # fmt: skip
 
     # --- participants ---------------------------------------------------------------------------
     def create_participant(self, trials, seed: int) -> str:

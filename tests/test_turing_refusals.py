@@ -328,10 +328,17 @@ def huge_png(path, side=10_000) -> None:
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"".join(parts)) + chunk(b"IEND", b""))
 
 
-def test_a_100_megapixel_photo_is_refused_from_its_header(tmp_path, photos_dir, gray):
-    folder = tmp_path / "photos"
+@pytest.fixture(scope="module")
+def huge_photos(tmp_path_factory, photos_dir):
+    """The three photos and a 100-megapixel PNG (written once: compressing it takes a second)."""
+    folder = tmp_path_factory.mktemp("huge") / "photos"
     shutil.copytree(photos_dir, folder)
     huge_png(folder / "huge.png")
+    return folder
+
+
+def test_a_100_megapixel_photo_is_refused_from_its_header(tmp_path, huge_photos, gray):
+    folder = huge_photos
     assert (folder / "huge.png").stat().st_size < 200_000
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -439,17 +446,14 @@ REFUSED_RUNS = {  # case -> (extra arguments, words of the one error line)
 
 
 @pytest.mark.parametrize("case", list(REFUSED_RUNS))
-def test_each_refused_run_is_one_line_and_no_files(case, tmp_path, photos_dir, monkeypatch, capfd):
+def test_each_refused_run_is_one_line_and_no_files(case, tmp_path, photos_dir, huge_photos, monkeypatch, capfd):
     fake_models(monkeypatch)
     extra, words = REFUSED_RUNS[case]
-    folders = {"photos": photos_dir, "empty": tmp_path / "empty", "truncated": tmp_path / "photos", "huge": tmp_path / "h"}
+    folders = {"photos": photos_dir, "empty": tmp_path / "empty", "truncated": tmp_path / "photos", "huge": huge_photos}
     if "{empty}" in extra:
         folders["empty"].mkdir()
     if "{truncated}" in extra:
         truncated_photos(tmp_path, photos_dir)
-    if "{huge}" in extra:
-        shutil.copytree(photos_dir, folders["huge"])
-        huge_png(folders["huge"] / "huge.png")
     out = tmp_path / "out"
     status = cli.main(["turing", "--out", str(out), "--port", "0", *(a.format(**folders) for a in extra)])
     err = capfd.readouterr().err

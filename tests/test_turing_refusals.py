@@ -305,6 +305,14 @@ def test_a_failed_run_keeps_the_test_prepared_before_it(out, tmp_path, photos_di
     assert load_manifest(out)["methods"] == ["gray"]
 
 
+def test_a_run_killed_while_preparing_leaves_nothing_for_the_next(out, photos_dir, gray):
+    stale = out / ".preparing-killed"  # what kill -9 leaves: a staging folder never moved in
+    (stale / "images" / "real").mkdir(parents=True)
+    (stale / "images" / "real" / "photo0.png").write_bytes(b"half a picture")
+    prepare(out, photos_dir, {"gray": gray}, log=lambda line: None)
+    assert sorted(p.name for p in out.iterdir()) == ["images", "manifest.json"]
+
+
 def test_a_missing_model_leaves_no_files(tmp_path, photos_dir):
     from chroma_lab.models.registry import ModelFolderError
 

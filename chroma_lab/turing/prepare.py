@@ -25,6 +25,7 @@ from chroma_lab.errors import ChromaLabError
 
 MANIFEST_FILE = "manifest.json"
 IMAGES_FOLDER = "images"
+STAGING_PREFIX = ".preparing-"  # the hidden folder a run writes into before moving its pictures in
 FORMAT = "chroma_lab.turing/1"
 
 
@@ -85,7 +86,9 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
 
     created = _first_missing(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".preparing-", dir=out_dir))
+    for stale in out_dir.glob(STAGING_PREFIX + "*"):  # left by a run killed with kill -9
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     try:
         for path, entry in zip(photos, manifest["images"]):
             _colorize_photo(path, entry, colorizers, staging, max_side)

@@ -52,6 +52,15 @@ _EXERCISE_BANNER = (
 )
 
 
+# The first cell of every exercise notebook: `chroma-lab grade` reads the name from its first line
+# (chroma_lab.grading._student_name); left empty, the grade table shows the file name instead.
+NAME_CELL = (
+    "Name: \n\n"
+    "*Write your name after `Name:` on the line above (double-click this cell to edit it), e.g. "
+    "`Name: Ada Lovelace`: the grader puts it in the grade table.*"
+)
+
+
 def fast_mode() -> bool:
     """True when the environment variable ``CHROMA_LAB_FAST`` is ``1``.
 
@@ -168,8 +177,9 @@ def notebook_json(text: str, exercise: bool = False, lesson: str = "") -> str:
     text : str
         The jupytext percent-format source.
     exercise : bool
-        Build the student version (solutions removed, a short banner cell first, and the cell
-        metadata :func:`exercise_cell_metadata` that ``chroma-lab grade`` reads).
+        Build the student version: solutions removed, a first cell asking for the student's name
+        (:data:`NAME_CELL`), a short banner after the title, and the cell metadata
+        :func:`exercise_cell_metadata` that ``chroma-lab grade`` reads.
     lesson : str
         The lesson's name (``lesson01_color_spaces``), recorded (when given) in an exercise
         notebook's metadata so that the grader can tell one lesson's notebook from another's.
@@ -187,6 +197,7 @@ def notebook_json(text: str, exercise: bool = False, lesson: str = "") -> str:
     nb = jupytext.reads(text, fmt="py:percent")
     if exercise:
         nb.cells.insert(_banner_position(nb.cells), nbformat.v4.new_markdown_cell(_EXERCISE_BANNER))
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(NAME_CELL))
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     if exercise and lesson:

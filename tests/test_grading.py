@@ -46,8 +46,11 @@ def gray_cie(rgb):
 
 checks.check_gray(gray_cie, "cie")
 '''
+# the ids of the two exercise cells in the built notebook (after the name, title, banner and import cells)
+FIRST, SECOND = [cell["id"] for cell in json.loads(notebook_json(SOURCE, exercise=True))["cells"]
+                 if "exercise" in cell["metadata"].get("chroma_lab", {})]  # fmt: skip
 SOLVED = {cell_id: re.sub(r" *### (BEGIN|END) SOLUTION\n", "", SOURCE.split("# %%\n")[part])
-          for cell_id, part in (("cell-003", 2), ("cell-004", 3))}  # the two exercise cells, solved
+          for cell_id, part in ((FIRST, 2), (SECOND, 3))}  # the two exercise cells, solved
 
 
 def _notebooks(tmp_path):
@@ -55,13 +58,15 @@ def _notebooks(tmp_path):
     reference.write_text(notebook_json(SOURCE, exercise=True, lesson="lesson99_tiny"))
     base = nbformat.read(reference, as_version=4)
 
-    def submission(name, cells, extra_first=None):
+    def submission(name, cells, extra_first=None, extra_last=None):
         nb = nbformat.from_dict(json.loads(json.dumps(base)))
         for cell in nb.cells:
             if cell.id in cells:
                 cell.source = cells[cell.id]
         if extra_first:
             nb.cells.insert(1, nbformat.v4.new_code_cell(extra_first))
+        if extra_last:
+            nb.cells.append(nbformat.v4.new_code_cell(extra_last))
         path = tmp_path / f"{name}.ipynb"
         nbformat.write(nb, path)
         return path
@@ -83,24 +88,26 @@ def test_grading_runs_the_checks_itself(tmp_path):
                                                 "shutil.rmtree(os.getcwd())\nos._exit(3)")  # fmt: skip
     cheats = submission("cheats", {
         # the reference, reached through an alias imported before grading starts
-        "cell-003": "from chroma_lab.color import srgb_to_linear as _ref\n"
+        FIRST: "from chroma_lab.color import srgb_to_linear as _ref\n"
                     "def srgb_to_linear(c):\n    return _ref(c)\n"
                     "checks.check_srgb_to_linear(srgb_to_linear)",
         # a checker redefined to print PASS for an unsolved exercise
-        "cell-004": "def gray_cie(rgb):\n    raise NotImplementedError\n"
+        SECOND: "def gray_cie(rgb):\n    raise NotImplementedError\n"
                     "checks.check_gray = lambda fn, method='cie', seed=0: print('PASS: gray') or True\n"
                     "checks.check_gray(gray_cie, 'cie')",
     }, extra_first="1 / 0  # a scratch cell that raises costs nothing")  # fmt: skip
     hardcoded = submission("hardcoded", {
         # right on the visible inputs only (the checker's seed 0), from a table
-        "cell-003": "_c = np.concatenate([[0.0, 0.01, 0.04045, 0.05, 0.5, 1.0], np.random.default_rng(0).uniform(0, 1, 24)])\n"
+        FIRST: "_c = np.concatenate([[0.0, 0.01, 0.04045, 0.05, 0.5, 1.0], np.random.default_rng(0).uniform(0, 1, 24)])\n"
                     "_table = {x.tobytes(): color.srgb_to_linear(x) for x in (_c, _c[:12].reshape(2, 2, 3))}\n"
                     "def srgb_to_linear(c):\n    return _table[np.asarray(c).tobytes()]\n",
-        "cell-004": "color.rgb_to_gray = lambda rgb, method='cie': gray_cie(rgb)\n"  # the reference replaced
-                    + SOLVED["cell-004"],
+        SECOND: "color.rgb_to_gray = lambda rgb, method='cie': gray_cie(rgb)\n"  # the reference replaced
+                    + SOLVED[SECOND],
     })  # fmt: skip
+    # both exercises solved, then a segmentation fault in the last cell
+    segfault = submission("segfault", SOLVED, extra_last="import ctypes\nctypes.string_at(0)")
     (tmp_path / "empty.ipynb").write_text("")
-    paths = [crash, solved, cheats, hardcoded, tmp_path / "empty.ipynb"]
+    paths = [crash, solved, cheats, hardcoded, segfault, tmp_path / "empty.ipynb"]
     grades = grading.grade_submissions(paths, timeout=60, fresh_seed=12345, reference=reference)
 
     assert {e: r for e, (r, _) in _results(grades, "solved.ipynb").items()} == {"srgb_to_linear": "PASS",
@@ -114,8 +121,13 @@ def test_grading_runs_the_checks_itself(tmp_path):
     assert got["gray_cie"][0] == "FAIL" and "not implemented yet" in got["gray_cie"][1]
     got = _results(grades, "hardcoded.ipynb")
     assert got["srgb_to_linear"][0] == "FAIL" and "not on fresh ones" in got["srgb_to_linear"][1]
+    # the missing table key is said in words, not as the raw bytes of the fresh inputs
+    assert "KeyError: a key of" in got["srgb_to_linear"][1] and "\\x" not in got["srgb_to_linear"][1]
     assert got["gray_cie"][0] == "FAIL" and "was replaced in the notebook" in got["gray_cie"][1]
     assert [(g.result, g.message) for g in grades if g.file == "empty.ipynb"] == [("ERROR", "empty file")]
+    # the crash after the solved exercises costs nothing: each was graded once its function existed
+    assert {e: r for e, (r, _) in _results(grades, "segfault.ipynb").items()} == {"srgb_to_linear": "PASS",
+                                                                                  "gray_cie": "PASS"}  # fmt: skip
 
     table = grading.summary_table(grades)
     assert table.splitlines()[0].split() == ["student", "srgb_to_linear", "gray_cie", "total"]
@@ -123,7 +135,7 @@ def test_grading_runs_the_checks_itself(tmp_path):
     out = tmp_path / "grades.csv"
     grading.write_grades_csv(out, grades)
     rows = list(csv.DictReader(out.open()))
-    assert list(rows[0]) == grading.CSV_COLUMNS and len(rows) == 9
+    assert list(rows[0]) == grading.CSV_COLUMNS and len(rows) == 11
 
 
 @pytest.mark.slow
@@ -131,11 +143,16 @@ def test_grading_runs_the_checks_itself(tmp_path):
 def test_a_hanging_notebook_gets_its_reason(tmp_path):
     reference, submission = _notebooks(tmp_path)
     # the first exercise's cell runs into the memory limit, the second's never ends
-    hangs = submission("hangs", {"cell-003": "x = bytearray(3 * 2**30)\n" + SOLVED["cell-003"],
-                                 "cell-004": "import time\ntime.sleep(120)"})  # fmt: skip
-    [first, second] = grading.grade_submissions([hangs], timeout=6, memory_gb=2, reference=reference)
+    hangs = submission("hangs", {FIRST: "x = bytearray(3 * 2**30)\n" + SOLVED[FIRST],
+                                 SECOND: "import time\ntime.sleep(120)"})  # fmt: skip
+    grades = grading.grade_submissions([hangs], timeout=6, memory_gb=2, reference=reference)
+    [first, second] = grades
     assert first.result == "FAIL" and "its cell raised MemoryError" in first.message
-    assert second.result == "FAIL" and "timeout of 6 s" in second.message
+    # out of time is not a plain FAIL: the table says which exercise it cost and what to do
+    assert second.result == "TIMEOUT" and "timeout of 6 s" in second.message
+    table = grading.summary_table(grades)
+    assert table.splitlines()[1].split()[1:] == ["FAIL", "TIMEOUT", "0/2"]
+    assert "ran out of time" in table and "--timeout" in table
 
 
 def test_bad_submissions_get_one_clear_line(tmp_path, capsys):

@@ -9,6 +9,7 @@ import json
 import re
 
 import nbformat
+import numpy as np
 import pytest
 
 from chroma_lab import grading
@@ -155,6 +156,93 @@ def test_a_hanging_notebook_gets_its_reason(tmp_path):
     assert "ran out of time" in table and "--timeout" in table
 
 
+# Forged channels, each in an unsolved notebook: the grade must stay 0/2.
+FORGERIES = {
+    # the 8-line forgery of issue 22: the grading cell reloaded chroma_lab.grading, so a fake
+    # reload gave it a grade_call printing a PASS line in the grader's format
+    "reload": "import importlib, json, types\n"
+              "def _fake(module):\n"
+              "    return types.SimpleNamespace(grade_call=lambda token, call, seed, ns: print(\n"
+              "        token + json.dumps({'call': call, 'passed': True, 'message': 'looks fine', 'seconds': 0})))\n"
+              "importlib.reload = _fake\n",
+    # result lines printed by the notebook itself, in every format a grader might read
+    "printed": "import json\n"
+               "for call in ['checks.check_srgb_to_linear(srgb_to_linear)', 'checks.check_gray(gray_cie, \"cie\")']:\n"
+               "    print('PASS: ' + call)\n"
+               "    print('@@chroma-lab-grade-0@@' + json.dumps({'call': call, 'passed': True, 'message': 'ok', 'seconds': 0}))\n",
+    # the checker modules patched to pass everything, the grader's kernel helper starved of exec
+    "patched": "import builtins, sys, types\n"
+               "import chroma_lab.checks as _c, chroma_lab.checks._core as _core\n"
+               "_core.run = lambda name, attempt, hint: print('PASS: forged') or True\n"
+               "_core.report = lambda passed, message, hint=None: print('PASS: forged') or True\n"
+               "_c.check_srgb_to_linear = _c.check_gray = lambda *a, **k: print('PASS: forged') or True\n"
+               "sys.modules['chroma_lab.grading'] = types.SimpleNamespace(grade_call=print)\n"
+               "builtins.exec = lambda *a, **k: None\n",
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_a_forged_channel_earns_no_pass(tmp_path):
+    reference, submission = _notebooks(tmp_path)
+    paths = [submission(name, {}, extra_first=source) for name, source in FORGERIES.items()]
+    grades = grading.grade_submissions(paths, timeout=60, fresh_seed=7, reference=reference)
+    assert [(g.file, g.result) for g in grades] == [(f"{name}.ipynb", "FAIL") for name in FORGERIES for _ in (1, 2)]
+    got = _results(grades, "reload.ipynb")  # the honest verdict on an untouched exercise
+    assert all("not implemented yet" in message for _, message in got.values())
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_two_jobs_give_the_grades_of_one_and_a_gradebook(tmp_path):
+    reference, submission = _notebooks(tmp_path)
+    paths = [submission("ada", SOLVED, extra_first="# Name: Ada Lovelace"),
+             submission("half", {FIRST: SOLVED[FIRST]}), submission("none", {})]  # fmt: skip
+    tables = {}
+    for jobs in (1, 2):
+        grades = grading.grade_submissions(paths, timeout=60, fresh_seed=99, reference=reference, jobs=jobs)
+        grading.write_grades_csv(tmp_path / f"jobs{jobs}.csv", grades)
+        grading.write_gradebook(tmp_path / f"book{jobs}.csv", grades)
+        rows = list(csv.DictReader((tmp_path / f"jobs{jobs}.csv").open()))
+        tables[jobs] = [{k: v for k, v in row.items() if k != "seconds"} for row in rows]  # times differ
+        assert (tmp_path / f"book{jobs}.csv").read_text() == (tmp_path / "book1.csv").read_text()
+    assert tables[1] == tables[2] and len(tables[1]) == 6
+    book = list(csv.reader((tmp_path / "book1.csv").open()))
+    assert book == [["name", "file", "srgb_to_linear", "gray_cie", "total"],
+                    ["Ada Lovelace", "ada.ipynb", "1", "1", "2"],
+                    ["half", "half.ipynb", "1", "0", "1"],
+                    ["none", "none.ipynb", "0", "0", "0"]]  # fmt: skip
+
+
+def test_student_metadata_is_validated_and_never_a_path(tmp_path, capsys):
+    base = (lesson_files() / EXERCISES_DIR / "lesson01_color_spaces.ipynb").read_text()
+    paths = []
+    for name, meta in (("text", "lesson01"), ("list", ["lesson01_color_spaces"]),
+                       ("escape", {"lesson": "../../../tmp/x"}), ("unknown", {"lesson": "lesson42_x"})):  # fmt: skip
+        nb = json.loads(base)
+        nb["metadata"]["chroma_lab"] = meta
+        paths.append(tmp_path / f"{name}.ipynb")
+        paths[-1].write_text(json.dumps(nb))
+    out, book = tmp_path / "grades.csv", tmp_path / "book.csv"
+    assert main(["grade", *map(str, paths), "--out", str(out), "--gradebook", str(book), "--jobs", "1"]) == 1
+    printed = capsys.readouterr().out
+    assert "text.ipynb: not graded: its metadata 'chroma_lab' is a str" in printed
+    assert "list.ipynb: not graded: its metadata 'chroma_lab' is a list" in printed
+    assert "escape.ipynb: not graded: its metadata names the lesson '../../../tmp/x', which is no lesson id" in printed
+    assert "unknown.ipynb: not graded: no lesson named lesson42_x" in printed
+    assert [row["result"] for row in csv.DictReader(out.open())] == ["ERROR"] * 4
+    # not graded is not zero: the gradebook leaves those cells empty
+    assert [row for row in csv.reader(book.open())][1:] == [[p.stem, p.name, ""] for p in paths]
+
+
+def test_a_missing_bytes_key_reads_in_words():
+    from chroma_lab.checks._core import describe_exception
+
+    message = describe_exception(KeyError(np.arange(30.0).tobytes()))
+    assert message.startswith("a key of 240 bytes is not in the dictionary") and "\\x" not in message
+    assert len(describe_exception(ValueError("x" * 1000))) == 160
+
+
 def test_bad_submissions_get_one_clear_line(tmp_path, capsys):
     (tmp_path / "notes.ipynb").write_text("my notes")
     other = tmp_path / "mine.ipynb"
@@ -174,6 +262,8 @@ def test_bad_options_are_refused_before_anything_runs(tmp_path, capsys):
     assert main(["grade", "x.ipynb", "--lesson", "42", "--out", str(tmp_path / "g.csv")]) == 1
     assert "--lesson '42' names no lesson; the lessons are lesson01_color_spaces" in capsys.readouterr().err
     assert main(["grade", "x.ipynb", "--out", str(tmp_path)]) == 1
+    assert main(["grade", "x.ipynb", "--out", str(tmp_path / "g.csv"), "--jobs", "0"]) == 1
+    assert "--jobs must be 1 or more" in capsys.readouterr().err
     assert not (tmp_path / "g.csv").exists()
 
 

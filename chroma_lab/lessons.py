@@ -274,8 +274,12 @@ def lesson_files() -> Path:
 
 
 def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Path]:
-    """Copy the teaching (or with ``exercises`` the exercise) notebooks and the lessons' README
-    into ``dest`` for a student; returns the files written, sorted.
+    """Copy the teaching (or with ``exercises`` the exercise) notebooks into ``dest`` for a student,
+    with a README.md written for that folder; returns the files written, sorted.
+
+    The README (``chroma_lab/resources/lessons_folder_*.md``) says how to open, run and check the
+    notebooks there, with no word of the repository; the exercises' README does not point at the
+    teaching notebooks, so an instructor can hand out exercises without their solutions.
 
     Raises
     ------
@@ -284,11 +288,9 @@ def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Pat
     """
     import shutil
 
-    source = lesson_files()
-    files = sorted((source / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)).glob("lesson*.ipynb"))
-    files += [source / "README.md"] if (source / "README.md").is_file() else []
+    files = sorted((lesson_files() / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)).glob("lesson*.ipynb"))
     dest = Path(dest)
-    targets = [dest / f.name for f in files]
+    targets = [dest / f.name for f in files] + [dest / "README.md"]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise FileExistsError(f"'{existing[0]}' exists already ({len(existing)} of the {len(targets)} files "
@@ -296,7 +298,19 @@ def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Pat
     dest.mkdir(parents=True, exist_ok=True)
     for f, t in zip(files, targets):
         shutil.copyfile(f, t)
+    template = Path(__file__).resolve().parent / "resources" / f"lessons_folder_{'exercises' if exercises else 'teaching'}.md"
+    listing = "\n".join(f"- `{f.name}`" for f in files)
+    targets[-1].write_text(template.read_text(encoding="utf-8").replace("{notebooks}", listing), encoding="utf-8")
     return sorted(targets)
+
+
+def notebook_folder(src=None, exercises: bool = False) -> Path:
+    """Where ``chroma-lab lessons run`` finds the notebooks: ``src``'s, else ``./lessons``'s when
+    it holds lesson sources (a clone), else those the installed package carries."""
+    if src is None and not any(Path("lessons").glob(SOURCE_GLOB)):
+        return lesson_files() / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)
+    lesson_sources(src or "lessons")  # a clear error for a folder without sources
+    return Path(src or "lessons") / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)
 
 
 def run_notebook(path, fast: bool = False, timeout: int = 600, cwd=None) -> tuple[float, list[str]]:

@@ -72,6 +72,9 @@ REFERENCES = {
 }  # fmt: skip
 
 
+_SETUP_DONE: set = set()  # the setup functions this process has called (grade_submissions's setup)
+
+
 class BadSubmission(ValueError):
     """A file that cannot be graded at all (not a notebook, empty, another lesson's)."""
 
@@ -97,7 +100,7 @@ class Grade:
 
 def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float | None = 8.0,
                       fresh_seed: int | None = None, fast: bool = False, progress=None,
-                      reference=None, jobs: int = 1) -> list[Grade]:  # fmt: skip
+                      reference=None, jobs: int = 1, setup=None) -> list[Grade]:  # fmt: skip
     """Grade every submitted notebook in ``paths``; one failing does not stop the others.
 
     Parameters
@@ -124,6 +127,10 @@ def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float
     jobs : int
         Notebooks graded at once, each in its own process, kernel and folder; the rows come back
         in the order of ``paths`` whatever the order they finish in.
+    setup : callable, optional
+        Called once in each grading process before it runs its first notebook (the command line
+        imports Keras there, which some checkers use, without TensorFlow's start-up notes); a
+        picklable function, for ``jobs`` > 1.
 
     Returns
     -------
@@ -139,37 +146,44 @@ def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float
         except OSError as exc:
             blobs.append((path, exc))
     options = dict(lesson=lesson, timeout=timeout, memory_gb=memory_gb, fresh_seed=seed, fast=fast,
-                   reference=reference)  # fmt: skip
-    if jobs <= 1 or len(blobs) <= 1:
-        results = (_grade_blob(path, data, options) for path, data in blobs)
-        rows = [_report(path, r, progress) for (path, _), r in zip(blobs, results)]
+                   reference=reference, setup=setup)  # fmt: skip
+    rows: list = [_refusal(path, data, lesson, reference) for path, data in blobs]  # bad files: no kernel
+    for (path, _), r in zip(blobs, rows):
+        if r is not None:
+            _report(path, r, progress)
+    todo = [i for i, r in enumerate(rows) if r is None]
+    if jobs <= 1 or len(todo) <= 1:
+        for i in todo:
+            rows[i] = grade_notebook(blobs[i][1], blobs[i][0].name, **options)
+            _report(blobs[i][0], rows[i], progress)
     else:
-        rows = _grade_in_parallel(blobs, options, jobs, progress)
+        _grade_in_parallel(blobs, todo, rows, options, jobs, progress)
     return [g for r in rows for g in r]
 
 
-def _grade_in_parallel(blobs, options: dict, jobs: int, progress) -> list[list[Grade]]:
+def _refusal(path: Path, data, lesson, reference) -> list[Grade] | None:
+    """The one ERROR row of a submission that cannot be graded at all, or None."""
+    try:
+        if isinstance(data, OSError):
+            raise BadSubmission(f"cannot be read ({data.strerror or data})")
+        _lesson_of(_read_submission(data), path.name, lesson, reference)
+    except BadSubmission as exc:
+        return [Grade(path.stem, path.name, "", "", "", "ERROR", str(exc))]
+    return None
+
+
+def _grade_in_parallel(blobs, todo: list, rows: list, options: dict, jobs: int, progress) -> None:
     import concurrent.futures
     import multiprocessing
 
     # spawn, not fork: the parent may hold threads (nbclient's) that a fork would copy half-way
     context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(_grade_blob, path, data, options): i for i, (path, data) in enumerate(blobs)}
-        rows: list = [None] * len(blobs)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context) as pool:
+        futures = {pool.submit(grade_notebook, blobs[i][1], blobs[i][0].name, **options): i for i in todo}
         for future in concurrent.futures.as_completed(futures):
             i = futures[future]
-            rows[i] = _report(blobs[i][0], future.result(), progress)
-    return rows
-
-
-def _grade_blob(path: Path, data, options: dict) -> list[Grade]:
-    try:
-        if isinstance(data, OSError):
-            raise BadSubmission(f"cannot be read ({data.strerror or data})")
-        return grade_notebook(data, path.name, **options)
-    except BadSubmission as exc:
-        return [Grade(path.stem, path.name, "", "", "", "ERROR", str(exc))]
+            rows[i] = future.result()
+            _report(blobs[i][0], rows[i], progress)
 
 
 def _report(path: Path, rows: list[Grade], progress) -> list[Grade]:
@@ -183,9 +197,10 @@ def _report(path: Path, rows: list[Grade], progress) -> list[Grade]:
 
 
 def grade_notebook(data: bytes, filename: str, lesson=None, timeout: float = 600, memory_gb: float | None = 8.0,
-                   fresh_seed: int = 1, fast: bool = False, reference=None) -> list[Grade]:  # fmt: skip
+                   fresh_seed: int = 1, fast: bool = False, reference=None, setup=None) -> list[Grade]:  # fmt: skip
     """Grade one submission (its bytes); ``reference`` is the trusted exercise notebook (a path),
-    by default the packaged one of the submission's lesson. Raises :class:`BadSubmission`."""
+    by default the packaged one of the submission's lesson; ``setup`` as in
+    :func:`grade_submissions`. Raises :class:`BadSubmission`."""
     import nbformat
 
     from chroma_lab._grade_session import run_submission
@@ -198,6 +213,9 @@ def grade_notebook(data: bytes, filename: str, lesson=None, timeout: float = 600
     if not checks:
         raise BadSubmission(f"lesson {stem} has no exercises to grade")
     student = _student_name(nb, filename)
+    if setup is not None and setup not in _SETUP_DONE:
+        setup()
+        _SETUP_DONE.add(setup)
     outcome = run_submission(nb, [call for _, call in checks], timeout, memory_gb, fresh_seed, fast,
                              REFERENCES, CHECK_TIMEOUT)  # fmt: skip
     rows = []

@@ -38,7 +38,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    from chroma_lab.cli import check_output_folder
+    from chroma_lab.cli import check_output_folder, import_keras
     from chroma_lab.grading import grade_submissions, summary_table, write_gradebook, write_grades_csv
 
     if args.timeout <= 0:
@@ -61,7 +61,8 @@ def main(args) -> int:
     print(f"grading {len(args.submissions)} notebook(s), fresh inputs from seed {seed}", flush=True)
     grades = grade_submissions(args.submissions, lesson=args.lesson, timeout=args.timeout,
                                memory_gb=args.memory_gb or None, fresh_seed=seed, fast=args.fast,
-                               progress=lambda line: print(line, flush=True), jobs=args.jobs)  # fmt: skip
+                               progress=lambda line: print(line, flush=True), jobs=args.jobs,
+                               setup=import_keras)  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     write_grades_csv(out, grades)
     print()

@@ -15,6 +15,7 @@ outputs that are right on inputs the checker chose.
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import inspect
 import io
@@ -150,10 +151,16 @@ class _Remote:
 
 
 def _student_error(type_name: str, message: str) -> Exception:
-    if type_name == "NotImplementedError":
-        return NotImplementedError(message)
+    """The error the student's code raised in the kernel, raised again here for the checker: a
+    built-in type as itself (``hasattr`` needs a real AttributeError, the checkers a real
+    NotImplementedError), any other as a new class of that name."""
+    builtin = getattr(builtins, str(type_name), None)
+    message = str(message)[:300]
+    if isinstance(builtin, type) and issubclass(builtin, Exception) and builtin is not KeyError:
+        with contextlib.suppress(TypeError):  # UnicodeDecodeError and the like take other arguments
+            return builtin(message)  # (and KeyError would quote the message)
     name = type_name if re.fullmatch(r"[A-Za-z_]\w{0,40}", str(type_name)) else "Exception"
-    return type(name, (Exception,), {})(str(message)[:300])
+    return type(name, (Exception,), {})(message)
 
 
 def _encode(value, arrays: dict):

@@ -293,3 +293,57 @@ def test_every_packaged_check_has_its_references():
                 continue  # chroma_lab.losses imports TensorFlow: seconds for one name
             for label, obj in grading._references(name).items():
                 assert obj is not None, label
+
+
+class _InProcessKernel:
+    """The grader's side of the exchange with the kernel helper served in this process: the
+    protocol without a kernel (the notebook tests above cover the kernel)."""
+
+    def __init__(self, tmp_path, namespace):
+        self.tmp, self.namespace, self.count = tmp_path, namespace, 0
+
+    def request(self, spec, arrays, timeout):
+        from chroma_lab import _grade_kernel, _grade_session
+
+        self.count += 1
+        request, reply = self.tmp / f"q{self.count}.npz", self.tmp / f"r{self.count}.npz"
+        np.savez(request, __spec__=np.array(json.dumps(spec)), **arrays)
+        _grade_kernel.serve(self.namespace, str(request), str(reply), str(_grade_session.PACKAGE_DIR))
+        with np.load(reply, allow_pickle=False) as data:
+            out = {k: data[k] for k in data.files}
+        return json.loads(str(out.pop("__spec__"))), out
+
+
+def test_the_checker_decides_here_on_what_the_kernel_computed(tmp_path):
+    from chroma_lab import color
+    from chroma_lab._grade_session import _Watch, grade_check
+
+    class Model:
+        def __init__(self, scale):
+            self.scale = scale
+
+        def predict(self, x):
+            return np.asarray(x) * self.scale
+
+    namespace = {"np": np, "color": color, "Model": Model}
+    exec(SOLVED[FIRST].split("checks.")[0], namespace)  # the solved srgb_to_linear
+    exec("def cheat(c):\n    return color.srgb_to_linear(c)\n"
+         "def todo(c):\n    raise NotImplementedError('Exercise: ...')\n"
+         "def wrong(c):\n    return c ** 2.2\n", namespace)  # fmt: skip
+    kernel = _InProcessKernel(tmp_path, namespace)
+    refs = grading.REFERENCES["check_srgb_to_linear"]
+    grade = lambda name: grade_check(kernel, f"checks.check_srgb_to_linear({name})", 5, refs, 60)  # noqa: E731
+    assert grade("srgb_to_linear")[0] == "PASS"
+    assert grade("cheat") == ("FAIL", "cheat calls the library's reference (chroma_lab.color.srgb_to_linear): "
+                                      "write it yourself")  # fmt: skip
+    assert grade("todo")[0] == "FAIL" and grade("todo")[1].startswith("not implemented yet (todo)")
+    assert grade("wrong") == ("FAIL", "wrong: you used the power 2.2 everywhere. Hint: the sRGB curve has two "
+                                      "pieces, a straight line near black and an offset power above the knee at "
+                                      "0.04045; choose the piece value by value.")  # fmt: skip
+    # an object the student's function returns stays in the kernel; the checker still reads it
+    watch = _Watch(kernel, [], float("inf"))
+    model = watch.call({"name": "Model"}, (3.0,), {})
+    assert type(model).__name__ == "Model" and model.scale == 3.0 and not hasattr(model, "fit")
+    np.testing.assert_array_equal(model.predict(np.arange(4)), [0, 3, 6, 9])
+    # what comes back is data, never a pickle: an object array cannot be sent at all
+    assert watch.call({"name": "np.asarray"}, ([1, 2],), {}).tolist() == [1, 2]

@@ -347,3 +347,17 @@ def test_the_checker_decides_here_on_what_the_kernel_computed(tmp_path):
     np.testing.assert_array_equal(model.predict(np.arange(4)), [0, 3, 6, 9])
     # what comes back is data, never a pickle: an object array cannot be sent at all
     assert watch.call({"name": "np.asarray"}, ([1, 2],), {}).tolist() == [1, 2]
+
+
+def test_a_check_out_of_time_is_not_a_silent_fail(tmp_path, capsys, monkeypatch):
+    # what the command does with the grades (the notebook test above makes a real TIMEOUT)
+    rows = [grading.Grade("Ada", "ada.ipynb", "lesson05_zhang2016", e, "check_" + e, result, "", 1.0)
+            for e, result in (("soft_encode", "PASS"), ("annealed_mean", "TIMEOUT"))]  # fmt: skip
+    monkeypatch.setattr(grading, "grade_submissions", lambda *a, **k: rows)
+    out = tmp_path / "grades.csv"
+    assert main(["grade", "ada.ipynb", "--out", str(out), "--gradebook", str(tmp_path / "book.csv")]) == 1
+    captured = capsys.readouterr()
+    assert "Ada      PASS         TIMEOUT        1/2" in captured.out
+    assert "1 file(s) ran out of time (ada.ipynb)" in captured.err and "--timeout" in captured.err
+    assert list(csv.reader((tmp_path / "book.csv").open())) == [
+        ["name", "file", "soft_encode", "annealed_mean", "total"], ["Ada", "ada.ipynb", "1", "0", "1"]]

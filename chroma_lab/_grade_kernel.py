@@ -6,8 +6,8 @@ the request cell runs it in a fresh namespace. One request, one reply, both ``.n
 kernel's folder read with ``allow_pickle=False``: a JSON description (``__spec__``) and the arrays
 it names. Requests:
 
-* ``state``: which of the given names are defined now, as ``id()`` numbers, so the grader knows
-  when an exercise's function appears or is redefined;
+* ``state``: which of the given names are functions now, as ``id()`` numbers, so the grader
+  knows when an exercise's function appears or is redefined;
 * ``call``: call a name of the notebook (or an object kept from an earlier reply) on the inputs
   the grader sent, and reply with the outputs as data; an output that is not data (a fitted
   model) stays here and is named by a handle, on which the grader may ``getattr`` and call again;
@@ -59,10 +59,13 @@ def serve(namespace: dict, request_path: str, reply_path: str, package_dir: str)
 
 
 def _identity(name: str, namespace: dict):
+    """``id()`` of the function ``name`` names now; None when there is none (not yet defined, or
+    the name reused for data later in the notebook, which leaves the exercise's grade as it was)."""
     try:
-        return id(eval(name, namespace))
+        value = eval(name, namespace)
     except Exception:  # noqa: BLE001 - not defined (yet)
         return None
+    return id(value) if callable(value) else None
 
 
 def _references(specs, package_dir: str):

@@ -228,7 +228,8 @@ def grade_check(session: Session, call: str, fresh_seed: int, references: list, 
             return "FAIL", (f"{', '.join(sorted(watch.replaced))} was replaced in the notebook; "
                             "leave the library's functions as they are")  # fmt: skip
         if watch.used:
-            return "FAIL", f"{expression} calls the library's reference ({', '.join(sorted(watch.used))}): write it yourself"
+            used = ", ".join(sorted(watch.used))
+            return "FAIL", f"{expression} calls the library's reference ({used}): write it yourself"
         if not ok:
             return "FAIL", line if not lines else f"passes on the visible inputs but not on fresh ones: {line}"
         lines.append(line)
@@ -310,7 +311,8 @@ class _Grader:
                 result, message = grade_check(self.session, call, self.fresh_seed, self.references.get(name, []),
                                               self.check_timeout)  # fmt: skip
             except KernelDied:
-                self.results[call] = ("FAIL", f"{DIED} while this exercise was graded", time.monotonic() - check_started)
+                self.results[call] = ("FAIL", f"{DIED} while this exercise was graded",
+                                      time.monotonic() - check_started)  # fmt: skip
                 raise
             self.results[call] = (result, message, time.monotonic() - check_started)
         return time.monotonic() - started

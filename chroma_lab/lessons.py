@@ -298,7 +298,8 @@ def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Pat
     dest.mkdir(parents=True, exist_ok=True)
     for f, t in zip(files, targets):
         shutil.copyfile(f, t)
-    template = Path(__file__).resolve().parent / "resources" / f"lessons_folder_{'exercises' if exercises else 'teaching'}.md"
+    kind = "exercises" if exercises else "teaching"
+    template = Path(__file__).resolve().parent / "resources" / f"lessons_folder_{kind}.md"
     listing = "\n".join(f"- `{f.name}`" for f in files)
     targets[-1].write_text(template.read_text(encoding="utf-8").replace("{notebooks}", listing), encoding="utf-8")
     return sorted(targets)

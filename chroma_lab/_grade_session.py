@@ -4,9 +4,11 @@
 by one. After each cell it asks the kernel which exercise functions exist; a function that has
 appeared (or been redefined) is graded at once, so a crash or a hang later in the notebook costs
 only the exercises after it. Grading one check means running the lesson's checker **in this
-process**, with the student's function replaced by :class:`_Remote`, a stand-in that sends each
-call's inputs to the kernel and returns what the student's function computed there, as data
-(``.npz`` read without pickles; see :mod:`chroma_lab._grade_kernel`). The checker then compares
+process**, with the student's function replaced by a stand-in (:func:`_remote_function`) that
+sends each call's inputs to the kernel and returns what the student's function computed there, as
+data (``.npz`` read without pickles, its size checked first; see :mod:`chroma_lab._grade_kernel`).
+A reply is the student's to forge: one that cannot be read is that check's FAIL, never the
+grader's crash. The checker then compares
 those outputs with the library's reference, here, where the student's code cannot reach: no
 printed line, patched module or replaced function in the kernel can change a verdict, only
 outputs that are right on inputs the checker chose.
@@ -25,6 +27,7 @@ import re
 import subprocess
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -83,16 +86,19 @@ class Session:
         if not in_time:
             raise CheckTimedOut
         try:
-            if reply.stat().st_size > MAX_REPLY_BYTES:
-                return {"error": ["ValueError", f"returned more than {MAX_REPLY_BYTES >> 20} MB"]}, {}
+            with zipfile.ZipFile(reply) as archive:  # sizes as stored: a compressed bomb is refused unread
+                if sum(info.file_size for info in archive.infolist()) > MAX_REPLY_BYTES:
+                    return {"error": ["ValueError", f"returned more than {MAX_REPLY_BYTES >> 20} MB"]}, {}
             with np.load(reply, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
             answer = json.loads(str(arrays.pop("__spec__")))
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
             return {"error": ["RuntimeError", f"the grader got no reply from the kernel ({error or exc})"]}, {}
         finally:
             request.unlink(missing_ok=True)
             reply.unlink(missing_ok=True)
+        if not isinstance(answer, dict):
+            return {"error": ["RuntimeError", "the kernel's reply could not be read"]}, {}
         return answer, arrays
 
 
@@ -118,11 +124,18 @@ class _Watch:
         if left <= 0:
             raise CheckTimedOut
         reply, out = self.session.request(spec, arrays, left)
-        self.used.update(reply.get("used", []))
-        self.replaced.update(reply.get("replaced", []))
+        self.used.update(_strings(reply.get("used")))
+        self.replaced.update(_strings(reply.get("replaced")))
         if "error" in reply:
-            raise _student_error(*reply["error"])
-        return _decode(reply["ok"], out, self)
+            raise _student_error(*(_strings(reply["error"]) + ["Exception", ""])[:2])
+        try:
+            return _decode(reply["ok"], out, self)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            raise RuntimeError("the kernel's reply could not be read") from None
+
+
+def _strings(value) -> list:
+    return [str(v)[:200] for v in value] if isinstance(value, list) else []
 
 
 def _remote_function(watch: _Watch, expression: str):
@@ -299,7 +312,7 @@ class _Grader:
         started = time.monotonic()
         names = sorted({ast.unparse(ast.parse(call, mode="eval").body.args[0]) for call in self.checks})
         reply, _ = self.session.request({"op": "state", "names": names}, {}, 60)
-        state = reply.get("ok") or {}
+        state = reply.get("ok") if isinstance(reply.get("ok"), dict) else {}
         for call in self.checks:
             identity = state.get(ast.unparse(ast.parse(call, mode="eval").body.args[0]))
             if identity is None or self.graded.get(call) == identity:

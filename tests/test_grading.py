@@ -361,3 +361,34 @@ def test_a_check_out_of_time_is_not_a_silent_fail(tmp_path, capsys, monkeypatch)
     assert "1 file(s) ran out of time (ada.ipynb)" in captured.err and "--timeout" in captured.err
     assert list(csv.reader((tmp_path / "book.csv").open())) == [
         ["name", "file", "soft_encode", "annealed_mean", "total"], ["Ada", "ada.ipynb", "1", "0", "1"]]
+
+
+def test_a_forged_reply_is_a_fail_not_a_crash(tmp_path, monkeypatch):
+    from chroma_lab import _grade_session
+    from chroma_lab._grade_session import Session, grade_check
+
+    class Forger(_InProcessKernel):
+        def __init__(self, tmp_path, reply):
+            super().__init__(tmp_path, {})
+            self.reply = reply
+
+        def request(self, spec, arrays, timeout):
+            return self.reply, {}
+
+    refs = grading.REFERENCES["check_srgb_to_linear"]
+    for reply in ([1, 2], {"used": [1, None], "ok": {"array": "nowhere"}}, {"ok": {"tuple": 3}}, {"error": 5}):
+        result, message = grade_check(Forger(tmp_path, reply), "checks.check_srgb_to_linear(f)", 5, refs, 60)
+        assert result == "FAIL", (reply, message)
+    # a compressed reply that would unpack past the limit is refused from its header
+    monkeypatch.setattr(_grade_session, "MAX_REPLY_BYTES", 2**20)
+    session = Session.__new__(Session)
+    session.exchange, session.count, session.helper = tmp_path, 0, ""
+
+    def run_cell(source, timeout):
+        np.savez_compressed(tmp_path / "reply1.npz", __spec__=np.array("{}"),
+                            big=np.zeros(2**17 + 1))  # 1 MB and 8 bytes, a few kB compressed  # fmt: skip
+        return True, None
+
+    session.run_cell = run_cell
+    reply, arrays = session.request({"op": "state", "names": []}, {}, 10)
+    assert reply["error"][1].startswith("returned more than") and arrays == {}

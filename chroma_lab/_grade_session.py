@@ -19,12 +19,14 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import inspect
 import io
 import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 import zipfile
@@ -264,7 +266,7 @@ def _run_checker(checker, fn, args, kwargs) -> tuple[bool, str]:
 
 
 def run_submission(nb, checks: list, timeout: float, memory_gb, fresh_seed: int, fast: bool,
-                   references: dict, check_timeout: float) -> dict:  # fmt: skip
+                   references: dict, check_timeout: float, import_keras=None) -> dict:  # fmt: skip
     """Run the student's code cells in a fresh kernel, grading each check once its function exists.
 
     Returns ``{"results": {call: (result, message, seconds)}, "errors": {cell id: error},
@@ -289,7 +291,7 @@ def run_submission(nb, checks: list, timeout: float, memory_gb, fresh_seed: int,
             with client.setup_kernel(env=_kernel_env(fast), stderr=subprocess.DEVNULL, cwd=folder):
                 session = Session(client, Path(exchange))
                 session.run_cell(_memory_limit_source(memory_gb), 60)
-                grader = _Grader(session, checks, fresh_seed, references, min(check_timeout, timeout))
+                grader = _Grader(session, checks, fresh_seed, references, min(check_timeout, timeout), import_keras)
                 _run_cells(session, nb, grader, timeout, outcome)
         except KernelDied:
             outcome["stopped"] = DIED
@@ -301,9 +303,9 @@ def run_submission(nb, checks: list, timeout: float, memory_gb, fresh_seed: int,
 class _Grader:
     """Grades each check when its function appears or changes (the kernel reports ``id()``s)."""
 
-    def __init__(self, session, checks, fresh_seed, references, check_timeout):
+    def __init__(self, session, checks, fresh_seed, references, check_timeout, import_keras):
         self.session, self.checks, self.fresh_seed = session, checks, fresh_seed
-        self.references, self.check_timeout = references, check_timeout
+        self.references, self.check_timeout, self.import_keras = references, check_timeout, import_keras
         self.graded: dict = {}  # call -> the function's id when it was graded
         self.results: dict = {}
 
@@ -320,6 +322,8 @@ class _Grader:
             self.graded[call] = identity
             check_started = time.monotonic()
             name = call.split("(")[0].split(".")[-1]
+            if self.import_keras is not None and "keras" not in sys.modules and _uses_keras(name):
+                self.import_keras()  # seconds, paid only by the lessons whose checkers need it
             try:
                 result, message = grade_check(self.session, call, self.fresh_seed, self.references.get(name, []),
                                               self.check_timeout)  # fmt: skip
@@ -329,6 +333,14 @@ class _Grader:
                 raise
             self.results[call] = (result, message, time.monotonic() - check_started)
         return time.monotonic() - started
+
+
+@functools.cache
+def _uses_keras(checker_name: str) -> bool:
+    from chroma_lab import checks
+
+    module = inspect.getmodule(getattr(checks, checker_name, None))
+    return module is not None and "keras" in inspect.getsource(module)
 
 
 def _run_cells(session: Session, nb, grader: _Grader, timeout: float, outcome: dict) -> None:

@@ -72,9 +72,6 @@ REFERENCES = {
 }  # fmt: skip
 
 
-_SETUP_DONE: set = set()  # the setup functions this process has called (grade_submissions's setup)
-
-
 class BadSubmission(ValueError):
     """A file that cannot be graded at all (not a notebook, empty, another lesson's)."""
 
@@ -100,7 +97,7 @@ class Grade:
 
 def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float | None = 8.0,
                       fresh_seed: int | None = None, fast: bool = False, progress=None,
-                      reference=None, jobs: int = 1, setup=None) -> list[Grade]:  # fmt: skip
+                      reference=None, jobs: int = 1, import_keras=None) -> list[Grade]:  # fmt: skip
     """Grade every submitted notebook in ``paths``; one failing does not stop the others.
 
     Parameters
@@ -127,10 +124,10 @@ def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float
     jobs : int
         Notebooks graded at once, each in its own process, kernel and folder; the rows come back
         in the order of ``paths`` whatever the order they finish in.
-    setup : callable, optional
-        Called once in each grading process before it runs its first notebook (the command line
-        imports Keras there, which some checkers use, without TensorFlow's start-up notes); a
-        picklable function, for ``jobs`` > 1.
+    import_keras : callable, optional
+        Imports Keras, before the first checker whose module uses it runs in a grading process
+        (the command line's imports it without TensorFlow's start-up notes); a picklable function,
+        for ``jobs`` > 1.
 
     Returns
     -------
@@ -146,7 +143,7 @@ def grade_submissions(paths, lesson=None, timeout: float = 600, memory_gb: float
         except OSError as exc:
             blobs.append((path, exc))
     options = dict(lesson=lesson, timeout=timeout, memory_gb=memory_gb, fresh_seed=seed, fast=fast,
-                   reference=reference, setup=setup)  # fmt: skip
+                   reference=reference, import_keras=import_keras)  # fmt: skip
     rows: list = [_refusal(path, data, lesson, reference) for path, data in blobs]  # bad files: no kernel
     for (path, _), r in zip(blobs, rows):
         if r is not None:
@@ -197,9 +194,9 @@ def _report(path: Path, rows: list[Grade], progress) -> list[Grade]:
 
 
 def grade_notebook(data: bytes, filename: str, lesson=None, timeout: float = 600, memory_gb: float | None = 8.0,
-                   fresh_seed: int = 1, fast: bool = False, reference=None, setup=None) -> list[Grade]:  # fmt: skip
+                   fresh_seed: int = 1, fast: bool = False, reference=None, import_keras=None) -> list[Grade]:  # fmt: skip
     """Grade one submission (its bytes); ``reference`` is the trusted exercise notebook (a path),
-    by default the packaged one of the submission's lesson; ``setup`` as in
+    by default the packaged one of the submission's lesson; ``import_keras`` as in
     :func:`grade_submissions`. Raises :class:`BadSubmission`."""
     import nbformat
 
@@ -213,11 +210,8 @@ def grade_notebook(data: bytes, filename: str, lesson=None, timeout: float = 600
     if not checks:
         raise BadSubmission(f"lesson {stem} has no exercises to grade")
     student = _student_name(nb, filename)
-    if setup is not None and setup not in _SETUP_DONE:
-        setup()
-        _SETUP_DONE.add(setup)
     outcome = run_submission(nb, [call for _, call in checks], timeout, memory_gb, fresh_seed, fast,
-                             REFERENCES, CHECK_TIMEOUT)  # fmt: skip
+                             REFERENCES, CHECK_TIMEOUT, import_keras)  # fmt: skip
     rows = []
     for cell_id, call in checks:
         exercise = _exercise_of(call)

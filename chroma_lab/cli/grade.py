@@ -62,7 +62,7 @@ def main(args) -> int:
     grades = grade_submissions(args.submissions, lesson=args.lesson, timeout=args.timeout,
                                memory_gb=args.memory_gb or None, fresh_seed=seed, fast=args.fast,
                                progress=lambda line: print(line, flush=True), jobs=args.jobs,
-                               setup=import_keras)  # fmt: skip
+                               import_keras=import_keras)  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     write_grades_csv(out, grades)
     print()

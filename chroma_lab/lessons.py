@@ -305,13 +305,14 @@ def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Pat
     return sorted(targets)
 
 
-def notebook_folder(src=None, exercises: bool = False) -> Path:
-    """Where ``chroma-lab lessons run`` finds the notebooks: ``src``'s, else ``./lessons``'s when
-    it holds lesson sources (a clone), else those the installed package carries."""
+def lesson_notebooks(src=None, exercises: bool = False) -> list[Path]:
+    """The notebooks ``chroma-lab lessons run`` runs, one per lesson, sorted: those of the sources
+    in ``src`` (or in ``./lessons``, a clone), built or not, else those the installed package
+    carries (after a wheel install there is no ``lessons/`` folder)."""
+    kind = EXERCISES_DIR if exercises else NOTEBOOKS_DIR
     if src is None and not any(Path("lessons").glob(SOURCE_GLOB)):
-        return lesson_files() / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)
-    lesson_sources(src or "lessons")  # a clear error for a folder without sources
-    return Path(src or "lessons") / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)
+        return sorted((lesson_files() / kind).glob("lesson*.ipynb"))
+    return [Path(src or "lessons") / kind / f"{source.stem}.ipynb" for source in lesson_sources(src or "lessons")]
 
 
 def run_notebook(path, fast: bool = False, timeout: int = 600, cwd=None) -> tuple[float, list[str]]:

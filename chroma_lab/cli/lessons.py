@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 from chroma_lab.cli import UsageError
-from chroma_lab.lessons import build_lessons, copy_lessons, notebook_folder, run_notebook
+from chroma_lab.lessons import build_lessons, copy_lessons, lesson_notebooks, run_notebook
 
 
 def add_arguments(parser) -> None:
@@ -61,17 +61,20 @@ def main(args) -> int:
 def _run_lessons(args) -> int:
     from nbclient.exceptions import CellExecutionError
 
-    folder = notebook_folder(args.src, args.exercises)
-    stems = sorted(p.stem for p in folder.glob("lesson*.ipynb"))
-    chosen = [s for s in stems if not args.names or any(s.startswith(n) for n in args.names)]
+    notebooks = lesson_notebooks(args.src, args.exercises)
+    chosen = [p for p in notebooks if not args.names or any(p.stem.startswith(n) for n in args.names)]
+    if not notebooks:
+        raise UsageError("this installation of chroma_lab carries no lesson notebooks; reinstall it from a wheel")
     if not chosen:
-        raise UsageError(f"no lesson in '{folder}' starts with {', '.join(args.names)}; lessons: {', '.join(stems)}")
+        raise UsageError(f"no lesson in '{notebooks[0].parent}' starts with {', '.join(args.names)}; "
+                         f"lessons: {', '.join(p.stem for p in notebooks)}")  # fmt: skip
     failed = 0
-    for stem in chosen:
+    for path in chosen:
+        stem = path.stem
         try:
             # in a folder of its own: the package's notebooks may sit in a read-only site-packages
             with tempfile.TemporaryDirectory(prefix="chroma-lab-run-") as cwd:
-                seconds, lines = run_notebook(folder / f"{stem}.ipynb", fast=args.fast, cwd=cwd)
+                seconds, lines = run_notebook(path, fast=args.fast, cwd=cwd)
         except CellExecutionError as exc:
             failed += 1
             last = str(exc).strip().splitlines()[-1]

@@ -3,7 +3,7 @@
 :func:`run_submission` starts a kernel in a temporary folder and runs the student's code cells one
 by one. After each cell it asks the kernel which exercise functions exist; a function that has
 appeared (or been redefined) is graded at once, so a crash or a hang later in the notebook costs
-only the exercises after it. Grading one check means running the lesson's checker **in this
+only the exercises after it; when the cells have run, what failed is tried once more. Grading one check means running the lesson's checker **in this
 process**, with the student's function replaced by a stand-in (:func:`_remote_function`) that
 sends each call's inputs to the kernel and returns what the student's function computed there, as
 data (``.npz`` read without pickles, its size checked first; see :mod:`chroma_lab._grade_kernel`).
@@ -309,15 +309,18 @@ class _Grader:
         self.graded: dict = {}  # call -> the function's id when it was graded
         self.results: dict = {}
 
-    def grade_ready(self) -> float:
-        """Grade what is ready; return the seconds it took (not the student's time)."""
+    def grade_ready(self, last: bool = False) -> float:
+        """Grade what is ready; return the seconds it took (not the student's time). ``last``:
+        the notebook has run, so a FAIL is tried once more (its function may need a name that a
+        later cell defined)."""
         started = time.monotonic()
         names = sorted({ast.unparse(ast.parse(call, mode="eval").body.args[0]) for call in self.checks})
         reply, _ = self.session.request({"op": "state", "names": names}, {}, 60)
         state = reply.get("ok") if isinstance(reply.get("ok"), dict) else {}
         for call in self.checks:
             identity = state.get(ast.unparse(ast.parse(call, mode="eval").body.args[0]))
-            if identity is None or self.graded.get(call) == identity:
+            again = last and self.results.get(call, ("",))[0] == "FAIL"
+            if identity is None or (self.graded.get(call) == identity and not again):
                 continue
             self.graded[call] = identity
             check_started = time.monotonic()
@@ -355,13 +358,12 @@ def _run_cells(session: Session, nb, grader: _Grader, timeout: float, outcome: d
             in_time, error = session.run_cell(cell.source, left) if left > 0 else (False, None)
             if error:
                 outcome["errors"].setdefault(cell.get("id"), error)
-            if in_time:
-                outcome["ran"].add(cell.get("id"))
-            else:
+            if not in_time:
                 outcome["stopped"] = f"the notebook ran past the timeout of {timeout:g} s; later cells did not run"
-                grader.grade_ready()  # what exists when time ran out still counts
-                return
+                break
+            outcome["ran"].add(cell.get("id"))
             deadline += grader.grade_ready()
+        grader.grade_ready(last=True)  # what exists when time ran out counts too
     except KernelDied:
         outcome["stopped"] = DIED
 

@@ -17,8 +17,9 @@ PASS; what remains is computing the right outputs, on inputs the student has not
   "calls the library's reference"; a reference replaced in the notebook is a FAIL too. That
   report comes from the kernel, so a student who disables the hook on purpose can hide such a
   call (the README's *Grading* section says what remains possible);
-* an exercise is graded as soon as its function exists (and again if it is redefined), so a crash
-  or a hang later in the notebook costs only what comes after.
+* an exercise is graded as soon as its function exists (again if it is redefined, and a FAIL once
+  more when the notebook has run), so a crash or a hang later in the notebook costs only what
+  comes after.
 
 The memory limit is ``RLIMIT_AS``, set in the kernel before the student's first cell where the OS
 has it (Linux; macOS ignores it; Windows has no ``resource``). The student's code runs as the

@@ -107,8 +107,11 @@ def test_grading_runs_the_checks_itself(tmp_path):
     })  # fmt: skip
     # both exercises solved, then a segmentation fault in the last cell
     segfault = submission("segfault", SOLVED, extra_last="import ctypes\nctypes.string_at(0)")
+    # a function that needs a name a later cell defines is graded on the notebook's end state too
+    later = submission("later", {FIRST: "def srgb_to_linear(c):\n    return _solution(c)\n",
+                                 SECOND: "def _solution(c):\n" + SOLVED[FIRST].split("\n", 2)[2]})  # fmt: skip
     (tmp_path / "empty.ipynb").write_text("")
-    paths = [crash, solved, cheats, hardcoded, segfault, tmp_path / "empty.ipynb"]
+    paths = [crash, solved, cheats, hardcoded, segfault, later, tmp_path / "empty.ipynb"]
     grades = grading.grade_submissions(paths, timeout=60, fresh_seed=12345, reference=reference)
 
     assert {e: r for e, (r, _) in _results(grades, "solved.ipynb").items()} == {"srgb_to_linear": "PASS",
@@ -136,7 +139,8 @@ def test_grading_runs_the_checks_itself(tmp_path):
     out = tmp_path / "grades.csv"
     grading.write_grades_csv(out, grades)
     rows = list(csv.DictReader(out.open()))
-    assert list(rows[0]) == grading.CSV_COLUMNS and len(rows) == 11
+    assert list(rows[0]) == grading.CSV_COLUMNS and len(rows) == 13
+    assert _results(grades, "later.ipynb")["srgb_to_linear"][0] == "PASS"
 
 
 @pytest.mark.slow

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import importlib
 import io
 import re
 from pathlib import Path
@@ -385,19 +384,3 @@ def _student_name(nb, filename: str) -> str:
 def _exercise_of(call: str) -> str:
     node = ast.parse(call, mode="eval").body
     return ast.unparse(node.args[0]) if node.args else node.func.attr.removeprefix("check_")
-
-
-def _references(checker_name: str) -> dict:
-    """label -> the reference function as this process has it (None where it cannot be found): the
-    test that every packaged check names resolvable references reads it."""
-    found = {}
-    for spec in REFERENCES.get(checker_name, []):
-        module_name, qualname = spec.split(":")
-        obj = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part, None)
-        label = f"{module_name}.{qualname}"
-        code = getattr(obj, "__code__", None)
-        genuine = code is not None and str(Path(code.co_filename).resolve()).startswith(str(PACKAGE_DIR))
-        found[label] = obj if genuine and getattr(obj, "__name__", "") == qualname.split(".")[-1] else None
-    return found

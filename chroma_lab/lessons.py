@@ -52,6 +52,15 @@ _EXERCISE_BANNER = (
 )
 
 
+# The first cell of every exercise notebook: `chroma-lab grade` reads the name from its first line
+# (chroma_lab.grading._student_name); left empty, the grade table shows the file name instead.
+NAME_CELL = (
+    "Name: \n\n"
+    "*Write your name after `Name:` on the line above (double-click this cell to edit it), e.g. "
+    "`Name: Ada Lovelace`: the grader puts it in the grade table.*"
+)
+
+
 def fast_mode() -> bool:
     """True when the environment variable ``CHROMA_LAB_FAST`` is ``1``.
 
@@ -168,8 +177,9 @@ def notebook_json(text: str, exercise: bool = False, lesson: str = "") -> str:
     text : str
         The jupytext percent-format source.
     exercise : bool
-        Build the student version (solutions removed, a short banner cell first, and the cell
-        metadata :func:`exercise_cell_metadata` that ``chroma-lab grade`` reads).
+        Build the student version: solutions removed, a first cell asking for the student's name
+        (:data:`NAME_CELL`), a short banner after the title, and the cell metadata
+        :func:`exercise_cell_metadata` that ``chroma-lab grade`` reads.
     lesson : str
         The lesson's name (``lesson01_color_spaces``), recorded (when given) in an exercise
         notebook's metadata so that the grader can tell one lesson's notebook from another's.
@@ -187,6 +197,7 @@ def notebook_json(text: str, exercise: bool = False, lesson: str = "") -> str:
     nb = jupytext.reads(text, fmt="py:percent")
     if exercise:
         nb.cells.insert(_banner_position(nb.cells), nbformat.v4.new_markdown_cell(_EXERCISE_BANNER))
+        nb.cells.insert(0, nbformat.v4.new_markdown_cell(NAME_CELL))
     nb.nbformat, nb.nbformat_minor = 4, 5
     nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": LANGUAGE_INFO})
     if exercise and lesson:
@@ -263,8 +274,12 @@ def lesson_files() -> Path:
 
 
 def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Path]:
-    """Copy the teaching (or with ``exercises`` the exercise) notebooks and the lessons' README
-    into ``dest`` for a student; returns the files written, sorted.
+    """Copy the teaching (or with ``exercises`` the exercise) notebooks into ``dest`` for a student,
+    with a README.md written for that folder; returns the files written, sorted.
+
+    The README (``chroma_lab/resources/lessons_folder_*.md``) says how to open, run and check the
+    notebooks there, with no word of the repository; the exercises' README does not point at the
+    teaching notebooks, so an instructor can hand out exercises without their solutions.
 
     Raises
     ------
@@ -273,11 +288,9 @@ def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Pat
     """
     import shutil
 
-    source = lesson_files()
-    files = sorted((source / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)).glob("lesson*.ipynb"))
-    files += [source / "README.md"] if (source / "README.md").is_file() else []
+    files = sorted((lesson_files() / (EXERCISES_DIR if exercises else NOTEBOOKS_DIR)).glob("lesson*.ipynb"))
     dest = Path(dest)
-    targets = [dest / f.name for f in files]
+    targets = [dest / f.name for f in files] + [dest / "README.md"]
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise FileExistsError(f"'{existing[0]}' exists already ({len(existing)} of the {len(targets)} files "
@@ -285,7 +298,21 @@ def copy_lessons(dest, exercises: bool = False, force: bool = False) -> list[Pat
     dest.mkdir(parents=True, exist_ok=True)
     for f, t in zip(files, targets):
         shutil.copyfile(f, t)
+    kind = "exercises" if exercises else "teaching"
+    template = Path(__file__).resolve().parent / "resources" / f"lessons_folder_{kind}.md"
+    listing = "\n".join(f"- `{f.name}`" for f in files)
+    targets[-1].write_text(template.read_text(encoding="utf-8").replace("{notebooks}", listing), encoding="utf-8")
     return sorted(targets)
+
+
+def lesson_notebooks(src=None, exercises: bool = False) -> list[Path]:
+    """The notebooks ``chroma-lab lessons run`` runs, one per lesson, sorted: those of the sources
+    in ``src`` (or in ``./lessons``, a clone), built or not, else those the installed package
+    carries (after a wheel install there is no ``lessons/`` folder)."""
+    kind = EXERCISES_DIR if exercises else NOTEBOOKS_DIR
+    if src is None and not any(Path("lessons").glob(SOURCE_GLOB)):
+        return sorted((lesson_files() / kind).glob("lesson*.ipynb"))
+    return [Path(src or "lessons") / kind / f"{source.stem}.ipynb" for source in lesson_sources(src or "lessons")]
 
 
 def run_notebook(path, fast: bool = False, timeout: int = 600, cwd=None) -> tuple[float, list[str]]:

@@ -1,8 +1,10 @@
 """The lessons travel with the package: ``chroma-lab lessons copy DIR`` and a wheel that holds them."""
 
 import os
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,38 @@ def test_copy_writes_the_notebooks_and_refuses_to_overwrite(tmp_path, capsys):
         (ROOT / "lessons" / "notebooks" / "lesson01_color_spaces.ipynb").read_bytes()  # fmt: skip
     assert len(written) == len(names)
     assert main(["lessons", "copy"]) == 1 and "takes one folder DIR" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("exercises", [True, False])
+def test_the_copied_readme_fits_its_folder(tmp_path, exercises):
+    copy_lessons(tmp_path, exercises=exercises)
+    readme = (tmp_path / "README.md").read_text()
+    notebooks = sorted(p.name for p in tmp_path.glob("*.ipynb"))
+    assert all(f"`{name}`" in readme for name in notebooks) and "jupyter lab" in readme
+    # nothing of the repository: no editable install, no root, no build command, no lessons/ paths
+    for words in ("pip install -e", "repository", "lessons build", "lessons/", "{notebooks}"):
+        assert words not in readme, words
+    if exercises:  # how to do, check and hand in; no pointer to the solutions
+        assert "Name:" in readme and "PASS" in readme and "chroma-lab grade" in readme
+        assert "solution" not in readme.lower() and "teaching" not in readme.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.notebook
+def test_lessons_run_takes_the_notebooks_a_wheel_carries(tmp_path):
+    # the built wheel unpacked as pip would install it (pure Python), run where there is no lessons/
+    env = dict({k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, TF_CPP_MIN_LOG_LEVEL="2")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path / "wheels"), str(ROOT)], check=True, cwd=tmp_path, env=env)  # fmt: skip
+    [wheel] = (tmp_path / "wheels").glob("chroma_lab-*.whl")
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    assert (site / "chroma_lab" / "lesson_files" / "exercises" / "lesson01_color_spaces.ipynb").is_file()
+    ran = subprocess.run([sys.executable, "-m", "chroma_lab.cli", "lessons", "run", "lesson01", "--exercises",
+                          "--fast"], env=dict(env, PYTHONPATH=str(site)), cwd=tmp_path, capture_output=True,
+                         text=True, check=False)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert re.fullmatch(r"lesson01_color_spaces: +[\d.]+ s \(fast mode\), 0 PASS, 6 FAIL", ran.stdout.strip())
 
 
 @pytest.mark.slow

@@ -72,8 +72,18 @@ def run(name: str, attempt, hint: str) -> bool:
     except Mismatch as exc:
         return report(False, f"{name}: {exc.message}", exc.hint or hint)
     except Exception as exc:  # noqa: BLE001 - a checker reports, it never raises
-        return report(False, f"{name} raised {type(exc).__name__}: {exc}", hint)
+        return report(False, f"{name} raised {type(exc).__name__}: {describe_exception(exc)}", hint)
     return report(True, message)
+
+
+def describe_exception(exc: BaseException, limit: int = 160) -> str:
+    """The message of ``exc`` as a FAIL line can show it: one line, at most ``limit`` characters,
+    and a missing bytes key (a table looked up by ``array.tobytes()``) said in words, not as
+    thousands of escaped bytes."""
+    if isinstance(exc, KeyError) and exc.args and isinstance(exc.args[0], (bytes, bytearray)):
+        return f"a key of {len(exc.args[0])} bytes is not in the dictionary (a table of the inputs it was built for?)"
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def as_array(value, what: str) -> np.ndarray:

@@ -1,7 +1,7 @@
 """``chroma-lab lessons``: build the lesson notebooks from their jupytext sources, or run them.
 
     chroma-lab lessons build [--check]                 # regenerate lessons/notebooks and lessons/exercises
-    chroma-lab lessons run [lesson05] [--fast] [--exercises]
+    chroma-lab lessons run [lesson05] [--fast] [--exercises]  # lessons/ here, else the package's notebooks
     chroma-lab lessons copy DIR [--exercises] [--force]  # the notebooks the package carries, for a student
 
 The machinery (jupytext -> notebook JSON, the exercise transform, executing a notebook) is
@@ -12,10 +12,10 @@ only the command.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
+import tempfile
 
 from chroma_lab.cli import UsageError
-from chroma_lab.lessons import EXERCISES_DIR, NOTEBOOKS_DIR, build_lessons, copy_lessons, lesson_sources, run_notebook
+from chroma_lab.lessons import build_lessons, copy_lessons, lesson_notebooks, run_notebook
 
 
 def add_arguments(parser) -> None:
@@ -25,7 +25,8 @@ def add_arguments(parser) -> None:
                              "copy: write the notebooks into a folder DIR for a student")  # fmt: skip
     parser.add_argument("names", nargs="*", metavar="LESSON",
                         help="run: only lessons whose name starts with this (e.g. lesson02); copy: the folder DIR")
-    parser.add_argument("--src", default="lessons", help="folder of lessonNN_*.py sources (default: lessons)")
+    parser.add_argument("--src", help="folder of lessonNN_*.py sources (default: lessons; for run, the "
+                                      "notebooks the installed package carries where there is no lessons/ here)")
     parser.add_argument("--check", action="store_true",
                         help="build: write nothing; exit 1 listing the notebooks that are stale")  # fmt: skip
     parser.add_argument("--fast", action="store_true", help="run: in fast mode (CHROMA_LAB_FAST=1)")
@@ -41,6 +42,7 @@ def main(args) -> int:
         return _copy_lessons(args)
     if args.names:
         raise UsageError(f"lesson names ({' '.join(args.names)}) only apply to 'run'; 'build' builds every lesson")
+    args.src = args.src or "lessons"
     changed = build_lessons(args.src, check=args.check)
     if args.check:
         if changed:
@@ -59,15 +61,20 @@ def main(args) -> int:
 def _run_lessons(args) -> int:
     from nbclient.exceptions import CellExecutionError
 
-    folder = Path(args.src) / (EXERCISES_DIR if args.exercises else NOTEBOOKS_DIR)
-    stems = [s.stem for s in lesson_sources(args.src)]
-    chosen = [s for s in stems if not args.names or any(s.startswith(n) for n in args.names)]
+    notebooks = lesson_notebooks(args.src, args.exercises)
+    chosen = [p for p in notebooks if not args.names or any(p.stem.startswith(n) for n in args.names)]
+    if not notebooks:
+        raise UsageError("this installation of chroma_lab carries no lesson notebooks; reinstall it from a wheel")
     if not chosen:
-        raise UsageError(f"no lesson in '{args.src}' starts with {', '.join(args.names)}; lessons: {', '.join(stems)}")
+        raise UsageError(f"no lesson in '{notebooks[0].parent}' starts with {', '.join(args.names)}; "
+                         f"lessons: {', '.join(p.stem for p in notebooks)}")  # fmt: skip
     failed = 0
-    for stem in chosen:
+    for path in chosen:
+        stem = path.stem
         try:
-            seconds, lines = run_notebook(folder / f"{stem}.ipynb", fast=args.fast)
+            # in a folder of its own: the package's notebooks may sit in a read-only site-packages
+            with tempfile.TemporaryDirectory(prefix="chroma-lab-run-") as cwd:
+                seconds, lines = run_notebook(path, fast=args.fast, cwd=cwd)
         except CellExecutionError as exc:
             failed += 1
             last = str(exc).strip().splitlines()[-1]
@@ -87,5 +94,6 @@ def _copy_lessons(args) -> int:
     dest = check_output_folder(args.names[0], "DIR")
     written = copy_lessons(dest, exercises=args.exercises, force=args.force)
     kind = "exercise" if args.exercises else "teaching"
-    print(f"copied {len(written)} files ({kind} notebooks and README.md) into {dest}; open them with: jupyter lab {dest}")
+    print(f"copied {len(written)} files ({kind} notebooks and a README.md for them) into {dest}; "
+          f"open them with: jupyter lab {dest}")
     return 0

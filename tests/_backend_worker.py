@@ -101,6 +101,7 @@ def _max_difference(a: dict, b: dict) -> float:
 def _sgd_zhang(**params):
     import keras
 
+    from chroma_lab.models.keras_colorizer import walk_layers
     from chroma_lab.models.zhang2016 import ZhangColorizer
 
     class SGDZhang(ZhangColorizer):
@@ -110,7 +111,7 @@ def _sgd_zhang(**params):
             # variance scales by 1 / sqrt(var + eps), which turns the float32 rounding of the
             # sharded sums into weight changes as large as a wrong shard's (test_distributed.py
             # has the figures); at 0.1 the rounding stays under 1e-6 and a wrong shard shows.
-            for layer in model._flatten_layers(include_self=False, recursive=True):
+            for layer in walk_layers(model):
                 if isinstance(layer, keras.layers.BatchNormalization):
                     layer.epsilon = SGD_BN_EPSILON
             model.compile(optimizer=keras.optimizers.SGD(0.01), loss=model.loss)

@@ -66,6 +66,7 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert json.loads((tmp_path / "m" / "colorizer.json").read_text())["model"] == "iizuka"
 
 
+@pytest.mark.slow  # trains the command's checkpoint (module fixture), ~10 s
 def test_a_loaded_model_with_a_class_head_needs_its_labels_to_continue(scenes, fitted, checkpoint):
     resumed = IizukaColorizer.load(checkpoint)
     assert resumed.epochs_done_ == 1
@@ -75,7 +76,7 @@ def test_a_loaded_model_with_a_class_head_needs_its_labels_to_continue(scenes, f
         resumed.continue_fit(scenes[0])
 
 
-@pytest.mark.slow  # the command's resume below checks the same, bit for bit, in the fast suite
+@pytest.mark.slow  # the command's resume below checks the same, bit for bit
 def test_resumed_run_equals_an_uninterrupted_one(scenes, fitted, checkpoint):
     images, labels = scenes
     resumed = IizukaColorizer.load(checkpoint)
@@ -86,6 +87,7 @@ def test_resumed_run_equals_an_uninterrupted_one(scenes, fitted, checkpoint):
     assert resumed.history_ == fitted.history_
 
 
+@pytest.mark.slow  # two Iizuka fits, ~10 s
 def test_without_labels_the_scene_loss_is_zero_and_there_is_no_class_head(scenes):
     images, _ = scenes
     model = IizukaColorizer(**TINY, epochs=1, optimizer="adam").fit(images)
@@ -148,6 +150,7 @@ def test_predict_classes_names_and_probabilities(fitted, scenes):
 # ----------------------------------------------------------------------------------------------
 # The commands
 # ----------------------------------------------------------------------------------------------
+@pytest.mark.slow  # the command trains and resumes, ~12 s
 def test_train_resume_and_colorize_with_classes(fitted, checkpoint, tmp_path, capsys):
     out = tmp_path / "run"
     shutil.copytree(checkpoint, out)

@@ -29,7 +29,8 @@ def _weights(colorizer):
 @pytest.mark.parametrize("make", [
     lambda: PaletteCNNColorizer(**CNN, epochs=2),
     lambda: PaletteCNNColorizer(**{**CNN, "loss": "l2_ab"}, epochs=1),
-    lambda: ZhangColorizer(image_size=16, epochs=1, batch_size=6, verbose=0),
+    # test_zhang2016.py::test_save_load_round_trip_safe_mode covers Zhang in the quick tier
+    pytest.param(lambda: ZhangColorizer(image_size=16, epochs=1, batch_size=6, verbose=0), marks=pytest.mark.slow),
 ], ids=["cnn", "cnn-l2", "zhang"])  # fmt: skip
 def test_save_load_round_trip(make, images, tmp_path):
     fitted = make().fit(images)

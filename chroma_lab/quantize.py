@@ -12,7 +12,7 @@ The bins lie on a regular grid with step 10, so the k nearest bins of a point ar
 bins listed once per grid cell (``chroma_lab._bin_search``): the same bins and distances as a search
 over all 313, with equally near bins in bin-index order.
 
-The module is longer than most (about 530 lines) because quantisation has one home; its four
+The module is longer than most because quantisation has one home; its four
 sections (bins and encodings, prior and decoding, ``keras.ops`` versions, palettes) read apart.
 """
 

@@ -48,7 +48,7 @@ resolution (the paper's point: the global path sees a resized copy, the local pa
 Only keras layers and ``keras.ops``: the same file runs on TensorFlow, JAX and PyTorch. Under a
 ``mixed_bfloat16`` policy the global resize, both outputs and the ab mapping stay float32.
 
-Why one file of about 540 lines: STYLE.md wants one readable file per paper model, and this one
+Why one file: STYLE.md wants one readable file per paper model, and this one
 holds the paper's four networks, the fusion and resize layers and the colorizer that trains and
 decodes them; the loss lives in :mod:`chroma_lab.losses`.
 """

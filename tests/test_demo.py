@@ -141,6 +141,7 @@ def test_demo_writes_every_report_with_the_csv_figures(tmp_path, monkeypatch, ca
     assert not list(out.rglob(".*"))  # no temporaries left behind
 
 
+@pytest.mark.slow  # the demo twice
 def test_demo_is_deterministic_for_a_seed(tmp_path, monkeypatch):
     monkeypatch.setattr(demo, "MODELS", ("som",))
     for run in ("a", "b"):

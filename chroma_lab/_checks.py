@@ -44,9 +44,20 @@ def check_choice(value, name: str, choices) -> object:
     return value
 
 
+def check_bool(value, name: str) -> bool:
+    """True or False (not 0, 1 or a string, which ``if value`` would silently accept)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def check_fitted(estimator, attribute: str = "is_fitted_") -> None:
-    """Raise a RuntimeError that says what to do when ``estimator`` has not been fitted."""
-    if not getattr(estimator, attribute, False):
+    """Raise a RuntimeError that says what to do when ``estimator`` has not been fitted.
+
+    Fitted means ``attribute`` is set (to anything but None or False: a palette array counts).
+    """
+    value = getattr(estimator, attribute, None)
+    if value is None or value is False:
         raise RuntimeError(f"this {type(estimator).__name__} is not fitted yet: call fit(images) first")
 
 

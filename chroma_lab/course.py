@@ -35,9 +35,7 @@ from typing import Callable
 import numpy as np
 
 from chroma_lab._checks import check_int, check_number
-from chroma_lab.evaluate import Evaluation, baselines, evaluate, format_value
-
-BASELINES = ("gray", "random", "lookup")  # always evaluated first (chroma_lab.evaluate.baselines)
+from chroma_lab.evaluate import BASELINES, Evaluation, baselines, evaluate, format_value
 
 
 @dataclass(frozen=True)

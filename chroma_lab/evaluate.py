@@ -24,7 +24,7 @@ The coherence measures need the true surfaces: pass a region map (the synthetic 
 exact one, ``synthetic_scenes(..., return_regions=True)``) or they are guessed from the truth's
 lightness with :func:`chroma_lab.metrics.lightness_regions`.
 
-Why one file of about 500 lines: the harness is one pipeline (colorize, score, write CSV,
+Why one file: the harness is one pipeline (colorize, score, write CSV,
 Markdown, HTML and figures), and the report writers must stay in step with the rows they print;
 the HTML writer is the part to move out first if it grows.
 """
@@ -53,6 +53,7 @@ from chroma_lab.models.base import Colorizer, GrayColorizer, check_rgb_batch
 from chroma_lab.quantize import N_BINS, ab_bins, class_prior
 
 # (key, column label, what it is, which way is better): the order of every table and chart
+BASELINES = ("gray", "random", "lookup")  # what baselines() fits, in this order
 METRICS = (
     ("auc_raw", "AuC raw %", "area under the share-of-pixels-within-threshold curve, 0..150 ab", "higher"),
     ("auc_rebalanced", "AuC rebal %", "the same, each pixel weighted by 1 / p(its true colour class)", "higher"),

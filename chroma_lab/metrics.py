@@ -25,7 +25,7 @@ of CIE Lab: the colorizer is given L*, so only a* and b* are its prediction.
 NumPy only at import time (scikit-image is imported inside :func:`ssim` and
 :func:`lightness_regions`), so ``import chroma_lab.metrics`` stays light.
 
-Why one file of about 540 lines: every measure the lessons, the benchmarks and the harness report
+Why one file: every measure the lessons, the benchmarks and the harness report
 lives here, with its definition in its docstring, so a student looks up "what does AuC mean" and
 "what does bleeding mean" in the same place. The surface measures (incoherence, bleeding,
 regions) are the natural part to split off if it grows.

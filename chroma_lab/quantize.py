@@ -12,7 +12,7 @@ The bins lie on a regular grid with step 10, so the k nearest bins of a point ar
 bins listed once per grid cell (``chroma_lab._bin_search``): the same bins and distances as a search
 over all 313, with equally near bins in bin-index order.
 
-The module is longer than most (about 530 lines) because quantisation has one home; its four
+The module is longer than most because quantisation has one home; its four
 sections (bins and encodings, prior and decoding, ``keras.ops`` versions, palettes) read apart.
 """
 
@@ -23,7 +23,7 @@ from functools import lru_cache
 import numpy as np
 
 from chroma_lab import _bin_search
-from chroma_lab._checks import check_choice, check_int, check_number
+from chroma_lab._checks import check_choice, check_fitted, check_int, check_number
 from chroma_lab.color import as_float_rgb, rgb_from_l_ab, rgb_to_lab, to_uint8
 
 GRID_STEP = 10
@@ -378,10 +378,6 @@ class _Palette:
             pixels = pixels[rng.choice(len(pixels), self.n_samples, replace=False)]
         return self._features(pixels)
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "palette_"):
-            raise RuntimeError(f"this {type(self).__name__} is not fitted yet: call fit(images) first")
-
     def encode(self, images):
         """Palette index of every pixel.
 
@@ -396,7 +392,7 @@ class _Palette:
         """
         from sklearn.metrics import pairwise_distances_argmin
 
-        self._check_fitted()
+        check_fitted(self, "palette_")
         if isinstance(images, (list, tuple)):
             return [self.encode(im) for im in images]
         rgb01 = as_float_rgb(images, "images")
@@ -407,7 +403,7 @@ class _Palette:
 
     def decode(self, indices) -> np.ndarray:
         """Palette colours of class indices: uint8 RGB (..., 3) for space="rgb", ab (..., 2) for "ab"."""
-        self._check_fitted()
+        check_fitted(self, "palette_")
         indices = np.asarray(indices)
         if indices.size and (indices.min() < 0 or indices.max() >= len(self.palette_)):
             raise ValueError(f"indices must lie in 0..{len(self.palette_) - 1}")

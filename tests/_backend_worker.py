@@ -78,6 +78,12 @@ def data_parallel(result, out_dir):
     # about lr * sign(gradient), so a gradient that is float32 noise around 0 moves by +-lr.
     sgd_one = _sgd_zhang(**RUN, verbose=0).fit(images)
     reference = ZhangColorizer(**RUN, verbose=0).fit(images)  # one device, no distribution
+    # The control: what a data-parallel bug does at the least (a wrong shard feeds one image in
+    # place of another), on one device; the tests' tolerances are fractions of its distances.
+    wrong = images.copy()
+    wrong[1] = wrong[0]
+    sgd_wrong = _sgd_zhang(**RUN, verbose=0).fit(wrong)
+    adam_wrong = ZhangColorizer(**RUN, verbose=0).fit(wrong)
     backend.setup_data_parallel(4)
     sgd_four = _sgd_zhang(**RUN, verbose=0).fit(images)
     keras.distribution.set_distribution(None)  # the command line sets its own
@@ -89,7 +95,8 @@ def data_parallel(result, out_dir):
     np.savez(result, status=np.array([first, second]), too_many=np.array(found["too_many"]),
              replicas=np.array(backend.replicas()), epochs_done=np.array(trained.epochs_done_),
              sgd_diff=np.array(_max_difference(weights(sgd_one), weights(sgd_four))),
-             adam_diff=np.array(_max_difference(weights(reference), weights(trained))),
+             sgd_wrong_diff=np.array(_max_difference(weights(sgd_one), weights(sgd_wrong))),
+             wrong_loss=np.array(adam_wrong.history_["loss"]),
              loss=np.array(reference.history_["loss"]), cli_loss=np.array(trained.history_["loss"]),
              **weights(reference))  # fmt: skip
 
@@ -101,6 +108,7 @@ def _max_difference(a: dict, b: dict) -> float:
 def _sgd_zhang(**params):
     import keras
 
+    from chroma_lab.models.keras_colorizer import walk_layers
     from chroma_lab.models.zhang2016 import ZhangColorizer
 
     class SGDZhang(ZhangColorizer):
@@ -110,7 +118,7 @@ def _sgd_zhang(**params):
             # variance scales by 1 / sqrt(var + eps), which turns the float32 rounding of the
             # sharded sums into weight changes as large as a wrong shard's (test_distributed.py
             # has the figures); at 0.1 the rounding stays under 1e-6 and a wrong shard shows.
-            for layer in model._flatten_layers(include_self=False, recursive=True):
+            for layer in walk_layers(model):
                 if isinstance(layer, keras.layers.BatchNormalization):
                     layer.epsilon = SGD_BN_EPSILON
             model.compile(optimizer=keras.optimizers.SGD(0.01), loss=model.loss)

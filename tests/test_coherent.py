@@ -210,6 +210,7 @@ def base_folder(tmp_path_factory):
     return folder, images
 
 
+@pytest.mark.slow  # a Zhang base and two coherent fits, ~13 s
 def test_fit_leaves_the_base_network_as_loaded_and_starts_at_its_mode(base_folder, tmp_path):
     from chroma_lab.data import to_gray
     from chroma_lab.models.registry import load_colorizer

@@ -109,6 +109,7 @@ def _run_demo(out, *extra):
     return cli.main(["demo", "--out", str(out), "--n-scenes", "8", "--size", "16", "--scale", "0.05", *extra])
 
 
+@pytest.mark.slow  # the demo end to end, ~5 s
 def test_demo_writes_every_report_with_the_csv_figures(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(demo, "MODELS", ("som",))
     out = tmp_path / "demo"
@@ -140,6 +141,7 @@ def test_demo_writes_every_report_with_the_csv_figures(tmp_path, monkeypatch, ca
     assert not list(out.rglob(".*"))  # no temporaries left behind
 
 
+@pytest.mark.slow  # the demo twice
 def test_demo_is_deterministic_for_a_seed(tmp_path, monkeypatch):
     monkeypatch.setattr(demo, "MODELS", ("som",))
     for run in ("a", "b"):

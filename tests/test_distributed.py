@@ -1,12 +1,14 @@
 """Data-parallel training with keras.distribution (JAX backend), in subprocesses.
 
 * 4 virtual CPU devices (``XLA_FLAGS=--xla_force_host_platform_device_count=4``) through
-  ``chroma-lab train --devices 4``, stopped after one epoch and resumed, end with the weights of
-  one device trained on the same global batches;
+  ``chroma-lab train --devices 4``, stopped after one epoch and resumed, train as one device on
+  the same global batches does (its SGD weights, the command's losses);
 * 2 processes on 127.0.0.1 (``--coordinator``, JAX's Gloo collectives on CPU) train together and
-  end with identical weights, equal to the single-device run; only process 0 writes the folder;
+  end with identical weights, with the single-device run's losses; only process 0 writes the folder;
 * the same two processes streaming the images from a folder of files (``--stream``): each decodes
-  its own half of every epoch, and the weights are again the single-device run's.
+  its own half of every epoch, and the losses are again the single-device run's.
+
+"As one device does" is measured against a control trained beside it (see SEPARATION).
 
 Skipped, saying so, where JAX is not installed (``pip install -e ".[dev]"`` installs it).
 """
@@ -31,21 +33,22 @@ pytestmark = [
 
 WORKER = Path(__file__).with_name("_backend_worker.py")
 ROOT = Path(__file__).resolve().parents[1]
-# float32 over 4 steps: the data-parallel sums add the per-device gradients in another order,
-# and training amplifies the rounding. BatchNorm amplifies it most: it divides by
-# sqrt(var + epsilon), and channels of near-zero batch variance turn rounding into weight changes.
-# With plain SGD at lr 0.01, how far one device and four end apart depends on the data order:
-# at Keras' epsilon 1e-3, 6e-8 for one order and 2e-3 to 5e-3 for three others (seeds 0-2 of two
-# versions of the epoch order), as much as a wrong shard moves them. So the SGD check runs with
-# BatchNorm epsilon 0.1 (tests/_backend_worker.py, SGD_BN_EPSILON): measured over seeds 0, 1, 2,
-# four devices end at most 7e-7 from one, while one image repeated in place of another (a wrong
-# shard) ends 2.0e-4 to 2.5e-4 apart, 20 times SGD_TOLERANCE. Adam's first steps move each weight
-# by about lr * sign(gradient): a weight whose gradient is rounding noise around 0 can end up to
-# 2 * lr * steps away (lr 1e-3, 4 steps); the losses show the runs are the same training. The
-# first epoch's mean loss agrees to float32; the second's differs by 2.5e-5 or 3.2e-4 (two data
-# orders) through that Adam amplification, and it is the same with the command stopped after
-# epoch 1 and resumed, bit for bit, as without the stop.
-SGD_TOLERANCE, ADAM_TOLERANCE, LOSS_TOLERANCE = 1e-5, 8e-3, 1e-3
+# How close is close enough. Data-parallel training adds the per-device gradients in another
+# order than one device does, so float32 rounding (its 7th digit) makes the runs differ, and
+# training amplifies that; a data-parallel bug (a wrong, repeated or missing shard, a gradient
+# summed instead of averaged) changes at least one image's contribution to a step. So each
+# tolerance is a fraction of a CONTROL the worker trains in the same process: the one-device run
+# with one image repeated in place of another (tests/_backend_worker.py, data_parallel). Rounding
+# must leave the runs SEPARATION times closer than the control is:
+# * the weights after plain SGD (lr 0.01, 4 steps, BatchNorm epsilon 0.1, see SGD_BN_EPSILON: at
+#   Keras' 1e-3, channels of near-zero batch variance turn rounding into changes as large as the
+#   control's), where a step is proportional to the gradient, so agreeing weights mean agreeing
+#   gradients;
+# * the per-epoch mean loss of the Adam runs (the command's). Their weights are not compared:
+#   Adam's first steps move every weight by about lr * sign(gradient), so a weight whose gradient
+#   is rounding noise around 0 ends anywhere within 2 * lr * steps of the other run's, as far as
+#   the control's weights are.
+SEPARATION = 10
 
 
 def run_worker(args, devices=1, wait=True):
@@ -60,6 +63,11 @@ def run_worker(args, devices=1, wait=True):
 def load_weights(path) -> dict:
     with np.load(path) as data:
         return {k: data[k] for k in data.files if k.startswith("w")}
+
+
+def loss_control(found) -> float:
+    """How far the control's per-epoch mean loss ends from the one-device run's, at the least."""
+    return float(np.abs(found["loss"] - found["wrong_loss"]).min())
 
 
 def max_difference(a: dict, b: dict) -> float:
@@ -81,11 +89,12 @@ def test_four_devices_match_one_device_and_resume(four_devices):
     assert found["status"].tolist() == [0, 0], log[-3000:]
     assert "resuming" in log and "at epoch 2 of 2" in log
     assert int(found["epochs_done"]) == 2
-    sgd, adam = float(found["sgd_diff"]), float(found["adam_diff"])
+    sgd, sgd_control = float(found["sgd_diff"]), float(found["sgd_wrong_diff"])
     loss = np.abs(found["loss"] - found["cli_loss"]).max()
-    print(f"1 vs 4 devices, 4 steps: max weight difference {sgd:.3g} (SGD), {adam:.3g} (Adam, "
-          f"the command, resumed); loss difference {loss:.3g}")
-    assert sgd < SGD_TOLERANCE and adam < ADAM_TOLERANCE and loss < LOSS_TOLERANCE
+    print(f"1 vs 4 devices, 4 steps: max weight difference {sgd:.3g} (SGD; control {sgd_control:.3g}); "
+          f"loss difference {loss:.3g} (Adam, the command, resumed; control {loss_control(found):.3g})")
+    assert sgd < sgd_control / SEPARATION
+    assert loss < loss_control(found) / SEPARATION
     # the same checkpoint and log as one device: one row per epoch, figures per epoch
     rows = (folder / "run" / "log.csv").read_text().splitlines()
     assert len(rows) == 3 and rows[1].startswith("0,") and rows[2].startswith("1,")
@@ -109,11 +118,9 @@ def test_two_processes_train_together(four_devices, tmp_path):
         assert int(np.load(tmp_path / f"p{i}.npz")["status"]) == 0, logs[i][-3000:]
     first, second = (load_weights(tmp_path / f"p{i}.npz") for i in (0, 1))
     assert max_difference(first, second) == 0.0  # replicated variables: the same in both
-    single = load_weights(folder / "dp.npz")
     loss = np.abs(np.load(tmp_path / "p0.npz")["loss"] - found["loss"]).max()
-    print(f"1 vs 2 processes, 4 steps: max weight difference {max_difference(first, single):.3g} "
-          f"(Adam); loss difference {loss:.3g}")
-    assert max_difference(first, single) < ADAM_TOLERANCE and loss < LOSS_TOLERANCE
+    print(f"1 vs 2 processes, 4 steps: loss difference {loss:.3g} (control {loss_control(found):.3g})")
+    assert loss < loss_control(found) / SEPARATION
     # only process 0 wrote: the checkpoint, one log row per epoch, no stray temporaries
     names = sorted(p.name for p in out.iterdir())
     assert names == ["colorizer.json", "log.csv", "loss_curves.png", "model.keras", "samples", "train.json"]
@@ -151,9 +158,8 @@ def test_two_processes_stream_a_folder(four_devices, tmp_path):
         assert halves[0] | halves[1] == set(names)
     first, second = (load_weights(tmp_path / f"p{i}.npz") for i in (0, 1))
     assert max_difference(first, second) == 0.0
-    single = load_weights(folder / "dp.npz")
     loss = np.abs(results[0]["loss"] - found["loss"]).max()
-    print(f"1 device in memory vs 2 processes streaming, 4 steps: max weight difference "
-          f"{max_difference(first, single):.3g} (Adam); loss difference {loss:.3g}")
-    assert max_difference(first, single) < ADAM_TOLERANCE and loss < LOSS_TOLERANCE
+    print(f"1 device in memory vs 2 processes streaming, 4 steps: loss difference {loss:.3g} "
+          f"(control {loss_control(found):.3g})")
+    assert loss < loss_control(found) / SEPARATION
     assert json.loads((out / "train.json").read_text())["stream"] is True

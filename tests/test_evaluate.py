@@ -337,3 +337,9 @@ def test_a_saved_model_folder_colours_as_the_fitted_object(data, tmp_path):
     np.testing.assert_array_equal(result.predictions["folder"], result.predictions["object"])
     np.testing.assert_array_equal(result.predictions["as str"], result.predictions["object"])
     assert result.summary["folder"] == result.summary["object"]
+
+
+def test_baselines_are_the_ones_named_in_baselines(fitted):
+    from chroma_lab.evaluate import BASELINES
+
+    assert tuple(fitted) == BASELINES == ("gray", "random", "lookup")

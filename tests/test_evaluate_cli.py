@@ -30,6 +30,7 @@ def read_csv(path):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow  # the command end to end, training a CNN
 def test_course_model_baseline_and_folder_end_to_end(model_dir, tmp_path, capsys):
     out = tmp_path / "eval"
     assert cli.main(["evaluate", "--models", "lookup", "cnn", str(model_dir), "--scale", "0.01",

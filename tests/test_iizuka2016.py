@@ -287,6 +287,7 @@ def test_save_and_load_in_safe_mode_gives_the_same_outputs(tmp_path, scenes):
     assert loaded.get_layer("iizuka2016").get_layer("global_resize").size == 64
 
 
+@pytest.mark.slow  # ~3 s
 def test_three_eager_steps_on_eight_scenes_reduce_the_loss(scenes):
     images, labels = scenes
     model = _compiled(run_eagerly=True)  # graph tracing takes longer than these steps

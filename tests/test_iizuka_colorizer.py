@@ -47,6 +47,7 @@ def _weights(colorizer):
 # ----------------------------------------------------------------------------------------------
 # Training with labels, saving, resuming
 # ----------------------------------------------------------------------------------------------
+@pytest.mark.slow  # the module's two-epoch Iizuka fit, ~9 s
 def test_fit_logs_both_losses_and_keeps_the_class_names(fitted):
     assert fitted.class_names_ == list(SCENE_CLASSES) and fitted.epochs_done_ == 2
     assert set(fitted.history_) == {"loss", "ab_loss", "scene_loss"}
@@ -55,6 +56,7 @@ def test_fit_logs_both_losses_and_keeps_the_class_names(fitted):
     assert fitted.network_.get_layer("class_output").units == len(SCENE_CLASSES)
 
 
+@pytest.mark.slow  # the module's Iizuka fit
 def test_save_load_round_trip(fitted, tmp_path):
     fitted.save(tmp_path / "m")
     loaded = load_colorizer(tmp_path / "m")
@@ -66,6 +68,7 @@ def test_save_load_round_trip(fitted, tmp_path):
     assert json.loads((tmp_path / "m" / "colorizer.json").read_text())["model"] == "iizuka"
 
 
+@pytest.mark.slow  # trains the command's checkpoint (module fixture), ~10 s
 def test_a_loaded_model_with_a_class_head_needs_its_labels_to_continue(scenes, fitted, checkpoint):
     resumed = IizukaColorizer.load(checkpoint)
     assert resumed.epochs_done_ == 1
@@ -75,7 +78,7 @@ def test_a_loaded_model_with_a_class_head_needs_its_labels_to_continue(scenes, f
         resumed.continue_fit(scenes[0])
 
 
-@pytest.mark.slow  # the command's resume below checks the same, bit for bit, in the fast suite
+@pytest.mark.slow  # the command's resume below checks the same, bit for bit
 def test_resumed_run_equals_an_uninterrupted_one(scenes, fitted, checkpoint):
     images, labels = scenes
     resumed = IizukaColorizer.load(checkpoint)
@@ -86,6 +89,7 @@ def test_resumed_run_equals_an_uninterrupted_one(scenes, fitted, checkpoint):
     assert resumed.history_ == fitted.history_
 
 
+@pytest.mark.slow  # two Iizuka fits, ~10 s
 def test_without_labels_the_scene_loss_is_zero_and_there_is_no_class_head(scenes):
     images, _ = scenes
     model = IizukaColorizer(**TINY, epochs=1, optimizer="adam").fit(images)
@@ -128,6 +132,7 @@ def test_colorize_side_rounds_to_multiples_of_8_and_caps_the_pixels():
     assert h * w <= MAX_COLORIZE_PIXELS * 1.02 and abs(w / h - 4 / 3) < 0.02
 
 
+@pytest.mark.slow  # the module's Iizuka fit
 def test_colorize_runs_the_network_at_the_image_size_not_the_training_square(fitted):
     L = np.full((1, 30, 45), 50.0)
     (output,) = list(fitted._network_outputs(L))
@@ -137,6 +142,7 @@ def test_colorize_runs_the_network_at_the_image_size_not_the_training_square(fit
     assert out.shape == (1, 30, 45, 3) and out.dtype == np.uint8
 
 
+@pytest.mark.slow  # the module's Iizuka fit
 def test_predict_classes_names_and_probabilities(fitted, scenes):
     names, probabilities = fitted.predict_classes(to_gray(scenes[0][:3]))
     assert len(names) == 3 and set(names) <= set(SCENE_CLASSES)
@@ -148,6 +154,7 @@ def test_predict_classes_names_and_probabilities(fitted, scenes):
 # ----------------------------------------------------------------------------------------------
 # The commands
 # ----------------------------------------------------------------------------------------------
+@pytest.mark.slow  # the command trains and resumes, ~12 s
 def test_train_resume_and_colorize_with_classes(fitted, checkpoint, tmp_path, capsys):
     out = tmp_path / "run"
     shutil.copytree(checkpoint, out)

@@ -29,7 +29,8 @@ def _weights(colorizer):
 @pytest.mark.parametrize("make", [
     lambda: PaletteCNNColorizer(**CNN, epochs=2),
     lambda: PaletteCNNColorizer(**{**CNN, "loss": "l2_ab"}, epochs=1),
-    lambda: ZhangColorizer(image_size=16, epochs=1, batch_size=6, verbose=0),
+    # test_zhang2016.py::test_save_load_round_trip_safe_mode covers Zhang in the quick tier
+    pytest.param(lambda: ZhangColorizer(image_size=16, epochs=1, batch_size=6, verbose=0), marks=pytest.mark.slow),
 ], ids=["cnn", "cnn-l2", "zhang"])  # fmt: skip
 def test_save_load_round_trip(make, images, tmp_path):
     fitted = make().fit(images)
@@ -96,6 +97,24 @@ def test_history_is_trimmed_to_the_weights_on_load(images, tmp_path):
     assert PaletteCNNColorizer.load(tmp_path / "m").history_ == model.history_
 
 
+def test_dropout_draws_on_where_the_saved_run_stopped(images, tmp_path):
+    """The random state of the dropout layer travels in colorizer.json (a .keras archive restarts
+    it); a state saved for another step than the weights' (a kill between the two files) is left
+    fresh rather than put back at the wrong step."""
+    model = PaletteCNNColorizer(**CNN, epochs=1).fit(images)
+    model.save(tmp_path / "m")
+    state = json.loads((tmp_path / "m" / "colorizer.json").read_text())["random_state"]
+    assert state["step"] == model.optimizer_steps_ == 3 and len(state["values"]) == 1  # one Dropout
+    assert state["values"][0][1] > 0  # drawn from in training
+    loaded = PaletteCNNColorizer.load(tmp_path / "m")
+    [variable] = [v for v in loaded.model_.variables if "seed_generator" in v.path]
+    assert keras.ops.convert_to_numpy(variable).tolist() == state["values"][0]
+    path = tmp_path / "m" / "colorizer.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "random_state": {**state, "step": 2}}))
+    [variable] = [v for v in PaletteCNNColorizer.load(tmp_path / "m").model_.variables if "seed_generator" in v.path]
+    assert keras.ops.convert_to_numpy(variable).tolist() != state["values"][0]
+
+
 def test_parameters_follow_scikit_learn(images):
     model = PaletteCNNColorizer(**CNN, epochs=1)
     assert model.get_params()["n_colors"] == 4
@@ -110,7 +129,9 @@ def test_saved_settings_a_version_refuses_say_retrain(images, tmp_path):
     model.save(tmp_path / "m")
     path = tmp_path / "m" / "colorizer.json"
     settings = json.loads(path.read_text())
-    for broken in ({**settings, "n_colors": 1}, {k: v for k, v in settings.items() if k != "palette"}):
+    wrong_state = {**settings["random_state"], "values": [[1, 2, 3]]}  # the dropout's state has 2
+    for broken in ({**settings, "n_colors": 1}, {k: v for k, v in settings.items() if k != "palette"},
+                   {**settings, "random_state": wrong_state}, {**settings, "random_state": [0]}):
         path.write_text(json.dumps(broken))
         with pytest.raises(ModelFolderError, match="retrain"):
             PaletteCNNColorizer.load(tmp_path / "m")

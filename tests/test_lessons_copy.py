@@ -70,16 +70,24 @@ def test_lessons_run_takes_the_notebooks_a_wheel_carries(tmp_path):
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_a_student_installs_the_wheel_and_runs_an_exercise(tmp_path):
-    # as a student meets it: the wheel, a fresh virtual environment (its dependencies from the
-    # system's site-packages, so nothing is downloaded), lessons copied out, lesson 1 run there
+    # as a student meets it: the wheel, a fresh virtual environment, lessons copied out, lesson 1
+    # run there. The venv's dependencies are the ones this interpreter runs with, so nothing is
+    # downloaded: a .pth file lists this interpreter's site-packages folders, the system's or an
+    # outer venv's (--system-site-packages would see only the base interpreter's). A .pth line
+    # adds a folder without running the .pth files inside it, so an editable install of
+    # chroma_lab there cannot stand in for the wheel.
     wheels, venv, student = tmp_path / "wheels", tmp_path / "venv", tmp_path / "student"
     # without PYTHONPATH: this tree (or an editable install) must not stand in for the wheel
     env = dict({k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, TF_CPP_MIN_LOG_LEVEL="2")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
                     str(wheels), str(ROOT)], check=True, cwd=tmp_path, env=env)  # fmt: skip
     [wheel] = wheels.glob("chroma_lab-*.whl")
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, env=env)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
     python = venv / "bin" / "python"
+    venv_site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                               check=True, capture_output=True, text=True, env=env).stdout.strip()  # fmt: skip
+    outer = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    (Path(venv_site) / "outer_site_packages.pth").write_text("\n".join(outer) + "\n")
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(wheel)],
                    check=True, cwd=tmp_path, env=env)  # fmt: skip
     copied = subprocess.run([venv / "bin" / "chroma-lab", "lessons", "copy", str(student), "--exercises"],

@@ -73,6 +73,7 @@ def test_training_images_are_cropped_and_resized(tiny_images):
     assert model.colorize(to_gray(wide)).shape == wide.shape
 
 
+@pytest.mark.slow  # three CNN fits, ~3 s
 def test_onehot_beats_l1_on_index():
     images = ambiguous_images()
     scores = {}

@@ -10,6 +10,7 @@ from chroma_lab.models import registry
 from chroma_lab.models.registry import ModelFolderError, colorizer_class, load_colorizer
 
 
+@pytest.mark.slow  # a fresh interpreter, ~2.5 s
 def test_importing_the_registry_does_not_import_keras():
     code = "import sys, chroma_lab.models.registry; print('keras' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

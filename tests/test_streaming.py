@@ -283,13 +283,10 @@ def test_a_streamed_run_killed_mid_epoch_resumes_to_the_same_weights(folder, tmp
         assert [row["epoch"] for row in csv.DictReader(handle)] == ["0", "1", "2"]
 
 
-def test_palette_cnn_and_coherent_train_on_a_stream_as_on_its_images(folder):
-    """Fit-time state from the stream's images (all of a small folder) equals the in-memory fit's;
-    the coherent model's base trains on the stream itself."""
+def test_palette_cnn_trains_on_a_stream_as_on_its_images(folder):
+    """Fit-time state from the stream's images (all of a small folder) equals the in-memory fit's."""
     import keras
 
-    from chroma_lab.color import rgb_to_lab
-    from chroma_lab.models.coherent import CoherentColorizer, gradient_prior
     from chroma_lab.models.palette_cnn import PaletteCNNColorizer
 
     images, _ = load_folder(folder, size=SIZE, progress=False)
@@ -302,6 +299,15 @@ def test_palette_cnn_and_coherent_train_on_a_stream_as_on_its_images(folder):
     np.testing.assert_array_equal(streamed.palette_.palette_, in_memory.palette_.palette_)
     np.testing.assert_array_equal(*(keras.ops.convert_to_numpy(c.model_.weights[0]) for c in (streamed, in_memory)))
 
+
+@pytest.mark.slow  # a Zhang base and the coherent model, ~15 s
+def test_coherent_trains_on_a_stream_and_its_base_too(folder):
+    """The coherent model's gradient prior comes from the stream's images, and its base trains on
+    the stream itself."""
+    from chroma_lab.color import rgb_to_lab
+    from chroma_lab.models.coherent import CoherentColorizer, gradient_prior
+
+    images, _ = load_folder(folder, size=SIZE, progress=False)
     coherent = CoherentColorizer(image_size=SIZE, epochs=1, base_epochs=1, batch_size=4, verbose=0)
     coherent.fit(FolderStream(folder, SIZE, 4))
     np.testing.assert_array_equal(coherent.gradient_prior_, gradient_prior(rgb_to_lab(images)[..., 1:]))
@@ -327,3 +333,33 @@ def test_image_class_prior_in_chunks_equals_the_prior_at_once(monkeypatch):
                                rtol=0, atol=1e-15)  # fmt: skip
     with pytest.raises(ValueError, match="no images"):
         image_class_prior(iter([]))
+
+
+@pytest.mark.slow  # a JAX process, two Zhang fits
+def test_on_jax_the_weights_do_not_depend_on_the_reader_threads(folder):
+    """Keras on JAX builds the loss from a batch before the first epoch; read through the reader
+    threads, that batch left the ones they had read ahead in the queue, and the first epoch started
+    at one of those. KerasColorizer builds the loss from batch 0 itself (public methods only)."""
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("JAX is not installed")
+    script = f"""
+import keras, numpy as np
+from chroma_lab.data import FolderStream
+from chroma_lab.models.zhang2016 import ZhangColorizer
+assert keras.backend.backend() == "jax"
+weights = []
+for workers in (1, 2):
+    z = ZhangColorizer(image_size={SIZE}, epochs=1, batch_size=4, verbose=0, seed=0)
+    z.fit(FolderStream({str(folder)!r}, {SIZE}, batch_size=4, seed=0, workers=workers))
+    weights.append([keras.ops.convert_to_numpy(w) for w in z.model_.weights])
+print(*[all(np.array_equal(a, b) for a, b in zip(weights[0], w)) for w in weights[1:]])
+"""
+    env = {**os.environ, "KERAS_BACKEND": "jax", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    ran = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    assert ran.stdout.split() == ["True"]

@@ -150,6 +150,7 @@ def test_kill_dash_nine_then_resume(tmp_path):
     assert not [p.name for p in out.iterdir() if ".tmp" in p.name]  # leftovers cleaned up
 
 
+@pytest.mark.slow  # two commands end to end, ~3 s
 def test_another_registered_model_trains_and_colorizes_through_the_same_commands(tmp_path):
     from PIL import Image
 

@@ -2,6 +2,7 @@
 Figure holds (axes, titles, image and line data) rather than by "it runs". References are the
 colour and quantisation functions the figures are meant to show, or a NumPy re-derivation."""
 
+import re
 from types import SimpleNamespace
 
 import matplotlib
@@ -46,6 +47,12 @@ def titles(fig):
     return [ax.get_title() for ax in fig.axes]
 
 
+def mentions(text: str, *facts) -> bool:
+    """``text`` names every fact (a number, an option): a title is checked for what it reports,
+    not for its wording."""
+    return bool(text) and all(str(fact).lower() in text.lower() for fact in facts)
+
+
 # ----------------------------------------------------------------------------------------------
 # save_figure
 # ----------------------------------------------------------------------------------------------
@@ -79,7 +86,7 @@ def test_lab_decomposition_panels(dtype):
     assert len(fig.axes) == 7  # five panels and the colour bars of a* and b*
     assert titles(fig)[:5] == ["RGB", "L* (lightness, the input)", "a* (green-red)", "b* (blue-yellow)",
                                "ab at L*=50 (what we predict)"]  # fmt: skip
-    assert fig._suptitle.get_text() == "six colours"
+    assert fig.get_suptitle() == "six colours"
     lab = rgb_to_lab(image)
     np.testing.assert_array_equal(image_of(fig.axes[0]), image)
     for k in range(3):
@@ -103,7 +110,7 @@ def test_lab_decomposition_panels(dtype):
 
 
 def test_lab_decomposition_without_title_has_no_suptitle():
-    assert viz.plot_lab_decomposition(RGB_2X3)._suptitle is None
+    assert viz.plot_lab_decomposition(RGB_2X3).get_suptitle() == ""
 
 
 def test_lab_decomposition_rejects_non_rgb():
@@ -151,7 +158,7 @@ def test_ab_gamut_image_is_white_exactly_out_of_gamut(L):
 def test_ab_gamut_figure():
     fig = viz.plot_ab_gamut((20, 50, 80))
     assert len(fig.axes) == 3
-    assert titles(fig) == [f"ab gamut at L* = {L} with the 313 bins" for L in (20, 50, 80)]
+    assert [mentions(title, f"L* = {L}", "313") for title, L in zip(titles(fig), (20, 50, 80))] == [True] * 3
     for ax, L in zip(fig.axes, (20, 50, 80)):
         np.testing.assert_array_equal(image_of(ax), viz.ab_gamut_image(L, 115.0))
         assert ax.get_images()[0].get_extent() == [-115.0, 115.0, -115.0, 115.0]
@@ -168,7 +175,7 @@ def test_ab_gamut_figure():
 
 def test_ab_gamut_figure_one_lightness_without_bins():
     fig = viz.plot_ab_gamut((65,), show_bins=False)
-    assert titles(fig) == ["ab gamut at L* = 65"]
+    assert len(fig.axes) == 1 and mentions(fig.axes[0].get_title(), "L* = 65")
     assert len(fig.axes[0].collections) == 0
 
 
@@ -237,7 +244,7 @@ def test_palette_figure_lays_swatches_on_a_grid():
     palette = np.random.default_rng(0).integers(0, 256, (20, 3)).astype(np.uint8)
     fig = viz.plot_palette(palette, columns=8)
     assert len(fig.axes) == 1
-    assert fig.axes[0].get_title() == "20-colour palette (rgb)"
+    assert mentions(fig.axes[0].get_title(), 20, "rgb")
     shown = image_of(fig.axes[0])
     assert shown.shape == (3, 8, 3)  # 20 swatches in rows of 8
     np.testing.assert_allclose(shown.reshape(-1, 3)[:20], palette / 255.0)
@@ -251,7 +258,7 @@ def test_palette_figure_short_palette_and_ab():
     shown = image_of(fig.axes[0])
     assert shown.shape == (1, 3, 3)  # fewer colours than columns: one row, no padding
     np.testing.assert_allclose(shown[0], viz.palette_swatches(ab, "ab"))
-    assert viz.plot_palette(ab, "ab").axes[0].get_title() == "3-colour palette (ab)"
+    assert mentions(viz.plot_palette(ab, "ab").axes[0].get_title(), 3, "ab")
 
 
 def test_quantization_error_lines():
@@ -283,7 +290,7 @@ def test_image_row_draws_each_image():
     fig = viz.plot_image_row([RGB_2X3, gray], ["colour", "gray"], suptitle="row")
     assert len(fig.axes) == 2
     assert titles(fig) == ["colour", "gray"]
-    assert fig._suptitle.get_text() == "row"
+    assert fig.get_suptitle() == "row"
     np.testing.assert_array_equal(image_of(fig.axes[0]), RGB_2X3)
     np.testing.assert_array_equal(image_of(fig.axes[1]), gray)
     assert fig.axes[1].get_images()[0].get_cmap().name == "gray"
@@ -295,7 +302,7 @@ def test_image_row_single_image_no_titles():
     fig = viz.plot_image_row([RGB_2X3])
     assert len(fig.axes) == 1
     assert titles(fig) == [""]
-    assert fig._suptitle is None
+    assert fig.get_suptitle() == ""
 
 
 def test_image_row_float_gray_is_drawn_on_the_0_1_scale():
@@ -332,7 +339,7 @@ def test_som_grid_ab():
     palette = [[0, 0], [40, 0], [0, 40], [-30, -30], [20, 20], [-40, 10]]
     fig = viz.plot_som_grid(fake_som("ab", palette, (2, 3)), L=40)
     (ax,) = fig.axes
-    assert ax.get_title() == "SOM colour classes, 2x3 map (ab at L* = 40)"
+    assert mentions(ax.get_title(), "2x3", "ab", 40)
     want = viz.palette_swatches(palette, "ab", 40).reshape(2, 3, 3)
     np.testing.assert_allclose(image_of(ax), want)
     texts = {(t.get_position()): t.get_text() for t in ax.texts}
@@ -350,7 +357,7 @@ def test_som_grid_rgb_and_title():
     np.testing.assert_allclose(image_of(ax), [palette])
     assert sorted(t.get_text() for t in ax.texts) == ["0\n0.10, 0.20, 0.30", "1\n1.00, 0.50, 0.00"]
     default = viz.plot_som_grid(fake_som("rgb", palette, (1, 2)))
-    assert default.axes[0].get_title() == "SOM colour classes, 1x2 map (RGB)"
+    assert mentions(default.axes[0].get_title(), "1x2", "rgb")
 
 
 def test_som_grid_refuses_an_unfitted_map():
@@ -371,7 +378,7 @@ def test_colorizations_one_row_per_image_one_column_per_model():
     assert len(fig.axes) == 2 * 4  # 2 of the 3 images x (gray, truth, two models)
     assert titles(fig)[:4] == ["gray input", "truth", "lookup", "SOM + MLP"]
     assert titles(fig)[4:] == ["", "", "", ""]
-    assert fig._suptitle.get_text() == "held out"
+    assert fig.get_suptitle() == "held out"
     second_row = fig.axes[4:]
     for ax, want in zip(second_row, (gray[1], truth[1], truth[1, ::-1], 255 - truth[1])):
         np.testing.assert_array_equal(image_of(ax), want)
@@ -414,7 +421,7 @@ def test_loss_curves_lines():
     np.testing.assert_array_equal(lines[2].get_xdata(), [1, 2, 3, 4])
     np.testing.assert_array_equal(lines[2].get_ydata(), [2.0, 1.5, 1.0, 0.5])
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_yscale()) == ("epoch", "loss", "linear")
-    assert ax.get_title() == "Training loss per epoch"
+    assert mentions(ax.get_title(), "loss")
 
 
 def test_loss_curves_relative_and_log():
@@ -453,10 +460,9 @@ def test_prior_and_weights_panels(prior_313):
     fig = viz.plot_prior_and_weights(prior_313, lam=0.3, title="scenes")
     assert len(fig.axes) == 4  # two panels and their colorbars
     left, right = fig.axes[:2]
-    assert [left.get_title(), right.get_title()] == ["How often each colour occurs",
-                                                     "Its weight in the loss (mean over pixels = 1)"]  # fmt: skip
-    assert [fig.axes[2].get_ylabel(), fig.axes[3].get_ylabel()] == ["log10 p(q)", "w(q), lambda = 0.3"]
-    assert fig._suptitle.get_text() == "scenes"
+    assert left.get_title() and right.get_title()
+    assert mentions(fig.axes[2].get_ylabel(), "log") and mentions(fig.axes[3].get_ylabel(), "0.3")  # lambda
+    assert fig.get_suptitle() == "scenes"
     for ax, want in ((left, np.log10(prior_313)), (right, numpy_rebalance(prior_313, 0.3))):
         (squares,) = ax.collections
         np.testing.assert_array_equal(squares.get_offsets(), ab_bins())
@@ -480,8 +486,10 @@ def test_temperature_sweep_columns_sorted_by_temperature():
     sweep = {1.0: truth // 2, 0: truth, 0.38: 255 - truth}
     fig = viz.plot_temperature_sweep(gray, truth, sweep, max_images=2)
     assert len(fig.axes) == 2 * 5
-    assert titles(fig)[:5] == ["gray input", "truth", "T = 0 (mode)", "T = 0.38", "T = 1 (mean)"]
-    assert fig._suptitle.get_text() == "Annealed mean: from the mode to the mean"
+    assert mentions(titles(fig)[0], "gray") and mentions(titles(fig)[1], "truth")
+    # one column per temperature, in increasing order, each named by its T
+    assert [re.search(r"T = ([0-9.]+)", title)[1] for title in titles(fig)[2:5]] == ["0", "0.38", "1"]
+    assert fig.get_suptitle()
     for ax, want in zip(fig.axes[7:10], (truth[1], 255 - truth[1], truth[1] // 2)):
         np.testing.assert_array_equal(image_of(ax), want)
 
@@ -491,7 +499,7 @@ def test_rebalancing_effect_lines():
     lams = (1.0, 0.5, 0.0)
     fig = viz.plot_rebalancing_effect(prior, lams, title="Q = 4")
     left, right = fig.axes
-    assert fig._suptitle.get_text() == "Q = 4"
+    assert fig.get_suptitle() == "Q = 4"
     labels = ["lambda = 1", "lambda = 0.5 (paper)", "lambda = 0"]
     assert [line.get_label() for line in right.get_lines()] == labels
     assert [line.get_label() for line in left.get_lines()][:3] == labels
@@ -520,7 +528,7 @@ def test_temperature_scores_panels():
     scores = {"colourfulness": [1.0, 3.0, 2.0], "AuC rebalanced (%)": [60.0, 70.0, 66.0]}
     fig = viz.plot_temperature_scores(temperatures, scores, title="sweep")
     assert titles(fig) == ["colourfulness", "AuC rebalanced (%)"]
-    assert fig._suptitle.get_text() == "sweep"
+    assert fig.get_suptitle() == "sweep"
     for ax, values in zip(fig.axes, scores.values()):
         curve, paper = ax.get_lines()
         np.testing.assert_array_equal(curve.get_xdata(), [0.0, 0.38, 1.0])  # sorted by T
@@ -550,7 +558,7 @@ def test_accuracy_curves_lines():
         np.testing.assert_array_equal(line.get_xdata(), [0, 5, 10])
         np.testing.assert_array_equal(line.get_ydata(), want)
     assert ax.get_ylim() == (0, 1.02)
-    assert ax.get_title() == "Accuracy curves (area under a curve = AuC)"
+    assert mentions(ax.get_title(), "AuC")
 
 
 def test_accuracy_curves_default_thresholds_and_mismatch():
@@ -651,7 +659,7 @@ def test_factor_grid_writes_every_value_and_refuses_a_bad_shape():
     ax = fig.axes[0]
     assert sorted(t.get_text() for t in ax.texts) == ["1.00", "2.50", "3.00", "4.25"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["g", "no g"]
-    assert ax.get_title() == "ab error (lower is better)"
+    assert mentions(ax.get_title(), "ab error", "lower")
     with pytest.raises(ValueError, match="expected \\(2, 2\\)"):
         viz.plot_factor_grid([[1.0, 2.0]], ["g", "no g"], ["8", "16"], "ab error")
     with pytest.raises(ValueError, match="better must be"):

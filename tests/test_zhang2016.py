@@ -1,6 +1,5 @@
 """The Zhang et al. (2016) network and ZhangColorizer: sizes, layout, decoding, saving, training."""
 
-import json
 
 import keras
 import numpy as np
@@ -11,7 +10,7 @@ from chroma_lab.color import gray_to_lightness, lightness, normalize_l, rgb_to_l
 from chroma_lab.data import to_gray
 from chroma_lab.models import zhang2016 as z
 from chroma_lab.models.keras_colorizer import walk_layers
-from chroma_lab.models.registry import ModelFolderError, load_colorizer
+from chroma_lab.models.registry import ModelFolderError
 from chroma_lab.quantize import ab_bins, annealed_mean
 from chroma_lab.scenes import synthetic_scenes
 
@@ -142,6 +141,7 @@ def test_colorizer_fits_and_colorizes_any_size(fitted, scenes):
     assert list(fitted.history_) == ["loss"] and fitted.history_["loss"][1] < fitted.history_["loss"][0]
 
 
+@pytest.mark.slow  # a second Zhang fit, ~4 s
 def test_seeded_fit_is_deterministic(fitted, scenes):
     again = z.ZhangColorizer(image_size=16, epochs=2, batch_size=8, verbose=0).fit(scenes)
     for a, b in zip(fitted.model_.weights, again.model_.weights):
@@ -162,6 +162,7 @@ def test_save_load_round_trip_safe_mode(fitted, scenes, tmp_path):
 
 
 @pytest.mark.parametrize("loss", ["class", "l2"])
+@pytest.mark.slow  # one Zhang fit per loss, ~4 s each
 def test_other_losses_train(loss, scenes):
     c = z.ZhangColorizer(loss=loss, image_size=16, epochs=1, batch_size=8, verbose=0).fit(scenes[:8])
     head = c.network_.layers[-1]
@@ -205,34 +206,6 @@ def test_stride_and_input_multiple_come_from_the_strided_blocks():
 
 def test_training_loss_gets_the_network_stride(fitted):
     assert fitted.model_.loss.stride == z.CONFIGS["small"].output_stride
-
-
-def _save_like_format_1(colorizer, folder):
-    """A folder as chroma_lab wrote it before the "model" key (format chroma_lab.zhang2016/1).
-
-    The archive itself did not change (same layers, same registered names), so it is written by
-    Keras; the JSON is the old flat one with its nine parameters.
-    """
-    folder.mkdir()
-    names = ("size", "loss", "image_size", "epochs", "batch_size", "temperature",
-             "learning_rate", "seed", "verbose")  # fmt: skip
-    settings = {"format": "chroma_lab.zhang2016/1", **{n: getattr(colorizer, n) for n in names},
-                "steps_per_epoch": colorizer.steps_per_epoch_, "prior": colorizer.prior_.tolist()}
-    (folder / "colorizer.json").write_text(json.dumps(settings, indent=1))
-    colorizer.model_.save(folder / "model.keras")
-
-
-def test_a_folder_saved_in_format_1_still_loads(fitted, scenes, tmp_path):
-    _save_like_format_1(fitted, tmp_path / "old")
-    for loaded in (z.ZhangColorizer.load(tmp_path / "old"), load_colorizer(tmp_path / "old")):
-        assert isinstance(loaded, z.ZhangColorizer) and loaded.epochs_done_ == 2
-        assert loaded.history_ == {}  # format 1 kept no history
-        gray = to_gray(scenes[:2])
-        np.testing.assert_array_equal(loaded.colorize(gray), fitted.colorize(gray))
-    # and an old folder saved again is in the new format, with the model's name
-    loaded.save(tmp_path / "new")
-    saved = json.loads((tmp_path / "new" / "colorizer.json").read_text())
-    assert saved["model"] == "zhang" and saved["format"] == "chroma_lab.colorizer/2"
 
 
 def test_lesson5_figures(fitted, scenes):

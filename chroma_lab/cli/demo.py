@@ -41,7 +41,7 @@ MODELS = ("som", "cnn", "zhang", "zhang-l2")
 def add_arguments(parser) -> None:
     parser.add_argument("--out", default="out/demo", help="output folder (default: out/demo)")
     parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK['n_scenes']} scenes and a third of the training (about 2 minutes)")
+                        help=f"{QUICK['n_scenes']} scenes and a third of the training")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS), help="which sets (default: both)")
     parser.add_argument("--n-scenes", type=int, help="number of synthetic scenes (default: 160, 64 with --quick)")

@@ -48,7 +48,7 @@ resolution (the paper's point: the global path sees a resized copy, the local pa
 Only keras layers and ``keras.ops``: the same file runs on TensorFlow, JAX and PyTorch. Under a
 ``mixed_bfloat16`` policy the global resize, both outputs and the ab mapping stay float32.
 
-Why one file of about 540 lines: STYLE.md wants one readable file per paper model, and this one
+Why one file: STYLE.md wants one readable file per paper model, and this one
 holds the paper's four networks, the fusion and resize layers and the colorizer that trains and
 decodes them; the loss lives in :mod:`chroma_lab.losses`.
 """
@@ -62,7 +62,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from chroma_lab._checks import check_choice, check_int, check_number
+from chroma_lab._checks import check_bool, check_choice, check_int, check_number
 from chroma_lab.color import AB_SCALE, gray_to_lightness
 from chroma_lab.data.streaming import FolderStream
 from chroma_lab.losses import IIZUKA_ALPHA, UNLABELLED, iizuka_compile_losses
@@ -191,8 +191,27 @@ def build(size: str = "full", num_classes: int = 205, use_global: bool = True,
         ``{"ab": (n, H, W, 2) in Lab units, "scene": (n, num_classes) logits}``; only "ab" when
         ``use_global`` is False.
     """
-    if config is None:
-        config = CONFIGS[check_choice(size, "size", SIZES)]
+    config = _check_config(CONFIGS[check_choice(size, "size", SIZES)] if config is None else config)
+    num_classes = check_int(num_classes, "num_classes", low=1)
+    check_bool(use_global, "use_global")
+    check_bool(batch_norm, "batch_norm")
+
+    l_norm = keras.Input(shape=(None, None, 1), name="l_norm")
+    low_level = [_conv_block(f"low_conv{i}", width, stride, batch_norm)
+                 for i, (width, stride) in enumerate(config.low, 1)]  # fmt: skip
+    x = _chain(low_level, l_norm)
+    for i, width in enumerate(config.mid, 1):
+        x = _chain(_conv_block(f"mid_conv{i}", width, 1, batch_norm), x)
+    outputs = {}
+    if use_global:
+        g, outputs["scene"] = _global_path(l_norm, low_level, config, num_classes, batch_norm)
+        x = Fusion(name="fusion")([x, g])
+        x = _chain(_conv_block("fusion_conv", config.fusion, 1, batch_norm, kernel=1), x)
+    return keras.Model(l_norm, {"ab": _colorization(x, config, batch_norm), **outputs}, name=name)
+
+
+def _check_config(config) -> IizukaConfig:
+    """``config`` if its global input and its down- and upsampling fit together."""
     if not isinstance(config, IizukaConfig):
         raise TypeError(f"config must be an IizukaConfig, got {type(config).__name__}")
     if config.global_size % 32:
@@ -202,36 +221,29 @@ def build(size: str = "full", num_classes: int = 205, use_global: bool = True,
     if strides != 2 ** (len(config.upsample_after) + 1):  # the output is upsampled x2 once more
         raise ValueError(f"config.low downsamples by {strides} but the colorization network "
                          f"upsamples by {2 ** (len(config.upsample_after) + 1)}: they must match")
-    num_classes = check_int(num_classes, "num_classes", low=1)
-    for flag, flag_name in ((use_global, "use_global"), (batch_norm, "batch_norm")):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{flag_name} must be True or False, got {flag!r}")
+    return config
 
-    l_norm = keras.Input(shape=(None, None, 1), name="l_norm")
-    low_level = [_conv_block(f"low_conv{i}", width, stride, batch_norm)
-                 for i, (width, stride) in enumerate(config.low, 1)]  # fmt: skip
-    x = _chain(low_level, l_norm)
-    for i, width in enumerate(config.mid, 1):
-        x = _chain(_conv_block(f"mid_conv{i}", width, 1, batch_norm), x)
 
-    scene = None
-    if use_global:
-        g = ResizeSquare(config.global_size, name="global_resize")(l_norm)
-        g = _chain(low_level, g)  # the same layer objects: shared weights
-        for i, (width, stride) in enumerate(config.global_convs, 1):
-            g = _chain(_conv_block(f"global_conv{i}", width, stride, batch_norm), g)
-        g = layers.Flatten(name="global_flatten")(g)
-        *hidden_fc, last_fc = config.global_fc
-        for i, units in enumerate(hidden_fc, 1):
-            g = _chain(_dense_block(f"global_fc{i}", units, batch_norm), g)
-        # the classifier branches off the second-to-last FC layer (512 in the full network)
-        c = _chain(_dense_block("class_fc1", config.class_hidden, batch_norm), g)
-        # float32 head: logits feed a softmax and the loss, which bfloat16 would round coarsely
-        scene = layers.Dense(num_classes, name="class_output", dtype="float32")(c)
-        g = _chain(_dense_block(f"global_fc{len(config.global_fc)}", last_fc, batch_norm), g)
-        x = Fusion(name="fusion")([x, g])
-        x = _chain(_conv_block("fusion_conv", config.fusion, 1, batch_norm, kernel=1), x)
+def _global_path(l_norm, low_level, config, num_classes, batch_norm):
+    """The global features (n, global_fc[-1]) and the scene logits (n, num_classes)."""
+    g = ResizeSquare(config.global_size, name="global_resize")(l_norm)
+    g = _chain(low_level, g)  # the same layer objects: shared weights
+    for i, (width, stride) in enumerate(config.global_convs, 1):
+        g = _chain(_conv_block(f"global_conv{i}", width, stride, batch_norm), g)
+    g = layers.Flatten(name="global_flatten")(g)
+    *hidden_fc, last_fc = config.global_fc
+    for i, units in enumerate(hidden_fc, 1):
+        g = _chain(_dense_block(f"global_fc{i}", units, batch_norm), g)
+    # the classifier branches off the second-to-last FC layer (512 in the full network)
+    c = _chain(_dense_block("class_fc1", config.class_hidden, batch_norm), g)
+    # float32 head: logits feed a softmax and the loss, which bfloat16 would round coarsely
+    scene = layers.Dense(num_classes, name="class_output", dtype="float32")(c)
+    g = _chain(_dense_block(f"global_fc{len(config.global_fc)}", last_fc, batch_norm), g)
+    return g, scene
 
+
+def _colorization(x, config, batch_norm):
+    """The colorization network: fused features at H/8 -> ab (n, H, W, 2) in Lab units."""
     for i, width in enumerate(config.color, 1):
         x = _chain(_conv_block(f"color_conv{i}", width, 1, batch_norm), x)
         if i in config.upsample_after:
@@ -241,9 +253,7 @@ def build(size: str = "full", num_classes: int = 205, use_global: bool = True,
     s = layers.UpSampling2D(2, interpolation="bilinear", name="color_upsample_output",
                             dtype="float32")(s)  # fmt: skip
     # sigmoid 0..1 -> ab = AB_SCALE (2 s - 1): 0.5 is neutral, 0 and 1 are -110 and +110
-    ab = layers.Rescaling(2 * AB_SCALE, offset=-AB_SCALE, name="ab", dtype="float32")(s)
-    outputs = {"ab": ab} if scene is None else {"ab": ab, "scene": scene}
-    return keras.Model(l_norm, outputs, name=name)
+    return layers.Rescaling(2 * AB_SCALE, offset=-AB_SCALE, name="ab", dtype="float32")(s)
 
 
 def build_training_model(network: keras.Model) -> keras.Model:
@@ -434,9 +444,8 @@ class IizukaColorizer(KerasColorizer):
     def _validate(self):
         check_choice(self.size, "size", SIZES)
         check_choice(self.optimizer, "optimizer", tuple(OPTIMIZERS))
-        for flag, name in ((self.use_global, "use_global"), (self.batch_norm, "batch_norm")):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be True or False, got {flag!r}")
+        check_bool(self.use_global, "use_global")
+        check_bool(self.batch_norm, "batch_norm")
         check_number(self.alpha, "alpha", low=0)
         check_int(self.image_size, "image_size", low=2 * INPUT_MULTIPLE)
         if self.image_size % INPUT_MULTIPLE:

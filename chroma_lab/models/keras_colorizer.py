@@ -187,14 +187,14 @@ class KerasColorizer(Colorizer):
         """``model.fit`` from epoch ``start`` up to ``stop``, with the data order set first.
 
         Two things Keras would otherwise do before the first epoch's callbacks run: read batches
-        to learn their shapes, and, on JAX, build the model's loss symbolically from a batch
-        pulled through the reader threads; resetting that reader keeps the batches the threads
-        had read ahead, so the first epoch would start at one of them (the weights then depended
-        on the thread count). Setting the epoch's order, then building the loss here from
-        ``batches[0]``, leaves Keras nothing to read early.
+        to learn their shapes, and, on JAX, build the model's loss from a batch pulled through
+        the reader threads; resetting that reader keeps the batches the threads had read ahead,
+        so the first epoch would start at one of them (the weights then depended on the thread
+        count). Setting the epoch's order, then building the loss here from ``batches[0]``
+        (:func:`_build_loss`), leaves Keras nothing to read early.
         """
         order.on_epoch_begin(start)
-        self.model_._symbolic_build(data_batch=batches[0])  # a no-op once built
+        _build_loss(self.model_, batches[0])
         self.model_.fit(batches, epochs=stop, initial_epoch=start, shuffle=False,
                         verbose=self.verbose, callbacks=callbacks)  # fmt: skip
 
@@ -297,7 +297,7 @@ class KerasColorizer(Colorizer):
         folder.mkdir(parents=True, exist_ok=True)
         settings = {"format": FORMAT, "model": self.registry_name, **self.get_params(deep=False),
                     "steps_per_epoch": self.steps_per_epoch_, "history": self.history_,
-                    **self._state()}  # fmt: skip
+                    "random_state": _random_state(self.model_), **self._state()}  # fmt: skip
         write_json_atomic(folder / SETTINGS_FILE, settings)
         with atomic_path(folder / MODEL_FILE) as tmp:
             self.model_.save(tmp)
@@ -311,7 +311,8 @@ class KerasColorizer(Colorizer):
         """
         folder = Path(folder)
         settings = read_settings(folder, cls)
-        params = {name: settings[name] for name in cls._get_param_names() if name in settings}
+        # the parameters of a default instance name them (__init__ only stores its arguments)
+        params = {name: settings[name] for name in cls().get_params(deep=False) if name in settings}
         retrain = "; retrain the model with this version of chroma_lab"
         try:
             obj = cls(**params)
@@ -331,7 +332,7 @@ class KerasColorizer(Colorizer):
         except Exception as exc:  # noqa: BLE001 - Keras raises many types for a foreign archive
             raise ModelFolderError(f"'{path}' does not load ({type(exc).__name__}: {exc})"
                                    f"{retrain}") from exc
-        _advance_seed_generators(obj.model_)
+        _restore_random_state(obj.model_, settings.get("random_state"), folder / SETTINGS_FILE)
         obj.is_fitted_ = True
         done = obj.epochs_done_
         obj.history_ = {key: values[:done] for key, values in obj.history_.items()}
@@ -392,20 +393,63 @@ class KerasColorizer(Colorizer):
         self.fit(images)
 
 
-def _advance_seed_generators(model: keras.Model) -> None:
-    """Put the random state of dropout & co. where the optimizer's step counter says training is.
+def _build_loss(model: keras.Model, batch) -> None:
+    """Build ``model``'s compiled loss and metrics from one batch, through public methods.
 
-    A ``.keras`` archive keeps each SeedGenerator's seed (in the layer config) but not its
-    counter, which starts again at 0 on load. A generator drawn from once per training step (as a
-    Dropout layer is) has counted exactly ``optimizer.iterations`` draws, so setting the counter to
-    it makes a resumed run draw the same masks as an uninterrupted one
+    What ``model.fit`` would otherwise build from a batch of its own (see
+    ``KerasColorizer._fit_epochs``). The forward pass runs in inference mode, so no dropout mask
+    is drawn, and the loss is computed with ``training=False``, so no loss tracker counts it;
+    ``fit`` resets the metrics as each epoch begins.
+    """
+    x, y = batch if isinstance(batch, tuple) else (batch, None)
+    y_pred = model(x, training=False)
+    model.compute_loss(x, y, y_pred, training=False)
+    model.compute_metrics(x, y, y_pred, sample_weight=None)
+
+
+def _seed_states(model: keras.Model) -> list:
+    """The variables of ``model``'s random number generators (the SeedGenerators of dropout & co.).
+
+    Keras documents ``layer.variables`` as ``layer.weights`` plus that state.
+    """
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def _random_state(model: keras.Model) -> dict:
+    """The random state of ``model`` and the training step it belongs to, for ``colorizer.json``.
+
+    A ``.keras`` archive keeps each SeedGenerator's seed (in the layer config) but starts its
+    state afresh on load; saved beside the weights and put back by :func:`_restore_random_state`,
+    it makes a resumed run draw the dropout masks an uninterrupted one draws
     (tests/test_keras_colorizer.py checks the weights bit for bit).
     """
-    steps = int(ops.convert_to_numpy(model.optimizer.iterations))
-    for layer in model._flatten_layers(include_self=True, recursive=True):
-        for generator in getattr(layer, "_seed_generators", ()):
-            seed = ops.convert_to_numpy(generator.state)[0]
-            generator.state.assign(np.array([seed, steps], dtype=generator.state.dtype))
+    return {"step": int(ops.convert_to_numpy(model.optimizer.iterations)),
+            "values": [ops.convert_to_numpy(v).tolist() for v in _seed_states(model)]}  # fmt: skip
+
+
+def _restore_random_state(model: keras.Model, state, path) -> None:
+    """Put back a :func:`_random_state` if it belongs to the weights loaded (the same step).
+
+    A run killed between writing ``colorizer.json`` and ``model.keras`` leaves settings one
+    checkpoint ahead of the weights; their random state is then left fresh, and only dropout's
+    masks (not the data order) differ from an uninterrupted run's.
+    """
+    if state is None:
+        return
+    if not isinstance(state, dict):
+        raise ModelFolderError(f"'{path}' holds a random_state that is not a mapping; retrain the "
+                               f"model with this version of chroma_lab")  # fmt: skip
+    if state.get("step") != int(ops.convert_to_numpy(model.optimizer.iterations)):
+        return
+    variables, values = _seed_states(model), state.get("values", [])
+    shapes = [tuple(v.shape) for v in variables]
+    if [np.shape(value) for value in values] != shapes:
+        raise ModelFolderError(f"'{path}' holds a random state of shapes {[np.shape(v) for v in values]} "
+                               f"but the model has {shapes}; retrain the model with this version of "
+                               f"chroma_lab")  # fmt: skip
+    for variable, value in zip(variables, values):
+        variable.assign(np.asarray(value, dtype=variable.dtype))
 
 
 def _as_stream(images, colorizer):

@@ -23,8 +23,6 @@ TRAINABLE = {
 SETTINGS_FILE = "colorizer.json"
 MODEL_FILE = "model.keras"
 FORMAT = "chroma_lab.colorizer/2"
-# formats written before the "model" key existed -> the model they hold
-LEGACY_FORMATS = {"chroma_lab.zhang2016/1": "zhang"}
 
 
 class ModelFolderError(ValueError):
@@ -55,8 +53,7 @@ def load_colorizer(folder):
 def read_settings(folder, cls=None) -> dict:
     """``folder/colorizer.json`` as a dict with its ``"model"`` key, checked; see load_colorizer.
 
-    ``cls`` (a registered class) also refuses a folder holding another model. A legacy format
-    gets its ``"model"`` filled in from :data:`LEGACY_FORMATS`.
+    ``cls`` (a registered class) also refuses a folder holding another model.
     """
     folder = Path(folder)
     expected = None if cls is None else cls.registry_name
@@ -72,10 +69,8 @@ def read_settings(folder, cls=None) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFolderError(f"'{path}' is not valid JSON ({exc}); it is not {what}") from exc
     fmt = settings.get("format") if isinstance(settings, dict) else None
-    fmt = fmt if isinstance(fmt, str) else repr(fmt)  # a list would not even hash
-    if fmt in LEGACY_FORMATS:
-        settings = {**settings, "model": LEGACY_FORMATS[fmt]}
-    elif fmt != FORMAT:
+    fmt = fmt if isinstance(fmt, str) else repr(fmt)
+    if fmt != FORMAT:
         raise ModelFolderError(f"'{path}' was not written by chroma_lab (format {fmt}, expected "
                                f"{FORMAT!r}); it is not {what}")  # fmt: skip
     name = settings.get("model")

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from chroma_lab.errors import ChromaLabError
+
 # torch's storage classes -> NumPy dtype (bfloat16 is read as its 16 bits and widened).
 _STORAGE_DTYPES = {
     "FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
@@ -66,11 +68,11 @@ def read_state_dict(path) -> dict:
     else:
         state = _read_legacy(path)
     if not isinstance(state, dict):
-        raise ValueError(f"'{path}' holds a {type(state).__name__}, not a state dict")
+        raise ChromaLabError(f"'{path}' holds a {type(state).__name__}, not a state dict")
     bad = [key for key, value in state.items() if not isinstance(value, np.ndarray)]
     if bad:
-        raise ValueError(f"'{path}' is not a state dict of tensors: {bad[0]!r} is a "
-                         f"{type(state[bad[0]]).__name__}")  # fmt: skip
+        raise ChromaLabError(f"'{path}' is not a state dict of tensors: {bad[0]!r} is a "
+                             f"{type(state[bad[0]]).__name__}")  # fmt: skip
     return dict(state)
 
 
@@ -109,16 +111,16 @@ def _rebuild_tensor(storage, offset, size, stride, *unused):
     if isinstance(storage, _Pending):
         return _PendingTensor(storage.key, offset, size, stride)
     if not isinstance(storage, np.ndarray):
-        raise ValueError("a tensor refers to something that is not a storage")
+        raise ChromaLabError("a tensor refers to something that is not a storage")
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     if len(size) != len(stride) or offset < 0 or any(s < 0 for s in size + stride):
-        raise ValueError(f"a tensor has an invalid layout (size {size}, stride {stride})")
+        raise ChromaLabError(f"a tensor has an invalid layout (size {size}, stride {stride})")
     if 0 in size:
         return np.zeros(size, storage.dtype)
     last = offset + sum((n - 1) * s for n, s in zip(size, stride))
     if last >= storage.size:
-        raise ValueError(f"a tensor of size {size} reads past the end of its storage "
-                         f"({storage.size} elements)")  # fmt: skip
+        raise ChromaLabError(f"a tensor of size {size} reads past the end of its storage "
+                             f"({storage.size} elements)")  # fmt: skip
     view = np.lib.stride_tricks.as_strided(storage[offset:], shape=size,
                                            strides=[s * storage.itemsize for s in stride])
     return np.array(view, order="C")  # a copy; ascontiguousarray would make 0-d arrays 1-d
@@ -152,16 +154,16 @@ class _StateDictUnpickler(pickle.Unpickler):
             return _ALLOWED[(module, name)]
         if module == "torch" and name in _STORAGE_DTYPES:
             return _StorageType(name)
-        raise ValueError(f"refusing to load {module}.{name}: a state dict of tensors only needs "
-                         f"OrderedDict, torch._utils._rebuild_tensor_v2 and torch storage types")
+        raise ChromaLabError(f"refusing to load {module}.{name}: a state dict of tensors only needs "
+                             f"OrderedDict, torch._utils._rebuild_tensor_v2 and torch storage types")
 
     def persistent_load(self, pid):
         if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"
                 and isinstance(pid[1], _StorageType)):  # fmt: skip
-            raise ValueError(f"refusing an unknown persistent id {str(pid)[:60]!r}")
+            raise ChromaLabError(f"refusing an unknown persistent id {str(pid)[:60]!r}")
         storage_type, key, numel = pid[1], str(pid[2]), int(pid[4])
         if len(pid) > 5 and pid[5] is not None:  # legacy storage views (PyTorch < 0.4)
-            raise ValueError("storage views of the oldest PyTorch format are not supported")
+            raise ChromaLabError("storage views of the oldest PyTorch format are not supported")
         if key not in self._storages:
             self._storages[key] = self._load_storage(key, storage_type, numel)
         return self._storages[key]
@@ -169,7 +171,7 @@ class _StateDictUnpickler(pickle.Unpickler):
 
 def _to_array(raw: bytes, storage_type: _StorageType, numel: int, big_endian: bool) -> np.ndarray:
     if len(raw) != numel * storage_type.itemsize:
-        raise ValueError(f"a {storage_type.name} of {numel} elements has {len(raw)} bytes")
+        raise ChromaLabError(f"a {storage_type.name} of {numel} elements has {len(raw)} bytes")
     order = ">" if big_endian else "<"
     if storage_type.dtype == "bfloat16":  # the high 16 bits of a float32
         bits = np.frombuffer(raw, f"{order}u2").astype(np.uint32) << 16
@@ -185,7 +187,7 @@ def _read_zip(path: Path):
     with zipfile.ZipFile(path) as archive:
         pickles = [n for n in archive.namelist() if n.endswith("/data.pkl") or n == "data.pkl"]
         if len(pickles) != 1:
-            raise ValueError(f"'{path}' is a zip file but not a PyTorch checkpoint (no data.pkl)")
+            raise ChromaLabError(f"'{path}' is a zip file but not a PyTorch checkpoint (no data.pkl)")
         root = pickles[0][: -len("data.pkl")]
         names = set(archive.namelist())
         big_endian = (f"{root}byteorder" in names
@@ -194,7 +196,7 @@ def _read_zip(path: Path):
         def load(key, storage_type, numel):
             name = f"{root}data/{key}"
             if name not in names:
-                raise ValueError(f"'{path}' lacks the storage record {name}")
+                raise ChromaLabError(f"'{path}' lacks the storage record {name}")
             return _to_array(archive.read(name), storage_type, numel, big_endian)
 
         return _StateDictUnpickler(io.BytesIO(archive.read(pickles[0])), load).load()
@@ -208,9 +210,9 @@ def _read_legacy(path: Path):
         except ValueError:
             raise
         except Exception as exc:  # not a pickle at all: say so in one line
-            raise ValueError(f"'{path}' is not a PyTorch checkpoint (zip or legacy)") from exc
+            raise ChromaLabError(f"'{path}' is not a PyTorch checkpoint (zip or legacy)") from exc
         if magic != _LEGACY_MAGIC or protocol != _LEGACY_PROTOCOL or not isinstance(sys_info, dict):
-            raise ValueError(f"'{path}' is not a PyTorch checkpoint (no legacy magic number)")
+            raise ChromaLabError(f"'{path}' is not a PyTorch checkpoint (no legacy magic number)")
         big_endian = not sys_info.get("little_endian", True)
         wanted = {}  # key -> (storage type, numel); the bytes come after the key list
 
@@ -221,13 +223,13 @@ def _read_legacy(path: Path):
         state = _StateDictUnpickler(file, later).load()
         keys = _StateDictUnpickler(file, None).load()
         if not isinstance(keys, list) or set(keys) != set(wanted):
-            raise ValueError(f"'{path}' has a storage key list that does not match its tensors")
+            raise ChromaLabError(f"'{path}' has a storage key list that does not match its tensors")
         storages = {}
         for key in keys:
             storage_type, numel = wanted[key]
             (count,) = struct.unpack(">q" if big_endian else "<q", file.read(8))
             if count != numel:
-                raise ValueError(f"'{path}': storage {key} has {count} elements, expected {numel}")
+                raise ChromaLabError(f"'{path}': storage {key} has {count} elements, expected {numel}")
             storages[key] = _to_array(file.read(numel * storage_type.itemsize), storage_type,
                                       numel, big_endian)  # fmt: skip
     if not isinstance(state, dict):

@@ -9,12 +9,13 @@ TensorFlow) inside ``main``, so ``chroma-lab --help`` stays fast. Options may fo
 (``chroma-lab lessons run --fast lesson01``): a command's arguments are parsed with
 ``parse_intermixed_args``.
 
-Errors. A mistake the user can fix (:class:`UsageError`, any ``ValueError`` such as the library's
-argument checks, :class:`chroma_lab.data.ImageReadError` and
-:class:`chroma_lab.models.registry.ModelFolderError`, or an ``OSError``: a file missing, a folder
-given for a file, no permission) is one line ``chroma-lab COMMAND: error: MESSAGE`` on stderr and
-exit status 1; argparse's own usage errors exit with 2. Anything else (``TypeError``,
-``KeyError``, ``AttributeError``...) is a bug and keeps its traceback. ``--debug`` or
+Errors. A mistake the user can fix (a :class:`chroma_lab.errors.ChromaLabError`: :class:`UsageError`,
+the library's argument checks, :class:`chroma_lab.data.ImageReadError`,
+:class:`chroma_lab.models.registry.ModelFolderError`; or an ``OSError``: a file missing, a folder
+given for a file, no permission, a symlink loop) is one line ``chroma-lab COMMAND: error: MESSAGE``
+on stderr and exit status 1; argparse's own usage errors exit with 2. Anything else (a plain
+``ValueError`` from NumPy inside the library, ``TypeError``, ``KeyError``...) is a bug and keeps
+its traceback, so it is reported rather than blamed on the user's file. ``--debug`` or
 ``CHROMA_LAB_DEBUG=1`` prints the traceback of user errors too. Ctrl-C: one line, status 130.
 """
 
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+
+from chroma_lab.errors import ChromaLabError
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -44,14 +47,14 @@ COMMANDS = {
 DEBUG_ENV = "CHROMA_LAB_DEBUG"
 
 
-class UsageError(ValueError):
+class UsageError(ChromaLabError):
     """A mistake in what the user asked for (an option, a path); reported as one line."""
 
 
 # Exceptions that mean "the user asked for something we cannot do": one line, exit status 1.
-# UsageError, ImageReadError and ModelFolderError are ValueErrors; FileNotFoundError,
+# UsageError, ImageReadError and ModelFolderError are ChromaLabErrors; FileNotFoundError,
 # IsADirectoryError, NotADirectoryError and PermissionError are OSErrors.
-USER_ERRORS = (ValueError, OSError)
+USER_ERRORS = (ChromaLabError, OSError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 
 from chroma_lab._checks import check_int
 from chroma_lab.data.images import ImageReadError, _as_path, load_folder, load_image, resize_crop
+from chroma_lab.errors import ChromaLabError
 
 DATA_SPECS = ("photos", "scenes", "folder:PATH")
 _FOLDER = "folder:"
@@ -51,7 +52,7 @@ def check_data_spec(spec) -> str:
         return spec
     if isinstance(spec, str) and spec.startswith(_FOLDER) and spec[len(_FOLDER) :].strip():
         return _FOLDER + str(Path(spec[len(_FOLDER) :]).expanduser().resolve())
-    raise ValueError(f"unknown data spec {spec!r}; use photos, scenes or folder:PATH")
+    raise ChromaLabError(f"unknown data spec {spec!r}; use photos, scenes or folder:PATH")
 
 
 def load_dataset(spec, size, n_scenes: int = 512, seed: int = 0):

@@ -15,13 +15,14 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from chroma_lab._checks import check_choice, check_int
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 MANIFEST_NAME = "manifest.csv"
 _PROGRESS_MIN_FILES = 50  # below this a progress bar is only noise
 
 
-class ImageReadError(ValueError):
+class ImageReadError(ChromaLabError):
     """A file exists but is not an image Pillow can decode (corrupt, truncated, not an image)."""
 
 
@@ -152,7 +153,7 @@ def load_folder(path, size=None, *, on_error="raise", progress=True):
 
     entries = _folder_entries(folder)
     if not entries:
-        raise ValueError(
+        raise ChromaLabError(
             f"No images found in '{folder}'; accepted extensions (any case): "
             f"{', '.join(IMAGE_EXTENSIONS)}."
         )
@@ -174,7 +175,7 @@ def load_folder(path, size=None, *, on_error="raise", progress=True):
         images.append(image if size is None else resize_crop(image, size))
         labels.append(label)
     if not images:
-        raise ValueError(f"None of the {len(entries)} files in '{folder}' could be read as images.")
+        raise ChromaLabError(f"None of the {len(entries)} files in '{folder}' could be read as images.")
     if size is not None:
         images = np.stack(images)
     return images, np.array(labels, dtype=str)
@@ -240,8 +241,8 @@ def _folder_entries(folder: Path):
             reader = csv.DictReader(handle)
             columns = reader.fieldnames or []
             if "file" not in columns or "category" not in columns:
-                raise ValueError(f"'{manifest}' needs the columns 'file' and 'category', "
-                                 f"found {columns}")
+                raise ChromaLabError(f"'{manifest}' needs the columns 'file' and 'category', "
+                                     f"found {columns}")
             rows = [(row["file"], row["category"]) for row in reader]
         for name, _ in rows:
             if not (folder / name).is_file():
@@ -260,17 +261,17 @@ def _folder_entries(folder: Path):
 
 def _as_path(path, name: str) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
+        raise ChromaLabTypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
     return Path(path).expanduser()
 
 
 def _check_single_image(image, name: str) -> np.ndarray:
     if not isinstance(image, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(image).__name__}")
+        raise ChromaLabTypeError(f"{name} must be a NumPy array, got {type(image).__name__}")
     if image.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8, got dtype {image.dtype}")
+        raise ChromaLabTypeError(f"{name} must be uint8, got dtype {image.dtype}")
     if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
-        raise ValueError(f"{name} must have shape (H, W, 3) or (H, W), got {image.shape}")
+        raise ChromaLabError(f"{name} must have shape (H, W, 3) or (H, W), got {image.shape}")
     if min(image.shape[:2]) < 1:
-        raise ValueError(f"{name} is empty: shape {image.shape}")
+        raise ChromaLabError(f"{name} is empty: shape {image.shape}")
     return image

@@ -18,18 +18,19 @@ from sklearn.base import BaseEstimator
 
 from chroma_lab._checks import check_fitted
 from chroma_lab.color import gray_to_lightness, rgb_from_l_ab
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 
 
 def check_rgb_batch(images, name: str = "images") -> np.ndarray:
     """Validate uint8 RGB images of shape (n, H, W, 3) (a single (H, W, 3) image is refused)."""
     arr = np.asarray(images)
     if arr.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8 RGB (0..255), got dtype {arr.dtype}")
+        raise ChromaLabTypeError(f"{name} must be uint8 RGB (0..255), got dtype {arr.dtype}")
     if arr.ndim != 4 or arr.shape[-1] != 3:
         hint = " (a single image? use images[None])" if arr.ndim == 3 and arr.shape[-1] == 3 else ""
-        raise ValueError(f"{name} must have shape (n, H, W, 3), got {arr.shape}{hint}")
+        raise ChromaLabError(f"{name} must have shape (n, H, W, 3), got {arr.shape}{hint}")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: need at least one image")
+        raise ChromaLabError(f"{name} is empty: need at least one image")
     return arr
 
 
@@ -37,11 +38,11 @@ def check_gray_batch(gray, name: str = "gray") -> np.ndarray:
     """Validate uint8 grayscale images of shape (n, H, W)."""
     arr = np.asarray(gray)
     if arr.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8 grayscale (0..255), got dtype {arr.dtype}")
+        raise ChromaLabTypeError(f"{name} must be uint8 grayscale (0..255), got dtype {arr.dtype}")
     if arr.ndim != 3:
         hint = " (RGB? convert with chroma_lab.data.to_gray)" if arr.ndim == 4 else ""
         hint = hint or (" (a single image? use gray[None])" if arr.ndim == 2 else "")
-        raise ValueError(f"{name} must have shape (n, H, W), got {arr.shape}{hint}")
+        raise ChromaLabError(f"{name} must have shape (n, H, W), got {arr.shape}{hint}")
     return arr
 
 

@@ -65,6 +65,7 @@ from keras import layers, ops
 from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import AB_SCALE, gray_to_lightness
 from chroma_lab.data.streaming import FolderStream
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 from chroma_lab.losses import IIZUKA_ALPHA, UNLABELLED, iizuka_compile_losses
 from chroma_lab.models.base import check_gray_batch, check_rgb_batch
 from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
@@ -194,18 +195,18 @@ def build(size: str = "full", num_classes: int = 205, use_global: bool = True,
     if config is None:
         config = CONFIGS[check_choice(size, "size", SIZES)]
     if not isinstance(config, IizukaConfig):
-        raise TypeError(f"config must be an IizukaConfig, got {type(config).__name__}")
+        raise ChromaLabTypeError(f"config must be an IizukaConfig, got {type(config).__name__}")
     if config.global_size % 32:
-        raise ValueError(f"config.global_size must be a multiple of 32 (five stride-2 layers), "
-                         f"got {config.global_size}")
+        raise ChromaLabError(f"config.global_size must be a multiple of 32 (five stride-2 layers), "
+                             f"got {config.global_size}")
     strides = math.prod(stride for _, stride in config.low)
     if strides != 2 ** (len(config.upsample_after) + 1):  # the output is upsampled x2 once more
-        raise ValueError(f"config.low downsamples by {strides} but the colorization network "
-                         f"upsamples by {2 ** (len(config.upsample_after) + 1)}: they must match")
+        raise ChromaLabError(f"config.low downsamples by {strides} but the colorization network "
+                             f"upsamples by {2 ** (len(config.upsample_after) + 1)}: they must match")
     num_classes = check_int(num_classes, "num_classes", low=1)
     for flag, flag_name in ((use_global, "use_global"), (batch_norm, "batch_norm")):
         if not isinstance(flag, bool):
-            raise TypeError(f"{flag_name} must be True or False, got {flag!r}")
+            raise ChromaLabTypeError(f"{flag_name} must be True or False, got {flag!r}")
 
     l_norm = keras.Input(shape=(None, None, 1), name="l_norm")
     low_level = [_conv_block(f"low_conv{i}", width, stride, batch_norm)
@@ -355,12 +356,12 @@ class IizukaColorizer(KerasColorizer):
         n = len(check_rgb_batch(images))
         if labels is not None or getattr(self, "_labels", None) is None or len(self._labels) != n:
             if labels is None and getattr(self, "class_names_", None):
-                raise ValueError(f"labels: this model was trained with {len(self.class_names_)} scene "
-                                 "classes; pass the same labels to continue_fit")  # fmt: skip
+                raise ChromaLabError(f"labels: this model was trained with {len(self.class_names_)} scene "
+                                     "classes; pass the same labels to continue_fit")  # fmt: skip
             checked, names = _scene_labels(labels, self.class_names_, n, self.use_global)
             if names != self.class_names_:
-                raise ValueError(f"labels: the model was trained with class names {self.class_names_}, "
-                                 f"these give {names}")  # fmt: skip
+                raise ChromaLabError(f"labels: the model was trained with class names {self.class_names_}, "
+                                     f"these give {names}")  # fmt: skip
             self._labels = checked
         return super().continue_fit(images, callbacks=callbacks)
 
@@ -415,8 +416,8 @@ class IizukaColorizer(KerasColorizer):
         gray = check_gray_batch(gray)
         if not getattr(self, "class_names_", None):
             why = "without its global branch" if not self.use_global else "without scene labels"
-            raise ValueError(f"this {type(self).__name__} was trained {why}: it has no class head "
-                             "to predict scenes with")  # fmt: skip
+            raise ChromaLabError(f"this {type(self).__name__} was trained {why}: it has no class head "
+                                 "to predict scenes with")  # fmt: skip
         logits = [ops.convert_to_numpy(out["scene"]) for out in self._network_outputs(gray_to_lightness(gray))]
         probabilities = ops.convert_to_numpy(ops.softmax(np.concatenate(logits), axis=-1)).astype(np.float64)
         return [self.class_names_[i] for i in probabilities.argmax(axis=-1)], probabilities
@@ -428,7 +429,7 @@ class IizukaColorizer(KerasColorizer):
     def _restore(self, settings):
         names = settings["class_names"]
         if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
-            raise ValueError(f"class_names must be a list of str or null, got {names!r}")
+            raise ChromaLabError(f"class_names must be a list of str or null, got {names!r}")
         self.class_names_ = names
 
     def _validate(self):
@@ -436,12 +437,12 @@ class IizukaColorizer(KerasColorizer):
         check_choice(self.optimizer, "optimizer", tuple(OPTIMIZERS))
         for flag, name in ((self.use_global, "use_global"), (self.batch_norm, "batch_norm")):
             if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be True or False, got {flag!r}")
+                raise ChromaLabTypeError(f"{name} must be True or False, got {flag!r}")
         check_number(self.alpha, "alpha", low=0)
         check_int(self.image_size, "image_size", low=2 * INPUT_MULTIPLE)
         if self.image_size % INPUT_MULTIPLE:
-            raise ValueError(f"image_size must be a multiple of {INPUT_MULTIPLE} (three stride-2 "
-                             f"layers), got {self.image_size}")  # fmt: skip
+            raise ChromaLabError(f"image_size must be a multiple of {INPUT_MULTIPLE} (three stride-2 "
+                                 f"layers), got {self.image_size}")  # fmt: skip
         given = self.learning_rate
         try:  # None stands for the optimizer's default; the base checks the rate in use
             self.learning_rate = self._learning_rate()
@@ -484,8 +485,8 @@ class _IizukaTargets(keras.utils.PyDataset):
 
 def _refuse_stream(images):
     if isinstance(images, FolderStream):  # its labels would need the class mapping of load_dataset
-        raise ValueError("iizuka trains on images in memory with their scene labels; a "
-                         "FolderStream (chroma-lab train --stream) is not supported yet")
+        raise ChromaLabError("iizuka trains on images in memory with their scene labels; a "
+                             "FolderStream (chroma-lab train --stream) is not supported yet")
 
 
 def _scene_labels(labels, class_names, n, use_global):
@@ -494,14 +495,14 @@ def _scene_labels(labels, class_names, n, use_global):
         return np.full(n, UNLABELLED, np.int32), None
     array = np.asarray(labels)
     if array.shape != (n,) or array.dtype.kind not in "iu":
-        raise ValueError(f"labels must be {n} integers (one class index per image, -1 for none), "
-                         f"got {array.dtype} array of shape {array.shape}")  # fmt: skip
+        raise ChromaLabError(f"labels must be {n} integers (one class index per image, -1 for none), "
+                             f"got {array.dtype} array of shape {array.shape}")  # fmt: skip
     if array.min() < UNLABELLED:
-        raise ValueError(f"labels must be class indices >= 0 or {UNLABELLED} (unlabelled), got {array.min()}")
+        raise ChromaLabError(f"labels must be class indices >= 0 or {UNLABELLED} (unlabelled), got {array.min()}")
     if class_names is not None:
         class_names = [str(name) for name in class_names]
         if array.max() >= len(class_names):
-            raise ValueError(f"labels go up to {array.max()} but class_names has {len(class_names)} names")
+            raise ChromaLabError(f"labels go up to {array.max()} but class_names has {len(class_names)} names")
     elif array.max() >= 0:
         class_names = [str(i) for i in range(array.max() + 1)]
     if not use_global or not class_names:

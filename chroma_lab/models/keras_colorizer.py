@@ -36,6 +36,7 @@ from chroma_lab._files import atomic_path, write_json_atomic
 from chroma_lab.color import normalize_l, rgb_to_lab_ops
 from chroma_lab.data import make_batches, resize_crop
 from chroma_lab.data.streaming import FolderStream
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.models.base import Colorizer, check_rgb_batch
 from chroma_lab.models.registry import FORMAT, MODEL_FILE, SETTINGS_FILE, ModelFolderError
 from chroma_lab.models.registry import read_settings
@@ -157,8 +158,8 @@ class KerasColorizer(Colorizer):
             images = self._prepare(check_rgb_batch(images))
         steps = self._steps(images, stream)
         if steps != self.steps_per_epoch_:
-            raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
-                             f"model was trained with {self.steps_per_epoch_}: resume on the same data")
+            raise ChromaLabError(f"images give {steps} batches of {self.batch_size} per epoch but the "
+                                 f"model was trained with {self.steps_per_epoch_}: resume on the same data")
         start = self.epochs_done_
         if start >= self.epochs:
             return self
@@ -207,8 +208,8 @@ class KerasColorizer(Colorizer):
         batch is cut to a multiple of the device count, so that it splits evenly."""
         count = backend.replicas()
         if self.batch_size % count:
-            raise ValueError(f"batch_size {self.batch_size} does not split evenly over {count} "
-                             f"devices; use a multiple of {count}")
+            raise ChromaLabError(f"batch_size {self.batch_size} does not split evenly over {count} "
+                                 f"devices; use a multiple of {count}")
         return n - (n % self.batch_size) % count
 
     @property
@@ -249,7 +250,7 @@ class KerasColorizer(Colorizer):
         check_fitted(self)
         L = np.asarray(L, dtype=np.float64)
         if L.ndim != 3:
-            raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
+            raise ChromaLabError(f"L must have shape (n, H, W), got {L.shape}")
         n, height, width = L.shape
         side = self._prediction_side(height, width)
         # one fixed input shape: the training scale (Zhang, the CNN at its image_size)
@@ -414,8 +415,8 @@ def _as_stream(images, colorizer):
         return None
     for name, ours in (("size", colorizer.image_size), ("batch_size", colorizer.batch_size)):
         if getattr(images, name) != ours:
-            raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
-                             f"{'image_size' if name == 'size' else name} is {ours}")
+            raise ChromaLabError(f"the stream's {name} is {getattr(images, name)} but the model's "
+                                 f"{'image_size' if name == 'size' else name} is {ours}")
     return images
 
 

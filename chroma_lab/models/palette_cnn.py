@@ -26,6 +26,7 @@ from keras import layers
 
 from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab, normalize_ab, rgb_to_gray, rgb_to_lab
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromGray
 from chroma_lab.quantize import KMeansPalette
 
@@ -179,7 +180,7 @@ class PaletteCNNColorizer(KerasColorizer):
             Indices into ``palette_.palette_``: the argmax of the logits, or the rounded index.
         """
         if self.loss == "l2_ab":
-            raise ValueError("loss='l2_ab' predicts ab directly, not palette classes")
+            raise ChromaLabError("loss='l2_ab' predicts ab directly, not palette classes")
         return self._classes(self._forward(L))
 
     def _classes(self, output: np.ndarray) -> np.ndarray:
@@ -199,7 +200,7 @@ class PaletteCNNColorizer(KerasColorizer):
     def _restore(self, settings):
         centres = np.asarray(settings["palette"], dtype=np.float64)
         if centres.ndim != 2 or centres.shape[1] != 2:
-            raise ValueError(f"palette must have shape (n_colors, 2), got {centres.shape}")
+            raise ChromaLabError(f"palette must have shape (n_colors, 2), got {centres.shape}")
         self.palette_ = KMeansPalette(n_colors=len(centres), space="ab", random_state=self.seed)
         self.palette_.palette_ = centres
 

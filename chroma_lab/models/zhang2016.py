@@ -64,6 +64,7 @@ from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab
 from chroma_lab.data import image_class_prior
 from chroma_lab.data.streaming import streamed_class_prior
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.losses import LOSSES, get_loss
 from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
 from chroma_lab.models.registry import MODEL_FILE, SETTINGS_FILE  # noqa: F401 - re-exported
@@ -341,10 +342,10 @@ class ZhangColorizer(KerasColorizer):
     def _restore(self, settings):
         prior = np.asarray(settings["prior"], dtype=np.float64)
         if prior.shape != (N_BINS,):
-            raise ValueError(f"prior must have {N_BINS} values, got shape {prior.shape}")
+            raise ChromaLabError(f"prior must have {N_BINS} values, got shape {prior.shape}")
         weights = settings.get("weights")
         if weights is not None and not isinstance(weights, str):
-            raise ValueError(f"weights must be a name or absent, got {weights!r}")
+            raise ChromaLabError(f"weights must be a name or absent, got {weights!r}")
         self.prior_, self.weights_ = prior, weights
 
     def _validate(self):
@@ -355,6 +356,6 @@ class ZhangColorizer(KerasColorizer):
         multiple = CONFIGS[self.size].input_multiple
         check_int(self.image_size, "image_size", low=multiple)
         if self.image_size % multiple:
-            raise ValueError(f"image_size must be a multiple of {multiple} (one halving per "
-                             f"stride-2 block), got {self.image_size}")  # fmt: skip
+            raise ChromaLabError(f"image_size must be a multiple of {multiple} (one halving per "
+                                 f"stride-2 block), got {self.image_size}")  # fmt: skip
         check_number(self.temperature, "temperature", low=0)

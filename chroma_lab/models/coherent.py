@@ -345,6 +345,12 @@ class CoherentColorizer(KerasColorizer):
     """
 
     registry_name = "coherent"
+    cli_options = {
+        "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
+        **KerasColorizer.cli_options,
+        "--base": ("base", {"metavar": "DIR", "help": "the trained zhang model (its --out folder) to "
+                                                      "refine; default: train one first"}),
+    }  # fmt: skip
 
     def __init__(self, base=None, size="small", residual=True, gradient_rebalance=True,
                  lightness_weighting=True, regularizer_weight=1.0, loss_temperature=LOSS_T,
@@ -417,12 +423,12 @@ class CoherentColorizer(KerasColorizer):
             raise ChromaLabError(f"gradient_prior must have {len(GRADIENT_EDGES)} values, got {prior.shape}")
         self.gradient_prior_ = prior
 
-    def _validate(self):
-        super()._validate()
+    def validate_params(self):
+        super().validate_params()
         if self.base is not None and not isinstance(self.base, str):
             raise ChromaLabTypeError(f"base must be the folder of a trained Zhang model or None, got "
                                      f"{type(self.base).__name__}")  # fmt: skip
-        ZhangColorizer(size=self.size, image_size=self.image_size)._validate()  # size, image_size
+        ZhangColorizer(size=self.size, image_size=self.image_size).validate_params()  # size, image_size
         for name in ("residual", "gradient_rebalance", "lightness_weighting"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ChromaLabTypeError(f"{name} must be True or False, got {getattr(self, name)!r}")

@@ -311,6 +311,14 @@ class IizukaColorizer(KerasColorizer):
 
     registry_name = "iizuka"
     predicts_at_training_scale = False  # fully convolutional: the paper colorizes at any size
+    cli_options = {
+        "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
+        **KerasColorizer.cli_options,
+        "--no-global": ("use_global", {"action": "store_false",
+                                       "help": "no global branch, fusion or scene classifier"}),
+        "--alpha": ("alpha", {"type": float, "help": "weight of the scene loss (default 1/300)"}),
+        "--optimizer": ("optimizer", {"help": "adadelta (the paper's, default) or adam"}),
+    }  # fmt: skip
 
     def __init__(self, size="small", use_global=True, alpha=IIZUKA_ALPHA, optimizer="adadelta",
                  image_size=64, epochs=20, batch_size=16, learning_rate=None, batch_norm=True,
@@ -328,32 +336,36 @@ class IizukaColorizer(KerasColorizer):
         self.verbose = verbose
 
     # --- training: the base's, with scene labels ------------------------------------------------
-    def fit(self, images, labels=None, callbacks=None, class_names=None):
+    def fit(self, images, y=None, callbacks=None, class_names=None):
         """Train from scratch on uint8 RGB images (n, H, W, 3) and their scene labels; returns self.
 
         Parameters
         ----------
         images : ndarray of shape (n, H, W, 3), uint8
-        labels : array_like of shape (n,), int, optional
-            Class indices 0..C-1, or -1 (:data:`~chroma_lab.losses.UNLABELLED`) for an image
-            without one. None (or all -1): the colour loss alone, and no class head to ask.
+        y : array_like of shape (n,), optional
+            The scene labels: class indices 0..C-1, or -1 (:data:`~chroma_lab.losses.UNLABELLED`)
+            for an image without one; or class names (str), the classes then being the names in
+            sorted order. None (or all -1): the colour loss alone, and no class head to ask.
         callbacks : list of keras.callbacks.Callback, optional
         class_names : sequence of str, optional
-            The names of classes 0..C-1 (C = len); default "0" .. str(max label).
+            With integer labels, the names of classes 0..C-1 (C = len); default "0" .. str(max label).
         """
         _refuse_stream(images)
         n = len(check_rgb_batch(images))
+        self.validate_params()
+        labels, class_names = _indices_of_names(y, class_names)
         self._labels, self._new_class_names = _scene_labels(labels, class_names, n, self.use_global)
         return super().fit(images, callbacks=callbacks)
 
-    def continue_fit(self, images, labels=None, callbacks=None):
+    def continue_fit(self, images, y=None, callbacks=None):
         """Train up to ``epochs`` in all from where the model stopped, on the same images and labels.
 
-        ``labels`` may be left out in the session that called ``fit`` (its labels are kept);
-        after ``load`` a model with a class head needs them again.
+        ``y`` may be left out in the session that called ``fit`` (its labels are kept); after
+        ``load`` a model with a class head needs them again (indices, or names of its classes).
         """
         _refuse_stream(images)
         n = len(check_rgb_batch(images))
+        labels, _ = _indices_of_names(y, getattr(self, "class_names_", None))
         if labels is not None or getattr(self, "_labels", None) is None or len(self._labels) != n:
             if labels is None and getattr(self, "class_names_", None):
                 raise ChromaLabError(f"labels: this model was trained with {len(self.class_names_)} scene "
@@ -399,6 +411,10 @@ class IizukaColorizer(KerasColorizer):
     def _prediction_side(self, height, width):
         return colorize_side(height, width)
 
+    def predict_scenes(self, gray):
+        """The colorizers' name for :meth:`predict_classes` (``chroma-lab colorize --classes``)."""
+        return self.predict_classes(gray)
+
     def predict_classes(self, gray):
         """The scene of each grayscale image, from the class head on its global path.
 
@@ -432,7 +448,7 @@ class IizukaColorizer(KerasColorizer):
             raise ChromaLabError(f"class_names must be a list of str or null, got {names!r}")
         self.class_names_ = names
 
-    def _validate(self):
+    def validate_params(self):
         check_choice(self.size, "size", SIZES)
         check_choice(self.optimizer, "optimizer", tuple(OPTIMIZERS))
         for flag, name in ((self.use_global, "use_global"), (self.batch_norm, "batch_norm")):
@@ -446,7 +462,7 @@ class IizukaColorizer(KerasColorizer):
         given = self.learning_rate
         try:  # None stands for the optimizer's default; the base checks the rate in use
             self.learning_rate = self._learning_rate()
-            super()._validate()
+            super().validate_params()
         finally:
             self.learning_rate = given
 
@@ -487,6 +503,22 @@ def _refuse_stream(images):
     if isinstance(images, FolderStream):  # its labels would need the class mapping of load_dataset
         raise ChromaLabError("iizuka trains on images in memory with their scene labels; a "
                              "FolderStream (chroma-lab train --stream) is not supported yet")
+
+
+def _indices_of_names(y, class_names):
+    """(labels, class_names) for ``y``: integer labels as given; names (str) as indices into
+    ``class_names``, by default their sorted distinct values."""
+    if y is None:
+        return None, class_names
+    array = np.asarray(y)
+    if array.dtype.kind not in "US":
+        return y, class_names
+    names = [str(name) for name in (sorted(set(array.tolist())) if class_names is None else class_names)]
+    unknown = sorted(set(array.tolist()) - set(names))
+    if unknown:
+        raise ChromaLabError(f"labels: {unknown[:5]} are not among the model's classes {names}")
+    lookup = {name: i for i, name in enumerate(names)}
+    return np.array([lookup[name] for name in array.tolist()], dtype=np.int64).reshape(array.shape), names
 
 
 def _scene_labels(labels, class_names, n, use_global):

@@ -86,7 +86,7 @@ class SOMPatchColorizer(Colorizer):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier
 
-        self._validate()
+        self.validate_params()
         self.som_ = SOMPalette(shape=self.som_shape, space=self.space, n_samples=self.n_pixels,
                                random_state=self.random_state).fit(images)  # fmt: skip
         cells = self.som_.palette_
@@ -143,7 +143,7 @@ class SOMPatchColorizer(Colorizer):
     def _predict_ab(self, L):
         return self.colors_ab_[self.predict_cells(L)]
 
-    def _validate(self):
+    def validate_params(self):
         for name in ("patch_size", "n_pixels", "max_iter"):
             check_int(getattr(self, name), name, low=1)
         if self.patch_size % 2 == 0:

@@ -264,6 +264,14 @@ class ZhangColorizer(KerasColorizer):
     """
 
     registry_name = "zhang"
+    cli_options = {
+        "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
+        "--loss": ("loss", {"help": "full (rebalanced, default), class or l2 (Table 1 of the paper)"}),
+        **KerasColorizer.cli_options,
+        "--prior": ("prior_source", {"metavar": "data|imagenet",
+                                     "help": "the class prior: data (of the training images, default) "
+                                             "or imagenet (the paper's published one)"}),
+    }  # fmt: skip
 
     def __init__(self, size="small", loss="full", image_size=64, epochs=20, batch_size=16,
                  temperature=ANNEALED_T, learning_rate=1e-3, seed=0, verbose="auto",
@@ -295,7 +303,7 @@ class ZhangColorizer(KerasColorizer):
             Parameters of the colorizer; ``epochs`` defaults to 0 (no epoch trained here).
         """
         obj = cls(**{"epochs": 0, **params})
-        obj._validate()
+        obj.validate_params()
         obj._restore({"prior": prior, "weights": weights})
         obj.model_ = obj._build_model(network)
         obj.model_.optimizer.build(obj.model_.trainable_variables)
@@ -348,8 +356,8 @@ class ZhangColorizer(KerasColorizer):
             raise ChromaLabError(f"weights must be a name or absent, got {weights!r}")
         self.prior_, self.weights_ = prior, weights
 
-    def _validate(self):
-        super()._validate()
+    def validate_params(self):
+        super().validate_params()
         check_choice(self.size, "size", SIZES)
         check_choice(self.loss, "loss", LOSSES)
         check_choice(self.prior_source, "prior_source", PRIOR_SOURCES)

@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 
 from chroma_lab import cli
+from chroma_lab._checks import check_int
+from chroma_lab.color import denormalize_ab, normalize_ab, rgb_to_lab
+from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB
 from chroma_lab.models.zhang2016 import ZhangColorizer
 
 # 24 scenes of 16x16 in batches of 8: 3 steps an epoch, a second or so
@@ -32,12 +35,42 @@ def _weights(colorizer):
     return [keras.ops.convert_to_numpy(w) for w in colorizer.model_.weights]
 
 
-class TinyColorizer:
-    """A stand-in model that takes fewer options than Zhang's (no size, no loss)."""
+class ToyColorizer(KerasColorizer):
+    """A colorizer defined here, not in chroma_lab: two 1x1 convolutions from L to ab, and an
+    option of its own (--width). Registered by a test, it must train, resume and colorize through
+    the commands with no change in chroma_lab/cli."""
 
-    def __init__(self, image_size=16, epochs=1, batch_size=4, learning_rate=0.1, seed=0, verbose="auto"):
-        self.image_size, self.epochs, self.batch_size = image_size, epochs, batch_size
+    registry_name = "toy"
+    predicts_at_training_scale = False  # per pixel: any size
+    cli_options = {**KerasColorizer.cli_options,
+                   "--width": ("width", {"type": int, "help": "hidden units (default 4)"})}  # fmt: skip
+
+    def __init__(self, width=4, image_size=16, epochs=1, batch_size=4, learning_rate=0.01, seed=0,
+                 verbose="auto"):  # fmt: skip
+        self.width, self.image_size, self.epochs, self.batch_size = width, image_size, epochs, batch_size
         self.learning_rate, self.seed, self.verbose = learning_rate, seed, verbose
+
+    def validate_params(self):
+        super().validate_params()
+        check_int(self.width, "width", low=1)
+
+    def _setup(self, images):
+        pass
+
+    def _build_model(self):
+        lightness = keras.Input((None, None, 1))
+        hidden = keras.layers.Conv2D(self.width, 1, activation="relu")(lightness)
+        network = keras.Model(lightness, keras.layers.Conv2D(2, 1)(hidden), name="toy")
+        rgb = keras.Input((None, None, 3), dtype="uint8")
+        model = keras.Model(rgb, network(LightnessFromRGB()(rgb)))
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
+        return model
+
+    def _training_data(self, images):
+        return images, normalize_ab(rgb_to_lab(images)[..., 1:]).astype(np.float32)
+
+    def _decode(self, output):
+        return denormalize_ab(keras.ops.convert_to_numpy(output).astype(np.float64))
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -58,9 +91,10 @@ class TinyColorizer:
     (["train", "zhang", "--out", "{tmp}/half", "--resume"], "--resume: '{tmp}/half/train.json' is not valid JSON"),
     (["train", "zhang", "--out", "{tmp}/junk_model", "--resume"], "'{tmp}/junk_model'"),
     (["train", "zhang", "--out", "{tmp}/o", "--image-size", "20"], "multiple of 8"),
-    (["train", "tiny", "--out", "{tmp}/o", "--loss", "l2"],
-     "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
-    (["train", "tiny", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of tiny"),
+    (["train", "toy", "--out", "{tmp}/o", "--loss", "l2"],
+     "--loss is not an option of toy (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed, --width)"),
+    (["train", "toy", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of toy"),
+    (["train", "toy", "--out", "{tmp}/o", "--width", "0"], "width must be an int >= 1, got 0"),
     (["train", "cnn", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of cnn (it takes --loss,"),
     (["train", "zhang", "--out", "{tmp}/o", "--augment"], "--augment crops and flips a stream's images"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "photos", "--stream"],
@@ -72,7 +106,7 @@ def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     """Bad options, data and output folders: one line naming them, exit 1, nothing written."""
     from chroma_lab.models import registry
 
-    monkeypatch.setitem(registry.TRAINABLE, "tiny", f"{__name__}:TinyColorizer")
+    monkeypatch.setitem(registry.TRAINABLE, "toy", f"{__name__}:ToyColorizer")
     (tmp_path / "file.txt").write_text("not a folder")
     (tmp_path / "empty").mkdir()
     (tmp_path / "junk").mkdir()

@@ -4,8 +4,9 @@
 
 One module per command (:mod:`~chroma_lab.cli.demo`, :mod:`~chroma_lab.cli.lessons`,
 :mod:`~chroma_lab.cli.train`, :mod:`~chroma_lab.cli.colorize`, :mod:`~chroma_lab.cli.evaluate`),
-each exposing ``add_arguments(parser)`` and ``main(args) -> int``. They import heavy libraries (Keras,
-TensorFlow) inside ``main``, so ``chroma-lab --help`` stays fast. Options may follow positionals
+each exposing ``add_arguments(parser)`` and ``main(args) -> int``; a command whose options depend on
+an argument (``train``: the model's own options) also has ``add_model_arguments(parser, argv)``.
+They import heavy libraries (Keras, TensorFlow) inside ``main``, so ``chroma-lab --help`` stays fast. Options may follow positionals
 (``chroma-lab lessons run --fast lesson01``): a command's arguments are parsed with
 ``parse_intermixed_args``.
 
@@ -60,7 +61,13 @@ USER_ERRORS = (ChromaLabError, OSError)
 def main(argv: list[str] | None = None) -> int:
     """Run ``chroma-lab`` with ``argv`` (``sys.argv[1:]`` by default); returns the exit status."""
     quiet_tensorflow()
-    args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:  # an option the command refuses while parsing (one the model lacks)
+        command = next((arg for arg in argv if not arg.startswith("-")), "")
+        report_error(command, exc, "--debug" in argv or os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"))
+        return 1
     if args.command is None:
         _top_parser().print_help()
         return 2
@@ -88,6 +95,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     module = importlib.import_module(COMMANDS[top.command][0])
     parser = argparse.ArgumentParser(prog=f"chroma-lab {top.command}", description=COMMANDS[top.command][1])
     module.add_arguments(parser)
+    if hasattr(module, "add_model_arguments"):
+        module.add_model_arguments(parser, argv[split + 1 :])
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_intermixed_args(argv[split + 1 :])
     args.command, args.run = top.command, module.main
@@ -116,6 +125,9 @@ def check_output_folder(path, option: str = "--out") -> Path:
     """``path`` as a folder outputs can go to; refuses a file or an unwritable place up front,
     so that a command fails before it has done any work or written anything."""
     path = Path(path)
+    from chroma_lab._files import resolve_path
+
+    resolve_path(path)  # a symlink loop: an OSError naming the path
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} '{path}' is a file; give a folder")
     existing = path

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from chroma_lab._checks import check_int
+from chroma_lab._files import resolve_path
 from chroma_lab.data.images import ImageReadError, _as_path, load_folder, load_image, resize_crop
 from chroma_lab.errors import ChromaLabError
 
@@ -51,7 +52,7 @@ def check_data_spec(spec) -> str:
     if spec in ("photos", "scenes"):
         return spec
     if isinstance(spec, str) and spec.startswith(_FOLDER) and spec[len(_FOLDER) :].strip():
-        return _FOLDER + str(Path(spec[len(_FOLDER) :]).expanduser().resolve())
+        return _FOLDER + str(resolve_path(spec[len(_FOLDER) :]))
     raise ChromaLabError(f"unknown data spec {spec!r}; use photos, scenes or folder:PATH")
 
 

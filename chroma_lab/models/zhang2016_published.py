@@ -154,11 +154,12 @@ def published_network(source, size: str = "full", logit_scale: float = 1.0) -> k
         are in the order of :func:`chroma_lab.quantize.ab_bins` (permuted if the file's order
         differs).
     """
-    state = source if isinstance(source, dict) else _read_checked(source)
     logit_scale = float(logit_scale)
     if not logit_scale > 0:
         raise ChromaLabError(f"logit_scale must be a number > 0, got {logit_scale!r}")
     network = zhang2016.build(size)
+    # the file is read against the layout: a tensor or file larger than it is refused unread
+    state = source if isinstance(source, dict) else _read_checked(source, expected_shapes(network))
     check_state_dict(state, network)
     order = bin_order(state["model_out.weight"])
     prefixes = torch_names(network)
@@ -215,9 +216,9 @@ def published_colorizer(source, size: str = "full", logit_scale: float = 1.0):
         image_size=REFERENCE_SIDE, temperature=ANNEALED_T, learning_rate=3e-5, verbose=0)  # fmt: skip
 
 
-def _read_checked(path) -> dict:
+def _read_checked(path, expected: dict) -> dict:
     check_hash_suffix(path)
-    return read_state_dict(path)
+    return read_state_dict(path, expected, optional=_OPTIONAL_SUFFIXES)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -166,10 +166,15 @@ def baselines(train_images, seed: int = 0) -> dict:
 
     train_images = check_rgb_batch(train_images, "train_images")
     seed = check_int(seed, "seed", low=0)
+    try:
+        lookup = LookupColorizer(random_state=seed).fit(train_images)
+    except ChromaLabError as exc:  # nearly uniform images: nothing to compare colorizers on
+        raise ChromaLabError(f"the training images are too uniform for the lookup baseline ({exc}); "
+                             "evaluate on colour images with more variety") from exc
     return {
         "gray": GrayColorizer().fit(train_images),
         "random": RandomColorizer(random_state=seed).fit(train_images),
-        "lookup": LookupColorizer(random_state=seed).fit(train_images),
+        "lookup": lookup,
     }
 
 

@@ -465,10 +465,10 @@ class KMeansPalette(_Palette):
         self._validate()
         check_int(self.n_colors, "n_colors", 1)
         feats = self._sample(images)
-        if len(np.unique(feats, axis=0)) < self.n_colors:
-            raise ChromaLabError(
-                f"the images hold fewer distinct colours than n_colors={self.n_colors}; lower n_colors"
-            )
+        distinct = len(np.unique(feats, axis=0))
+        if distinct < self.n_colors:
+            raise ChromaLabError(f"the images hold {distinct} distinct colour(s) in {self.space}, fewer "
+                                 f"than the {self.n_colors} of the palette asked for")  # fmt: skip
         km = KMeans(self.n_colors, n_init=self.n_init, random_state=self.random_state).fit(feats)
         # sort the centres by their first feature (R for RGB, a* for ab; ties by the next), so
         # palettes from different seeds are easy to compare; indices thus follow R or a*

@@ -81,9 +81,9 @@ def load_image(path) -> np.ndarray:
             img = Image.open(path)
         with img:
             if img.width * img.height > MAX_PIXELS:
-                raise ImageReadError(f"Cannot read '{path}': it has {img.width} x {img.height} = "
-                                     f"{img.width * img.height:,} pixels, more than the {MAX_PIXELS:,} "
-                                     "chroma_lab reads (a decompression bomb, or a photo to shrink first).")
+                raise ImageReadError(f"Cannot read '{path}': it has too many pixels ({img.width} x "
+                                     f"{img.height}, more than the {MAX_PIXELS:,} chroma_lab reads: a "
+                                     "decompression bomb, or a photo to shrink first).")  # fmt: skip
             img.load()  # decode every pixel now, so a truncated file fails here and not later
             img = ImageOps.exif_transpose(img)
             return _pil_to_rgb_uint8(img, path)

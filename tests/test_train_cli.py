@@ -3,6 +3,8 @@
 import csv
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import time
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
 from chroma_lab import cli
 from chroma_lab._checks import check_int
@@ -101,6 +104,16 @@ class ToyColorizer(KerasColorizer):
      "--stream reads a folder: use it with --data folder:PATH"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nothere", "--stream"],
      "is not a folder of images"),
+    # issue 20: an --out inside the data would train on its own figures (and never resume a stream)
+    (["train", "zhang", "--out", "{tmp}/pics/run", "--data", "folder:{tmp}/pics"], "is inside the --data folder"),
+    (["train", "zhang", "--out", "{tmp}/pics", "--data", "folder:{tmp}/pics", "--stream"],
+     "is inside the --data folder"),
+    # symbolic link loops: one line naming them, not a RuntimeError traceback
+    (["train", "zhang", "--out", "{tmp}/loop"], "'{tmp}/loop': a symbolic link loop"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/loop"], "'{tmp}/loop': a symbolic link loop"),
+    # a stream of unreadable files only: refused, and no train.json (nor --out) left behind
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/junk", "--stream", "--image-size", "16",
+      "--batch-size", "2"], "none of the files of a batch could be read"),
 ])  # fmt: skip
 def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     """Bad options, data and output folders: one line naming them, exit 1, nothing written."""
@@ -117,10 +130,14 @@ def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     (tmp_path / "junk_model").mkdir()  # a run's files, but a model file that is not a Keras archive
     (tmp_path / "junk_model" / "model.keras").write_text("not a zip")
     (tmp_path / "junk_model" / "train.json").write_text('{"model": "zhang", "data": "scenes"}')
+    (tmp_path / "pics").mkdir()
+    Image.fromarray(np.full((20, 20, 3), 90, np.uint8)).save(tmp_path / "pics" / "a.png")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
     before = sorted(tmp_path.rglob("*"))
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
+    err = "\n".join(line for line in err.splitlines() if not line.startswith("warning: Skipped"))
     assert err.startswith("chroma-lab train: error: ") and message.replace("{tmp}", str(tmp_path)) in err, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert sorted(tmp_path.rglob("*")) == before  # nothing written
@@ -227,3 +244,90 @@ def test_data_specs(tmp_path, monkeypatch):
     assert {k: saved[k] for k in ("model", "size", "loss", "image_size", "batch_size", "seed")} == \
         {"model": "zhang", "size": "small", "loss": "full", "image_size": 16, "batch_size": 16, "seed": 0}
     assert saved["learning_rate"] == ZhangColorizer().learning_rate and "epochs" not in saved
+
+
+# ----------------------------------------------------------------------------------------------
+# One run per folder (issue 20, item 3)
+# ----------------------------------------------------------------------------------------------
+_HOLD_LOCK = """
+import sys, time
+from chroma_lab._files import folder_lock
+with folder_lock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(300)
+"""
+
+
+def _hold_lock(folder):
+    """A process holding ``folder``'s lock, as a running train does; returns it once it holds it."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(folder)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path, capsys):
+    """Two runs into one --out: the second is refused in one line (before, both ran and the folder
+    held whichever saved last); a --resume started meanwhile is refused too, before its clean-up
+    of stale temporaries could delete the live run's checkpoint in progress. A lock held by a
+    killed process is free (flock is released with the process)."""
+    out = tmp_path / "run"
+    out.mkdir()
+    live = out / ".model.12345.tmp.keras"  # the running run's checkpoint being written
+    live.write_bytes(b"half a checkpoint")
+    holder = _hold_lock(out)
+    try:
+        for extra in (["--resume"], []):
+            assert _train(out, "--epochs", "0", *extra) == 1
+            err = capsys.readouterr().err
+            assert err == f"chroma-lab train: error: '{out}' is in use by another chroma-lab train run; " \
+                          "wait until it ends or choose another folder\n", err
+            assert [p.name for p in out.iterdir()] == [live.name]  # untouched
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _train(out, "--epochs", "0") == 0  # the killed holder's lock is gone
+    assert (out / "train.json").is_file()
+
+
+@pytest.mark.slow
+def test_resume_redraws_the_figures_a_kill_cut_short(tmp_path, capsys):
+    """Killed after the checkpoint and before the figures of an epoch: the resume draws the loss
+    curves from log.csv and the samples of the checkpoint's epoch again."""
+    out = tmp_path / "run"
+    assert _train(out, "--epochs", "1") == 0
+    shutil.rmtree(out / "samples")
+    (out / "loss_curves.png").unlink()
+    assert _train(out, "--resume", "--epochs", "1") == 0  # nothing to train; the figures come back
+    assert "nothing to do" in capsys.readouterr().out
+    assert (out / "loss_curves.png").is_file() and (out / "samples" / "epoch_001.png").is_file()
+    (out / "samples" / "epoch_001.png").unlink()
+    assert _train(out, "--resume", "--epochs", "2") == 0
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+
+
+# ----------------------------------------------------------------------------------------------
+# A colorizer the command line has never heard of (issue 21, item 4)
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_a_new_colorizer_needs_no_change_in_the_command_line(tmp_path, monkeypatch, capsys):
+    """ToyColorizer, defined in this file and registered here, trains with its own option, resumes
+    and colorizes through the commands; its --help lists its option."""
+    from chroma_lab.models import registry
+
+    monkeypatch.setitem(registry.TRAINABLE, "toy", f"{__name__}:ToyColorizer")
+    out = tmp_path / "toy"
+    args = ["train", "toy", "--out", str(out), *TINY[:4], "--image-size", "16", "--batch-size", "8"]
+    assert cli.main([*args, "--width", "3", "--epochs", "1"]) == 0
+    saved = json.loads((out / "train.json").read_text())
+    assert saved["model"] == "toy" and saved["width"] == 3 and "size" not in saved
+    assert cli.main(["train", "toy", "--out", str(out), "--resume", "--epochs", "2"]) == 0
+    model = registry.load_colorizer(out)
+    assert isinstance(model, ToyColorizer) and model.width == 3 and model.epochs_done_ == 2
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (12, 20, 3), dtype=np.uint8)).save(photo)
+    assert cli.main(["colorize", str(photo), "--model", str(out), "--out", str(tmp_path / "c")]) == 0
+    assert Image.open(tmp_path / "c" / "photo.png").size == (20, 12)
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli.main(["train", "toy", "--help"])
+    assert re.search(r"--width WIDTH\s+hidden units \(default 4\)", capsys.readouterr().out)

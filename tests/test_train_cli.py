@@ -112,8 +112,8 @@ class ToyColorizer(KerasColorizer):
     (["train", "zhang", "--out", "{tmp}/loop"], "'{tmp}/loop': a symbolic link loop"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/loop"], "'{tmp}/loop': a symbolic link loop"),
     # a stream of unreadable files only: refused, and no train.json (nor --out) left behind
-    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/junk", "--stream", "--image-size", "16",
-      "--batch-size", "2"], "none of the files of a batch could be read"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/unreadable", "--stream", "--image-size",
+      "16", "--batch-size", "2"], "none of the files of a batch could be read"),
 ])  # fmt: skip
 def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     """Bad options, data and output folders: one line naming them, exit 1, nothing written."""
@@ -133,6 +133,9 @@ def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     (tmp_path / "pics").mkdir()
     Image.fromarray(np.full((20, 20, 3), 90, np.uint8)).save(tmp_path / "pics" / "a.png")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "unreadable").mkdir()
+    for i in range(3):
+        (tmp_path / "unreadable" / f"{i}.png").write_text("not an image")
     before = sorted(tmp_path.rglob("*"))
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert cli.main(argv) == 1

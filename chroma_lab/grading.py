@@ -46,6 +46,8 @@ import sys
 import time
 from pathlib import Path
 
+from chroma_lab.errors import ChromaLabError
+
 VISIBLE_SEED = 0
 CHECK_TIMEOUT = 120  # seconds for one grading cell (both runs of one checker)
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -273,7 +275,7 @@ def _lesson_stem(wanted) -> str:
     key = f"lesson{int(text):02d}" if text.isdigit() else text
     matches = [s for s in stems if s == key or s.startswith(key + "_")]
     if len(matches) != 1:
-        raise ValueError(f"--lesson {wanted!r} names no lesson; the lessons are {', '.join(stems)}")
+        raise ChromaLabError(f"--lesson {wanted!r} names no lesson; the lessons are {', '.join(stems)}")
     return matches[0]
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
+from chroma_lab.errors import ChromaLabError
+
 RESULTS_FILE = "results.csv"
 
 
@@ -51,7 +53,7 @@ def main(args) -> int:
         print(f"wrote {out / RESULTS_FILE}")
         return 0
     if not args.models or not args.images:
-        raise ValueError("--models and --images are needed to run a test (or --report to read one)")
+        raise ChromaLabError("--models and --images are needed to run a test (or --report to read one)")
     check_int(args.trials, "--trials", low=1)
     check_number(args.display, "--display", low=0, low_open=True)
     check_int(args.port, "--port", low=0, high=65535)
@@ -68,7 +70,7 @@ def main(args) -> int:
         server = serve(app, args.host, args.port)
     except (OSError, SystemExit) as exc:  # Werkzeug exits when the port is taken; we say it in one line
         reason = getattr(exc, "strerror", None) or "address in use or not on this computer"
-        raise ValueError(f"cannot listen on {args.host}:{args.port} ({reason}); try another --port") from None
+        raise ChromaLabError(f"cannot listen on {args.host}:{args.port} ({reason}); try another --port") from None
     shown_host = f"[{args.host}]" if ":" in args.host else args.host
     address = f"http://{shown_host}:{server.server_port}/"
     print(f"participants: {address}" + (f"?token={token}" if token else ""))
@@ -114,8 +116,8 @@ def model_folders(folders) -> dict:
     for folder in folders:
         name = Path(folder).resolve().name
         if name in models:
-            raise ValueError(f"--models '{models[name]}' and '{folder}' have the same folder name "
-                             f"{name!r}, which names the method; rename one")  # fmt: skip
+            raise ChromaLabError(f"--models '{models[name]}' and '{folder}' have the same folder name "
+                                 f"{name!r}, which names the method; rename one")  # fmt: skip
         models[name] = folder
     return models
 

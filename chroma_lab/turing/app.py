@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, jsonify, redirect, render_template, request, send_file, url_for
 
 from chroma_lab._checks import check_int, check_number
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.turing.prepare import load_manifest, trial_order
 from chroma_lab.turing.stats import csv_text, fooling_rates
 from chroma_lab.turing.store import SIDES, AnswerRefused, Store, UnknownParticipant
@@ -63,7 +64,7 @@ def create_app(out_dir, *, display_seconds: float = 1.0, n_trials: int = 40, tok
     display_seconds = check_number(display_seconds, "display_seconds", low=0, low_open=True)
     n_trials = check_int(n_trials, "n_trials", low=1)
     if token is not None and (not isinstance(token, str) or len(token) < 8):
-        raise ValueError(f"token must be a string of at least 8 characters, got {token!r}")
+        raise ChromaLabError(f"token must be a string of at least 8 characters, got {token!r}")
     store = Store(out_dir)
     images = {entry["name"]: entry for entry in manifest["images"]}
 

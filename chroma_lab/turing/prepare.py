@@ -18,6 +18,7 @@ from pathlib import Path
 
 from chroma_lab._checks import check_int
 from chroma_lab._files import atomic_path, write_json_atomic
+from chroma_lab.errors import ChromaLabError
 
 MANIFEST_FILE = "manifest.json"
 FORMAT = "chroma_lab.turing/1"
@@ -59,10 +60,10 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
 
     out_dir, max_side = Path(out_dir), check_int(max_side, "max_side", low=16)
     if not models:
-        raise ValueError("models is empty: give at least one model folder to test")
+        raise ChromaLabError("models is empty: give at least one model folder to test")
     for name in models:
         if not isinstance(name, str) or not name or name.startswith(".") or "/" in name or "\\" in name:
-            raise ValueError(f"method name must be a non-empty folder-safe name, got {name!r}")
+            raise ChromaLabError(f"method name must be a non-empty folder-safe name, got {name!r}")
     photos = image_files(images_dir)
     manifest = {"format": FORMAT, "methods": list(models), "max_side": max_side,
                 "images": [{"name": p.stem, "real": f"images/real/{p.stem}.png",
@@ -75,8 +76,8 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
         if old == manifest and _files_present(out_dir, old):
             log(f"{out_dir}: the test already has participants; keeping its colorizations")
             return old
-        raise ValueError(f"'{out_dir}' already holds answers to a test of other photos or methods "
-                         f"(see {MANIFEST_FILE}); choose a new --out folder")  # fmt: skip
+        raise ChromaLabError(f"'{out_dir}' already holds answers to a test of other photos or methods "
+                             f"(see {MANIFEST_FILE}); choose a new --out folder")  # fmt: skip
 
     colorizers = {name: _as_colorizer(model) for name, model in models.items()}
     for path, entry in zip(photos, manifest["images"]):
@@ -86,8 +87,8 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
         for name, colorizer in colorizers.items():
             fake = np.asarray(colorizer.colorize(gray))[0]
             if fake.shape != real.shape or fake.dtype != np.uint8:
-                raise ValueError(f"model {name!r} returned {fake.dtype} {fake.shape} for '{path}', "
-                                 f"expected uint8 {real.shape}")  # fmt: skip
+                raise ChromaLabError(f"model {name!r} returned {fake.dtype} {fake.shape} for '{path}', "
+                                     f"expected uint8 {real.shape}")  # fmt: skip
             _save_png(Image, fake, out_dir / entry["fake"][name])
         log(f"{path} -> {out_dir / entry['real']} + {len(colorizers)} colorizations")
     write_json_atomic(out_dir / MANIFEST_FILE, manifest)
@@ -98,8 +99,8 @@ def load_manifest(out_dir) -> dict:
     """The manifest of a prepared test folder; ValueError naming the folder if there is none."""
     manifest = _read_manifest(Path(out_dir) / MANIFEST_FILE)
     if manifest is None:
-        raise ValueError(f"'{out_dir}' holds no Turing test ({MANIFEST_FILE} missing or not ours): "
-                         "run chroma-lab turing with --models and --images first")  # fmt: skip
+        raise ChromaLabError(f"'{out_dir}' holds no Turing test ({MANIFEST_FILE} missing or not ours): "
+                             "run chroma-lab turing with --models and --images first")  # fmt: skip
     return manifest
 
 
@@ -114,11 +115,11 @@ def image_files(images_dir) -> list[Path]:
     photos = sorted(p for p in folder.iterdir()
                     if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in suffixes)  # fmt: skip
     if not photos:
-        raise ValueError(f"--images '{folder}' holds no image files")
+        raise ChromaLabError(f"--images '{folder}' holds no image files")
     stems: dict[str, Path] = {}
     for p in photos:
         if p.stem in stems:
-            raise ValueError(f"'{stems[p.stem]}' and '{p}' would share the name '{p.stem}'; rename one")
+            raise ChromaLabError(f"'{stems[p.stem]}' and '{p}' would share the name '{p.stem}'; rename one")
         stems[p.stem] = p
     return photos
 

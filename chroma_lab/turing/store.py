@@ -24,6 +24,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from chroma_lab.errors import ChromaLabError
+
 DATABASE_FILE = "turing.sqlite"
 SCHEMA_VERSION = "1"
 SIDES = ("left", "right")
@@ -66,8 +68,8 @@ class Store:
             db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
             row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
             if row[0] != SCHEMA_VERSION:
-                raise ValueError(f"'{self.path}' has schema version {row[0]}, this chroma_lab "
-                                 f"reads version {SCHEMA_VERSION}; use a new --out folder")  # fmt: skip
+                raise ChromaLabError(f"'{self.path}' has schema version {row[0]}, this chroma_lab "
+                                     f"reads version {SCHEMA_VERSION}; use a new --out folder")  # fmt: skip
 
     # --- participants ---------------------------------------------------------------------------
     def create_participant(self, trials, seed: int) -> str:
@@ -99,7 +101,7 @@ class Store:
         beyond the participant's trials; nothing is stored then.
         """
         if choice not in SIDES:
-            raise ValueError(f"choice must be one of {', '.join(SIDES)}, got {choice!r}")
+            raise ChromaLabError(f"choice must be one of {', '.join(SIDES)}, got {choice!r}")
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             state = self._participant(db, participant)

@@ -125,10 +125,13 @@ def add_model_arguments(parser, argv: list[str]) -> None:
     neither the command nor the model takes is refused with a :class:`UsageError` naming the
     model's options. An unknown model adds nothing (``main`` refuses it).
     """
-    probe = argparse.ArgumentParser(add_help=False)
+    probe = argparse.ArgumentParser(prog=parser.prog, add_help=False, exit_on_error=False)
     add_arguments(probe, required=False)
     probe.add_argument("--debug", action="store_true")
-    known, rest = probe.parse_known_intermixed_args(argv)
+    try:
+        known, rest = probe.parse_known_intermixed_args(argv)
+    except argparse.ArgumentError:  # a malformed shared option: the command's parser reports it
+        return
     if known.model not in TRAINABLE:
         return
     import_keras()  # the model's module imports Keras: without TensorFlow's start-up notes

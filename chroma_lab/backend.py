@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import os
 
+from chroma_lab.errors import ChromaLabError
+
 # Environment variables read when the command line does not give the values (a cluster scheduler
 # sets Keras' own; ours name the coordinator in the same HOST:PORT form as --coordinator).
 COORDINATOR_ENV = ("CHROMA_LAB_COORDINATOR", "KERAS_DISTRIBUTION_JOB_ADDRESSES")
@@ -62,7 +64,7 @@ def cluster_from_env(coordinator=None, num_processes=None, process_id=None):
         num_processes = None if num_processes is None else int(num_processes)
         process_id = None if process_id is None else int(process_id)
     except ValueError as exc:
-        raise ValueError(f"the number of processes and the process id must be integers ({exc})") from exc
+        raise ChromaLabError(f"the number of processes and the process id must be integers ({exc})") from exc
     return coordinator, num_processes, process_id
 
 
@@ -86,17 +88,17 @@ def setup_data_parallel(devices="all", coordinator=None, num_processes=None, pro
 
     backend = backend_name()
     if backend != "jax":
-        raise ValueError(f"data-parallel training needs KERAS_BACKEND=jax (keras.distribution "
-                         f"trains on JAX only in Keras {keras.__version__}); this is {backend}")
+        raise ChromaLabError(f"data-parallel training needs KERAS_BACKEND=jax (keras.distribution "
+                             f"trains on JAX only in Keras {keras.__version__}); this is {backend}")
     if coordinator is not None or num_processes is not None or process_id is not None:
         if coordinator is None or num_processes is None or process_id is None:
-            raise ValueError("several processes need all three of the coordinator HOST:PORT, the "
-                             "number of processes and this process's id")
+            raise ChromaLabError("several processes need all three of the coordinator HOST:PORT, the "
+                                 "number of processes and this process's id")
         if ":" not in coordinator:
-            raise ValueError(f"the coordinator must be HOST:PORT, got {coordinator!r}")
+            raise ChromaLabError(f"the coordinator must be HOST:PORT, got {coordinator!r}")
         if num_processes < 1 or not 0 <= process_id < num_processes:
-            raise ValueError(f"the process id must be in 0..{num_processes - 1} and there must be "
-                             f"at least one process, got id {process_id} of {num_processes}")
+            raise ChromaLabError(f"the process id must be in 0..{num_processes - 1} and there must be "
+                                 f"at least one process, got id {process_id} of {num_processes}")
         if num_processes > 1:
             keras.distribution.initialize(coordinator, num_processes, process_id)
     available = list_devices()
@@ -104,10 +106,10 @@ def setup_data_parallel(devices="all", coordinator=None, num_processes=None, pro
         chosen = available
     else:
         if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
-            raise ValueError(f"devices must be a positive integer or 'all', got {devices!r}")
+            raise ChromaLabError(f"devices must be a positive integer or 'all', got {devices!r}")
         if devices > len(available):
-            raise ValueError(f"devices {devices} is more than the {len(available)} available "
-                             f"({', '.join(available)})")
+            raise ChromaLabError(f"devices {devices} is more than the {len(available)} available "
+                                 f"({', '.join(available)})")
         chosen = available[:devices]
     # auto_shard_dataset=False: each process already feeds only its own slice (process_shard)
     distribution = keras.distribution.DataParallel(devices=chosen, auto_shard_dataset=False)
@@ -145,7 +147,7 @@ def process_shard(batch_size: int):
     """
     index, count = _jax_process()
     if batch_size % count:
-        raise ValueError(f"a batch of {batch_size} cannot be split evenly over {count} processes")
+        raise ChromaLabError(f"a batch of {batch_size} cannot be split evenly over {count} processes")
     local = batch_size // count
     return slice(index * local, (index + 1) * local)
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
+
 # --- Normalisation used by every model (as in Zhang et al.'s reference code): these three numbers
 # live here and nowhere else. A model sees (L - 50) / 100 in [-0.5, 0.5] and predicts ab / 110.
 L_CENTER = 50.0
@@ -76,14 +78,14 @@ def as_float_rgb(rgb, name: str = "rgb") -> np.ndarray:
     if arr.dtype == np.uint8:
         return arr.astype(np.float64) / 255.0
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.floating):
-        raise TypeError(
+        raise ChromaLabTypeError(
             f"{name} must be uint8 (0..255) or float (0..1), got dtype {arr.dtype}; "
             "convert with np.asarray(x, dtype=np.uint8) or x / 255.0"
         )
     if arr.size:
         lo, hi = float(arr.min()), float(arr.max())
         if lo < -1e-6 or hi > 1.0 + 1e-6:
-            raise ValueError(
+            raise ChromaLabError(
                 f"{name} is float but spans {lo:.3g}..{hi:.3g}; float RGB must lie in 0..1 "
                 "(divide 0..255 floats by 255, or pass uint8)"
             )
@@ -199,7 +201,7 @@ def rgb_from_l_ab(L, ab) -> np.ndarray:
     L = np.asarray(L, dtype=np.float64)
     ab = np.asarray(ab, dtype=np.float64)
     if ab.shape[-1:] != (2,) or ab.shape[:-1] != L.shape:
-        raise ValueError(f"ab must have shape L.shape + (2,) = {L.shape + (2,)}, got {ab.shape}")
+        raise ChromaLabError(f"ab must have shape L.shape + (2,) = {L.shape + (2,)}, got {ab.shape}")
     return to_uint8(lab_to_rgb(np.concatenate([L[..., None], ab], axis=-1)))
 
 
@@ -247,7 +249,7 @@ def rgb_to_gray(rgb, method: str = "cie"):
     """
     arr = np.asarray(rgb)
     if method not in GRAY_METHODS:
-        raise ValueError(f"method must be one of {GRAY_METHODS}, got {method!r}")
+        raise ChromaLabError(f"method must be one of {GRAY_METHODS}, got {method!r}")
     rgb01 = as_float_rgb(arr)
     if method == "cie":
         linear = srgb_to_linear(arr) if arr.dtype == np.uint8 else srgb_to_linear(rgb01)
@@ -334,4 +336,4 @@ def lab_to_rgb_ops(lab, dtype: str = "float32"):
 
 def _check_last_axis(arr: np.ndarray, name: str) -> None:
     if arr.ndim == 0 or arr.shape[-1] != 3:
-        raise ValueError(f"{name} must have 3 channels on its last axis, got shape {arr.shape}")
+        raise ChromaLabError(f"{name} must have 3 channels on its last axis, got shape {arr.shape}")

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from chroma_lab.errors import ChromaLabError
+
 CLAIM_PATTERN = re.compile(
     r"^(?P<a>.+?) beats (?P<b>.+?) on (?P<measure>.+?)"
     r"(?:: (?P<verdict>yes|no)| in (?P<k>\d+) of (?P<n>\d+) seeds)"
@@ -52,8 +54,8 @@ def claim(a: str, b: str, measure: str, values_a, values_b, lower_is_better: boo
     """
     values_a, values_b = _as_list(values_a), _as_list(values_b)
     if len(values_a) != len(values_b) or not values_a:
-        raise ValueError(f"values_a and values_b must hold one score per seed each, got {len(values_a)} "
-                         f"and {len(values_b)}")  # fmt: skip
+        raise ChromaLabError(f"values_a and values_b must hold one score per seed each, got {len(values_a)} "
+                             f"and {len(values_b)}")  # fmt: skip
     wins = sum((x < y) if lower_is_better else (x > y) for x, y in zip(values_a, values_b))
     pairs = "; ".join(f"{x:.{digits}f} vs {y:.{digits}f}" for x, y in zip(values_a, values_b))
     if len(values_a) == 1:
@@ -102,7 +104,7 @@ def claim_holds(line: str) -> bool:
     """True when a :func:`claim` line says ``a`` beats ``b`` (every seed, for several)."""
     match = CLAIM_PATTERN.match(line)
     if not match:
-        raise ValueError(f"not a claim line: {line!r}")
+        raise ChromaLabError(f"not a claim line: {line!r}")
     return match["verdict"] == "yes" if match["verdict"] else match["k"] == match["n"]
 
 

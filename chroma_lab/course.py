@@ -35,6 +35,7 @@ from typing import Callable
 import numpy as np
 
 from chroma_lab._checks import check_int, check_number
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.evaluate import BASELINES, Evaluation, baselines, evaluate, format_value
 
 
@@ -163,8 +164,8 @@ def check_model_name(name: str) -> str:
     """``name`` if it is a course model or a baseline; else a ValueError listing them."""
     if name in COURSE_MODELS or name in BASELINES:
         return name
-    raise ValueError(f"unknown model {name!r}; use {', '.join((*BASELINES, *COURSE_MODELS))} "
-                     "or the folder of a trained model")  # fmt: skip
+    raise ChromaLabError(f"unknown model {name!r}; use {', '.join((*BASELINES, *COURSE_MODELS))} "
+                         "or the folder of a trained model")  # fmt: skip
 
 
 def load_split(spec: str, size: int = 64, n_scenes: int = 160, test_size=0.25, seed: int = 0) -> Split:
@@ -195,7 +196,7 @@ def load_split(spec: str, size: int = 64, n_scenes: int = 160, test_size=0.25, s
         names = [f"image_{i:03d}" + (f"_{classes[label]}" if labels is not None and classes[label] else "")
                  for i, label in enumerate(labels if labels is not None else [None] * len(images))]  # fmt: skip
     if len(images) < 2:
-        raise ValueError(f"--data {spec}: {len(images)} image; need at least 2 to train and test")
+        raise ChromaLabError(f"--data {spec}: {len(images)} image; need at least 2 to train and test")
     index = np.arange(len(images))
     _, _, train_idx, test_idx = train_test_split_images(images, index, test_size=test_size, random_state=seed)
     return Split(name=spec, train=images[train_idx], test=images[test_idx],
@@ -206,7 +207,7 @@ def load_split(spec: str, size: int = 64, n_scenes: int = 160, test_size=0.25, s
 def build_model(name: str, n_train: int, size: int, seed: int = 0, scale: float = 1.0):
     """The unfitted colorizer of :data:`COURSE_MODELS` ``[name]`` for this training set."""
     if name not in COURSE_MODELS:
-        raise ValueError(f"unknown model {name!r}; the course models are {', '.join(COURSE_MODELS)}")
+        raise ChromaLabError(f"unknown model {name!r}; the course models are {', '.join(COURSE_MODELS)}")
     check_int(n_train, "n_train", low=1)
     scale = check_number(scale, "scale", low=0, low_open=True)
     return COURSE_MODELS[name].build(int(n_train), check_int(size, "size", low=1), check_int(seed, "seed", low=0), scale)
@@ -242,16 +243,16 @@ def compare(split: Split, models=(), trained=None, *, seed: int = 0, scale: floa
         ``seconds`` hold each method's training plus colorizing time.
     """
     if not isinstance(split, Split):
-        raise ValueError(f"split must be a Split from load_split(), got {type(split).__name__}")
+        raise ChromaLabError(f"split must be a Split from load_split(), got {type(split).__name__}")
     seed = check_int(seed, "seed", low=0)
     scale = check_number(scale, "scale", low=0, low_open=True)
     if isinstance(models, str):
-        raise ValueError(f"models must be a sequence of model names, got the string {models!r}")
+        raise ChromaLabError(f"models must be a sequence of model names, got the string {models!r}")
     names = [name for name in dict.fromkeys(map(check_model_name, models)) if name not in BASELINES]
     trained = dict(trained or {})
     clash = sorted(set(trained) & (set(BASELINES) | set(names)))
     if clash:
-        raise ValueError(f"trained models must not reuse the names {clash} of the other methods")
+        raise ChromaLabError(f"trained models must not reuse the names {clash} of the other methods")
     stream = sys.stdout if stream is None else stream
     table = _Table(stream, split) if stream is not False else None
     size = split.train.shape[1]
@@ -287,7 +288,7 @@ def combine(parts) -> Evaluation:
     different methods, in order (what one evaluation of them all would have given)."""
     parts = list(parts)
     if not parts or not all(isinstance(p, Evaluation) for p in parts):
-        raise ValueError("parts must be a non-empty sequence of Evaluation objects")
+        raise ChromaLabError("parts must be a non-empty sequence of Evaluation objects")
     first = parts[0]
     predictions, summary, seconds, rows = {}, {}, {}, []
     for part in parts:
@@ -295,10 +296,10 @@ def combine(parts) -> Evaluation:
                 and part.image_names == first.image_names and part.regions_source == first.regions_source
                 and part.prior_source == first.prior_source)  # fmt: skip
         if not same:
-            raise ValueError("parts must evaluate the same images with the same surfaces and prior")
+            raise ChromaLabError("parts must evaluate the same images with the same surfaces and prior")
         clash = set(part.predictions) & set(predictions)
         if clash:
-            raise ValueError(f"method {sorted(clash)[0]!r} appears in more than one part")
+            raise ChromaLabError(f"method {sorted(clash)[0]!r} appears in more than one part")
         predictions.update(part.predictions)
         summary.update(part.summary)
         seconds.update(part.seconds)

@@ -48,6 +48,7 @@ from chroma_lab._checks import check_int
 from chroma_lab._files import atomic_path, write_text_atomic
 from chroma_lab.color import rgb_to_lab
 from chroma_lab.data import to_gray
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.metrics import all_scores, lightness_regions
 from chroma_lab.models.base import Colorizer, GrayColorizer, check_rgb_batch
 from chroma_lab.quantize import N_BINS, ab_bins, class_prior
@@ -166,10 +167,15 @@ def baselines(train_images, seed: int = 0) -> dict:
 
     train_images = check_rgb_batch(train_images, "train_images")
     seed = check_int(seed, "seed", low=0)
+    try:
+        lookup = LookupColorizer(random_state=seed).fit(train_images)
+    except ChromaLabError as exc:  # nearly uniform images: nothing to compare colorizers on
+        raise ChromaLabError(f"the training images are too uniform for the lookup baseline ({exc}); "
+                             "evaluate on colour images with more variety") from exc
     return {
         "gray": GrayColorizer().fit(train_images),
         "random": RandomColorizer(random_state=seed).fit(train_images),
-        "lookup": LookupColorizer(random_state=seed).fit(train_images),
+        "lookup": lookup,
     }
 
 
@@ -208,15 +214,15 @@ def evaluate(colorizers, images, *, train_images=None, regions=None, prior=None,
     batch_size = check_int(batch_size, "batch_size", low=1)
     images = check_rgb_batch(images, "images")
     if not isinstance(colorizers, dict) or not colorizers:
-        raise ValueError(f"colorizers must be a non-empty dict of name -> fitted colorizer or "
-                         f"saved model folder, got {colorizers!r}")  # fmt: skip
+        raise ChromaLabError(f"colorizers must be a non-empty dict of name -> fitted colorizer or "
+                             f"saved model folder, got {colorizers!r}")  # fmt: skip
     methods = {name: _resolve(name, value) for name, value in colorizers.items()}
     if train_images is not None:
         fitted = baselines(train_images, seed=seed)
         clash = sorted(set(fitted) & set(methods))
         if clash:
-            raise ValueError(f"colorizers must not reuse the baseline names {clash} when "
-                             "train_images is given (the baselines are added under them)")
+            raise ChromaLabError(f"colorizers must not reuse the baseline names {clash} when "
+                                 "train_images is given (the baselines are added under them)")
         methods = {**fitted, **methods}
     gray = to_gray(images)
     predictions, seconds = {}, {}
@@ -249,15 +255,15 @@ def evaluate_predictions(images, predictions, *, regions=None, prior=None,
     """
     images = check_rgb_batch(images, "images")
     if not isinstance(predictions, dict) or not predictions:
-        raise ValueError(f"predictions must be a non-empty dict of name -> colorizations, "
-                         f"got {predictions!r}")  # fmt: skip
+        raise ChromaLabError(f"predictions must be a non-empty dict of name -> colorizations, "
+                             f"got {predictions!r}")  # fmt: skip
     checked = {}
     for name, pred in predictions.items():
         _check_name(name, "predictions")
         pred = np.asarray(pred)
         if pred.shape != images.shape or pred.dtype != np.uint8:
-            raise ValueError(f"predictions[{name!r}] must be uint8 RGB of the images' shape "
-                             f"{images.shape}, got {pred.dtype} {pred.shape}")  # fmt: skip
+            raise ChromaLabError(f"predictions[{name!r}] must be uint8 RGB of the images' shape "
+                                 f"{images.shape}, got {pred.dtype} {pred.shape}")  # fmt: skip
         checked[name] = pred
     names = _image_names(image_names, len(images))
     if regions is None:
@@ -267,8 +273,8 @@ def evaluate_predictions(images, predictions, *, regions=None, prior=None,
     else:
         regions = np.asarray(regions)
         if regions.shape != images.shape[:-1] or regions.dtype.kind not in "iu":
-            raise ValueError(f"regions must be an int map of the images' surfaces, shape "
-                             f"{images.shape[:-1]}, got {regions.dtype} {regions.shape}")  # fmt: skip
+            raise ChromaLabError(f"regions must be an int map of the images' surfaces, shape "
+                                 f"{images.shape[:-1]}, got {regions.dtype} {regions.shape}")  # fmt: skip
         regions_source = "given (the true surfaces)"
     if prior is None:
         prior = class_prior(rgb_to_lab(images)[..., 1:], sigma=None)
@@ -276,7 +282,7 @@ def evaluate_predictions(images, predictions, *, regions=None, prior=None,
     else:
         prior = np.asarray(prior, dtype=np.float64)
         if prior.shape != (N_BINS,):
-            raise ValueError(f"prior must hold {N_BINS} class probabilities, got shape {prior.shape}")
+            raise ChromaLabError(f"prior must hold {N_BINS} class probabilities, got shape {prior.shape}")
         prior_source = "the prior passed in"
     rows, summary = [], {}
     for name, pred in checked.items():
@@ -310,11 +316,11 @@ def write_report(evaluation: Evaluation, out_dir, max_images: int = 12) -> dict:
     from chroma_lab import viz
 
     if not isinstance(evaluation, Evaluation):
-        raise ValueError(f"evaluation must be an Evaluation from evaluate(), got {type(evaluation).__name__}")
+        raise ChromaLabError(f"evaluation must be an Evaluation from evaluate(), got {type(evaluation).__name__}")
     max_images = check_int(max_images, "max_images", low=1)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise ValueError(f"out_dir '{out}' is a file; give a folder")
+        raise ChromaLabError(f"out_dir '{out}' is a file; give a folder")
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("results.csv", "summary.csv", "report.md",
                                            "report.html", "grid.png", "metrics.png")}  # fmt: skip
@@ -347,7 +353,7 @@ def format_value(key: str, value: float) -> str:
 # ----------------------------------------------------------------------------------------------
 def _check_name(name, argument: str) -> None:
     if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"{argument} must be keyed by non-empty method names, got {name!r}")
+        raise ChromaLabError(f"{argument} must be keyed by non-empty method names, got {name!r}")
 
 
 def _resolve(name, value):
@@ -356,18 +362,18 @@ def _resolve(name, value):
     if isinstance(value, (str, os.PathLike)):
         folder = Path(value)
         if not folder.is_dir():
-            raise ValueError(f"colorizers[{name!r}] = {str(value)!r} is neither a fitted colorizer "
-                             "nor a saved model folder (no such folder; a folder written by "
-                             "chroma-lab train --out)")  # fmt: skip
+            raise ChromaLabError(f"colorizers[{name!r}] = {str(value)!r} is neither a fitted colorizer "
+                                 "nor a saved model folder (no such folder; a folder written by "
+                                 "chroma-lab train --out)")  # fmt: skip
         try:  # written beside this module; imported here so the harness works without it
             from chroma_lab.models.registry import load_colorizer
         except ImportError as exc:
-            raise ValueError(f"colorizers[{name!r}]: loading a saved model folder needs "
-                             f"chroma_lab.models.registry ({exc})") from exc  # fmt: skip
+            raise ChromaLabError(f"colorizers[{name!r}]: loading a saved model folder needs "
+                                 f"chroma_lab.models.registry ({exc})") from exc  # fmt: skip
         return load_colorizer(folder)
     if not callable(getattr(value, "colorize", None)):
-        raise ValueError(f"colorizers[{name!r}] must be a fitted colorizer (with colorize(gray)) or "
-                         f"a saved model folder, got {type(value).__name__}")  # fmt: skip
+        raise ChromaLabError(f"colorizers[{name!r}] must be a fitted colorizer (with colorize(gray)) or "
+                             f"a saved model folder, got {type(value).__name__}")  # fmt: skip
     return value
 
 
@@ -381,8 +387,8 @@ def _colorize(name, colorizer, gray, batch_size, progress):
             chunk = gray[start : start + batch_size]
             out = np.asarray(colorizer.colorize(chunk))
             if out.shape != chunk.shape + (3,) or out.dtype != np.uint8:
-                raise ValueError(f"colorizers[{name!r}].colorize returned {out.dtype} {out.shape} "
-                                 f"for gray {chunk.shape}; expected uint8 {chunk.shape + (3,)}")
+                raise ChromaLabError(f"colorizers[{name!r}].colorize returned {out.dtype} {out.shape} "
+                                     f"for gray {chunk.shape}; expected uint8 {chunk.shape + (3,)}")
             parts.append(out)
             bar.update(len(chunk))
     return np.concatenate(parts)
@@ -393,7 +399,7 @@ def _image_names(image_names, n):
         return [f"image_{i:03d}" for i in range(n)]
     names = [str(name) for name in image_names]
     if len(names) != n:
-        raise ValueError(f"image_names must hold one name per image ({n}), got {len(names)}")
+        raise ChromaLabError(f"image_names must hold one name per image ({n}), got {len(names)}")
     return names
 
 

@@ -34,6 +34,8 @@ import io
 import re
 from pathlib import Path
 
+from chroma_lab.errors import ChromaLabError
+
 CHECK_TIMEOUT = 120  # seconds for one check (both runs of its checker)
 PACKAGE_DIR = Path(__file__).resolve().parent
 CSV_COLUMNS = ["student", "file", "lesson", "exercise", "check", "result", "message", "seconds"]
@@ -356,7 +358,7 @@ def _lesson_stem(wanted) -> str:
     key = f"lesson{int(text):02d}" if text.isdigit() else text
     matches = [s for s in stems if s == key or s.startswith(key + "_")]
     if len(matches) != 1:
-        raise ValueError(f"--lesson {wanted!r} names no lesson; the lessons are {', '.join(stems)}")
+        raise ChromaLabError(f"--lesson {wanted!r} names no lesson; the lessons are {', '.join(stems)}")
     return matches[0]
 
 

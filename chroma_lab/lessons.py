@@ -29,6 +29,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from chroma_lab.errors import ChromaLabError
+
 FAST_ENV = "CHROMA_LAB_FAST"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -96,20 +98,20 @@ def exercise_source(text: str) -> str:
         stripped = line.strip()
         if stripped.startswith(BEGIN_SOLUTION):
             if inside:
-                raise ValueError(f"line {number}: '{BEGIN_SOLUTION}' inside the solution block "
-                                 f"opened on line {begin_line}; close it with '{END_SOLUTION}' first")
+                raise ChromaLabError(f"line {number}: '{BEGIN_SOLUTION}' inside the solution block "
+                                     f"opened on line {begin_line}; close it with '{END_SOLUTION}' first")
             inside, begin_line = True, number
             indent = line[: len(line) - len(line.lstrip())]
             newline = "\n" if line.endswith("\n") else ""
             out.append(f'{indent}raise NotImplementedError("{EXERCISE_MESSAGE}"){newline}')
         elif stripped.startswith(END_SOLUTION):
             if not inside:
-                raise ValueError(f"line {number}: '{END_SOLUTION}' without a '{BEGIN_SOLUTION}' above it")
+                raise ChromaLabError(f"line {number}: '{END_SOLUTION}' without a '{BEGIN_SOLUTION}' above it")
             inside = False
         elif not inside:
             out.append(line)
     if inside:
-        raise ValueError(f"line {begin_line}: '{BEGIN_SOLUTION}' is never closed by '{END_SOLUTION}'")
+        raise ChromaLabError(f"line {begin_line}: '{BEGIN_SOLUTION}' is never closed by '{END_SOLUTION}'")
     return "".join(out)
 
 
@@ -245,7 +247,7 @@ def build_lessons(src="lessons", check: bool = False, out=None) -> list[Path]:
             try:
                 wanted = notebook_json(text, exercise, lesson=source.stem)
             except ValueError as exc:
-                raise ValueError(f"{source}: {exc}") from exc
+                raise ChromaLabError(f"{source}: {exc}") from exc
             if target.is_file() and target.read_text(encoding="utf-8") == wanted:
                 continue
             changed.append(target)

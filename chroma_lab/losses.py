@@ -41,6 +41,7 @@ from keras import ops
 
 from chroma_lab._checks import check_choice, check_int
 from chroma_lab.color import normalize_ab, rgb_to_lab_ops
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.quantize import N_BINS, REBALANCE_LAMBDA, SOFT_K, SOFT_SIGMA, rebalance_weights
 from chroma_lab.quantize import soft_encode_ops
 
@@ -230,8 +231,8 @@ class RebalancedCrossEntropy(SoftCrossEntropy):
         super().__init__(stride, k, sigma, gray_threshold, name=name, reduction=reduction, dtype=dtype)
         prior = np.asarray(prior, dtype=np.float64)
         if prior.shape != (N_BINS,):
-            raise ValueError(f"prior must have shape ({N_BINS},) (one probability per ab bin), "
-                             f"got {prior.shape}; compute it with quantize.class_prior")
+            raise ChromaLabError(f"prior must have shape ({N_BINS},) (one probability per ab bin), "
+                                 f"got {prior.shape}; compute it with quantize.class_prior")
         self.prior = prior
         self.lam = float(lam)
         self.bin_weights = rebalance_weights(prior, self.lam)
@@ -288,7 +289,7 @@ def get_loss(name: str, prior=None, lam: float = REBALANCE_LAMBDA, *, stride: in
     check_choice(name, "loss", LOSSES)
     if name == "full":
         if prior is None:
-            raise ValueError("loss='full' needs the training prior: pass prior=class_prior(ab)")
+            raise ChromaLabError("loss='full' needs the training prior: pass prior=class_prior(ab)")
         return RebalancedCrossEntropy(prior, lam=lam, stride=stride)
     if name == "class":
         return SoftCrossEntropy(stride=stride)
@@ -299,13 +300,13 @@ def _check_shapes(y_true, y_pred, stride: int, channels: int) -> None:
     """Catch a wrong stride or head early: broadcasting would otherwise hide it."""
     t, p = tuple(y_true.shape), tuple(y_pred.shape)
     if len(t) != 4 or t[-1] != 3:
-        raise ValueError(f"y_true must be RGB images of shape (n, H, W, 3), got {t}")
+        raise ChromaLabError(f"y_true must be RGB images of shape (n, H, W, 3), got {t}")
     if len(p) != 4 or (p[-1] is not None and p[-1] != channels):
-        raise ValueError(f"y_pred must have shape (n, h, w, {channels}), got {p}")
+        raise ChromaLabError(f"y_pred must have shape (n, h, w, {channels}), got {p}")
     for axis in (1, 2):
         if t[axis] is not None and p[axis] is not None and -(-t[axis] // stride) != p[axis]:
-            raise ValueError(f"y_pred has spatial shape {p[1:3]} but y_true {t[1:3]} with "
-                             f"stride {stride} needs {tuple(-(-s // stride) for s in t[1:3])}")
+            raise ChromaLabError(f"y_pred has spatial shape {p[1:3]} but y_true {t[1:3]} with "
+                                 f"stride {stride} needs {tuple(-(-s // stride) for s in t[1:3])}")
 
 
 # ==============================================================================================

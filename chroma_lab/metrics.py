@@ -37,6 +37,7 @@ import numpy as np
 
 from chroma_lab._checks import check_int, check_number
 from chroma_lab.color import rgb_to_lab
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 from chroma_lab.quantize import N_BINS, class_prior, nearest_bin
 
 DEFAULT_MAX_THRESHOLD = 150  # ab units; the sweep of Zhang et al. (2016)
@@ -98,8 +99,8 @@ def accuracy_curve(true_rgb, pred_rgb, thresholds=None, weights=None) -> np.ndar
     thresholds = np.arange(0, DEFAULT_MAX_THRESHOLD + 1) if thresholds is None else thresholds
     thresholds = np.asarray(thresholds, dtype=np.float64)
     if thresholds.ndim != 1 or thresholds.size == 0 or not np.all(np.isfinite(thresholds)):
-        raise ValueError(f"thresholds must be a non-empty 1-D array of finite distances, "
-                         f"got shape {thresholds.shape}")  # fmt: skip
+        raise ChromaLabError(f"thresholds must be a non-empty 1-D array of finite distances, "
+                             f"got shape {thresholds.shape}")  # fmt: skip
     return _curve(errors, thresholds, _check_weights(weights, errors.shape))
 
 
@@ -232,7 +233,7 @@ def ssim(true_rgb, pred_rgb) -> float:
     true_rgb, pred_rgb = _check_pair(true_rgb, pred_rgb)
     side = min(true_rgb.shape[-3:-1])
     if side < 3:
-        raise ValueError(f"ssim needs images of at least 3x3 pixels, got {true_rgb.shape[-3:-1]}")
+        raise ChromaLabError(f"ssim needs images of at least 3x3 pixels, got {true_rgb.shape[-3:-1]}")
     win_size = min(7, side if side % 2 else side - 1)
     batch_true = true_rgb if true_rgb.ndim == 4 else true_rgb[None]
     batch_pred = pred_rgb if pred_rgb.ndim == 4 else pred_rgb[None]
@@ -430,20 +431,20 @@ def all_scores(true_rgb, pred_rgb, regions, prior=None, width: int = DEFAULT_EDG
 def _check_rgb(rgb, name: str) -> np.ndarray:
     arr = np.asarray(rgb)
     if arr.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8 RGB (0..255), got dtype {arr.dtype}")
+        raise ChromaLabTypeError(f"{name} must be uint8 RGB (0..255), got dtype {arr.dtype}")
     if arr.ndim not in (3, 4) or arr.shape[-1] != 3:
         hint = " (gray? compare colour images, not the gray input)" if arr.ndim in (2, 3) else ""
-        raise ValueError(f"{name} must have shape (H, W, 3) or (n, H, W, 3), got {arr.shape}{hint}")
+        raise ChromaLabError(f"{name} must have shape (H, W, 3) or (n, H, W, 3), got {arr.shape}{hint}")
     if arr.size == 0:
-        raise ValueError(f"{name} is empty: shape {arr.shape}")
+        raise ChromaLabError(f"{name} is empty: shape {arr.shape}")
     return arr
 
 
 def _check_pair(true_rgb, pred_rgb):
     true_rgb, pred_rgb = _check_rgb(true_rgb, "true_rgb"), _check_rgb(pred_rgb, "pred_rgb")
     if true_rgb.shape != pred_rgb.shape:
-        raise ValueError(f"true_rgb and pred_rgb must have the same shape, got {true_rgb.shape} "
-                         f"and {pred_rgb.shape}")  # fmt: skip
+        raise ChromaLabError(f"true_rgb and pred_rgb must have the same shape, got {true_rgb.shape} "
+                             f"and {pred_rgb.shape}")  # fmt: skip
     return true_rgb, pred_rgb
 
 
@@ -452,10 +453,10 @@ def _check_weights(weights, shape):
         return None
     weights = np.asarray(weights, dtype=np.float64)
     if weights.shape != shape:
-        raise ValueError(f"weights must have one value per pixel, shape {shape}, "
-                         f"got {weights.shape}")
+        raise ChromaLabError(f"weights must have one value per pixel, shape {shape}, "
+                             f"got {weights.shape}")
     if not np.all(np.isfinite(weights)) or np.any(weights < 0) or weights.sum() <= 0:
-        raise ValueError("weights must be finite, non-negative and not all 0")
+        raise ChromaLabError("weights must be finite, non-negative and not all 0")
     return weights
 
 
@@ -481,15 +482,15 @@ def _inverse_prior_weights(true_ab: np.ndarray, prior) -> np.ndarray:
         prior = class_prior(true_ab, sigma=None)
     prior = np.asarray(prior, dtype=np.float64)
     if prior.shape != (N_BINS,) or not np.all(np.isfinite(prior)) or np.any(prior < 0):
-        raise ValueError(f"prior must hold {N_BINS} non-negative class probabilities (shape "
-                         f"({N_BINS},)), got shape {prior.shape}")  # fmt: skip
+        raise ChromaLabError(f"prior must hold {N_BINS} non-negative class probabilities (shape "
+                             f"({N_BINS},)), got shape {prior.shape}")  # fmt: skip
     p = prior[classes]
     if np.any(p <= 0):
         missing = np.unique(classes[p <= 0])
-        raise ValueError(f"prior gives probability 0 to colour classes present in true_rgb "
-                         f"(bins {missing[:10].tolist()}{'...' if len(missing) > 10 else ''}); "
-                         "pass a prior with positive probabilities for them, e.g. a smoothed one "
-                         "(class_prior(..., sigma=5.0)), or prior=None")  # fmt: skip
+        raise ChromaLabError(f"prior gives probability 0 to colour classes present in true_rgb "
+                             f"(bins {missing[:10].tolist()}{'...' if len(missing) > 10 else ''}); "
+                             "pass a prior with positive probabilities for them, e.g. a smoothed one "
+                             "(class_prior(..., sigma=5.0)), or prior=None")  # fmt: skip
     return 1.0 / p
 
 
@@ -505,10 +506,10 @@ def _coherence_inputs(true_rgb, pred_rgb, regions):
     true_rgb, pred_rgb = _check_pair(true_rgb, pred_rgb)
     regions = np.asarray(regions)
     if regions.shape != true_rgb.shape[:-1]:
-        raise ValueError(f"regions must label every pixel: shape {true_rgb.shape[:-1]}, got "
-                         f"{regions.shape}")  # fmt: skip
+        raise ChromaLabError(f"regions must label every pixel: shape {true_rgb.shape[:-1]}, got "
+                             f"{regions.shape}")  # fmt: skip
     if regions.dtype.kind not in "iu" or (regions.size and regions.min() < 0):
-        raise ValueError(f"regions must hold non-negative int labels, got dtype {regions.dtype}")
+        raise ChromaLabError(f"regions must hold non-negative int labels, got dtype {regions.dtype}")
     if true_rgb.ndim == 3:
         true_rgb, pred_rgb, regions = true_rgb[None], pred_rgb[None], regions[None]
     # one label per (image, region): the same label in two images is two surfaces

@@ -25,6 +25,7 @@ import numpy as np
 from chroma_lab import _bin_search
 from chroma_lab._checks import check_choice, check_fitted, check_int, check_number
 from chroma_lab.color import as_float_rgb, rgb_from_l_ab, rgb_to_lab, to_uint8
+from chroma_lab.errors import ChromaLabError
 
 GRID_STEP = 10
 N_BINS = 313
@@ -77,7 +78,7 @@ def _candidates(k: int):
 def _check_ab(ab, name: str = "ab") -> np.ndarray:
     ab = np.asarray(ab, dtype=np.float64)
     if ab.ndim == 0 or ab.shape[-1] != 2:
-        raise ValueError(f"{name} must have a and b on its last axis (shape (..., 2)), got {ab.shape}")
+        raise ChromaLabError(f"{name} must have a and b on its last axis (shape (..., 2)), got {ab.shape}")
     return ab
 
 
@@ -91,7 +92,7 @@ def _search(ab, k: int, name: str = "ab"):
     flat = ab.reshape(-1, 2)
     bad = flat.size - np.count_nonzero(np.isfinite(flat))
     if bad:
-        raise ValueError(f"{name} holds {bad} NaN or infinite values; a and b must be finite")
+        raise ChromaLabError(f"{name} holds {bad} NaN or infinite values; a and b must be finite")
     index, d2 = _bin_search.k_nearest(_bins(), _candidates(k), flat, k)
     return ab.shape[:-1], index, d2
 
@@ -207,7 +208,7 @@ def class_prior(ab_values, sigma: float | None = 5.0) -> np.ndarray:
     """
     ab = _check_ab(ab_values, "ab_values")
     if ab.size == 0:
-        raise ValueError("ab_values is empty: need at least one ab value to estimate a prior")
+        raise ChromaLabError("ab_values is empty: need at least one ab value to estimate a prior")
     return prior_from_counts(bin_counts(ab), sigma)
 
 
@@ -221,7 +222,7 @@ def prior_from_counts(counts, sigma: float | None = 5.0) -> np.ndarray:
     """:func:`class_prior` from bin counts (313,): normalised, then smoothed as there."""
     counts = np.asarray(counts, dtype=np.float64)
     if counts.shape != (N_BINS,) or counts.sum() <= 0:
-        raise ValueError(f"counts must be {N_BINS} bin counts with a positive sum, got shape {counts.shape}")
+        raise ChromaLabError(f"counts must be {N_BINS} bin counts with a positive sum, got shape {counts.shape}")
     prior = counts / counts.sum()
     if sigma:
         prior = smooth_on_bins(prior, sigma)
@@ -248,9 +249,9 @@ def rebalance_weights(prior, lam: float = REBALANCE_LAMBDA) -> np.ndarray:
     """
     prior = np.asarray(prior, dtype=np.float64)
     if prior.ndim != 1 or prior.size == 0:
-        raise ValueError(f"prior must be a 1-D array of bin probabilities, got shape {prior.shape}")
+        raise ChromaLabError(f"prior must be a 1-D array of bin probabilities, got shape {prior.shape}")
     if np.any(prior < 0) or not np.isclose(prior.sum(), 1.0, atol=1e-6):
-        raise ValueError(f"prior must be non-negative and sum to 1, got sum {prior.sum():.6g}")
+        raise ChromaLabError(f"prior must be non-negative and sum to 1, got sum {prior.sum():.6g}")
     lam = check_number(lam, "lam", 0.0, 1.0)
     mixed = (1.0 - lam) * prior + lam / prior.size
     with np.errstate(divide="ignore"):
@@ -281,7 +282,7 @@ def annealed_mean(probs, T: float = ANNEALED_T, bins=None) -> np.ndarray:
     probs = np.asarray(probs, dtype=np.float64)
     centres = _bins() if bins is None else np.asarray(bins, dtype=np.float64)
     if probs.shape[-1:] != centres.shape[:1]:
-        raise ValueError(f"probs must have {centres.shape[0]} bins on its last axis, got {probs.shape}")
+        raise ChromaLabError(f"probs must have {centres.shape[0]} bins on its last axis, got {probs.shape}")
     T = check_number(T, "T", low=0.0)
     if T == 0:
         return centres[np.argmax(probs, axis=-1)]
@@ -356,7 +357,7 @@ def _pixels(images) -> np.ndarray:
     """All pixels of an image, a batch or a list of images, as float RGB 0..1, shape (N, 3)."""
     if isinstance(images, (list, tuple)):
         if not images:
-            raise ValueError("images is an empty list")
+            raise ChromaLabError("images is an empty list")
         return np.concatenate([as_float_rgb(im, "images").reshape(-1, 3) for im in images])
     return as_float_rgb(images, "images").reshape(-1, 3)
 
@@ -406,7 +407,7 @@ class _Palette:
         check_fitted(self, "palette_")
         indices = np.asarray(indices)
         if indices.size and (indices.min() < 0 or indices.max() >= len(self.palette_)):
-            raise ValueError(f"indices must lie in 0..{len(self.palette_) - 1}")
+            raise ChromaLabError(f"indices must lie in 0..{len(self.palette_) - 1}")
         colours = self.palette_[indices]
         return to_uint8(colours) if self.space == "rgb" else colours
 
@@ -460,10 +461,10 @@ class KMeansPalette(_Palette):
         self._validate()
         check_int(self.n_colors, "n_colors", 1)
         feats = self._sample(images)
-        if len(np.unique(feats, axis=0)) < self.n_colors:
-            raise ValueError(
-                f"the images hold fewer distinct colours than n_colors={self.n_colors}; lower n_colors"
-            )
+        distinct = len(np.unique(feats, axis=0))
+        if distinct < self.n_colors:
+            raise ChromaLabError(f"the images hold {distinct} distinct colour(s) in {self.space}, fewer "
+                                 f"than the {self.n_colors} of the palette asked for")  # fmt: skip
         km = KMeans(self.n_colors, n_init=self.n_init, random_state=self.random_state).fit(feats)
         # sort the centres by their first feature (R for RGB, a* for ab; ties by the next), so
         # palettes from different seeds are easy to compare; indices thus follow R or a*
@@ -515,7 +516,7 @@ class SOMPalette(_Palette):
 
         self._validate()
         if len(self.shape) != 2 or min(self.shape) < 1:
-            raise ValueError(f"shape must be (rows, columns) of positive ints, got {self.shape!r}")
+            raise ChromaLabError(f"shape must be (rows, columns) of positive ints, got {self.shape!r}")
         check_int(self.n_iterations, "n_iterations", 1)
         feats = self._sample(images)
         seed = None if self.random_state is None else int(self.random_state)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from chroma_lab.color import linear_to_srgb, srgb_to_linear
+from chroma_lab.errors import ChromaLabError
 
 SCENE_CLASSES = ("grass", "beach", "lake", "snow", "sunset", "night")
 
@@ -78,11 +79,11 @@ def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = 
         Only with ``return_regions=True``: see :func:`render_scene`.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int (the number of images), got {n!r}")
+        raise ChromaLabError(f"n must be a positive int (the number of images), got {n!r}")
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
-        raise ValueError(f"size must be an int >= 16 (pixels per side), got {size!r}")
+        raise ChromaLabError(f"size must be an int >= 16 (pixels per side), got {size!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        raise ChromaLabError(f"seed must be a non-negative int, got {seed!r}")
     n, size, seed = int(n), int(size), int(seed)
     labels = _balanced_labels(n, seed)
     images = np.empty((n, size, size, 3), dtype=np.uint8)
@@ -133,7 +134,7 @@ def render_scene(rng: np.random.Generator, size: int, kind: str, return_regions:
         visible), the earlier-drawn surface on a tie. An occluded object split in two keeps one id.
     """
     if kind not in SCENE_CLASSES:
-        raise ValueError(f"kind must be one of {SCENE_CLASSES}, got {kind!r}")
+        raise ChromaLabError(f"kind must be one of {SCENE_CLASSES}, got {kind!r}")
     c = _Canvas(size, track_surfaces=return_regions)
     horizon = rng.uniform(0.38, 0.55)
     time = {"sunset": "sunset", "night": "night", "snow": "snow"}.get(kind, "day")

@@ -10,11 +10,13 @@ import pytest
 from chroma_lab import cli
 from chroma_lab.cli import demo
 from chroma_lab.data import ImageReadError
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 from chroma_lab.models.registry import ModelFolderError
 
 USER_ERRORS = [
     (cli.UsageError("--n-colors must be a positive integer, got 0"), "--n-colors must be a positive integer, got 0"),
-    (ValueError("size must be one of ('full', 'small'), got 'huge'"), "size must be one of ('full', 'small'), got 'huge'"),
+    (ChromaLabError("size must be one of ('full', 'small'), got 'huge'"), "size must be one of ('full', 'small'), got 'huge'"),
+    (ChromaLabTypeError("epochs must be an int >= 0, got 2.5"), "epochs must be an int >= 0, got 2.5"),
     (ImageReadError("Cannot read 'x.png': truncated"), "Cannot read 'x.png': truncated"),
     (ModelFolderError("'m' holds no saved colorizer"), "'m' holds no saved colorizer"),
     (FileNotFoundError("No image file at 'x.png'"), "No image file at 'x.png'"),
@@ -22,10 +24,13 @@ USER_ERRORS = [
     (NotADirectoryError("'f' is a file, not a folder"), "'f' is a file, not a folder"),
     # an OSError from Python itself: the file and the reason, without "[Errno 13]"
     (PermissionError(13, "Permission denied", "/data/x.png"), "'/data/x.png': Permission denied"),
-    (ValueError("a message\n  over two lines"), "a message over two lines"),
+    (ChromaLabError("a message\n  over two lines"), "a message over two lines"),
 ]  # fmt: skip
+# A plain ValueError is NumPy's or Python's inside the library (a broadcasting bug, say), not the
+# user's input: the package raises ChromaLabError for that.
 BUGS = [TypeError("unsupported operand"), KeyError("size"), AttributeError("no attribute 'x'"),
-        RuntimeError("not fitted"), ZeroDivisionError("division by zero")]  # fmt: skip
+        RuntimeError("not fitted"), ZeroDivisionError("division by zero"),
+        ValueError("operands could not be broadcast together with shapes (2,3) (4,)")]  # fmt: skip
 
 
 def _raising(exc):
@@ -70,19 +75,19 @@ def test_a_bug_prints_its_traceback_from_the_command():
 
 @pytest.mark.parametrize("how", ["--debug before", "--debug after", "environment"])
 def test_debug_shows_the_traceback_of_a_user_error(how, monkeypatch, capsys):
-    monkeypatch.setattr(demo, "main", _raising(ValueError("bad --n-colors")))
+    monkeypatch.setattr(demo, "main", _raising(ChromaLabError("bad --n-colors")))
     argv = {"--debug before": ["--debug", "demo"], "--debug after": ["demo", "--debug"],
             "environment": ["demo"]}[how]  # fmt: skip
     if how == "environment":
         monkeypatch.setenv(cli.DEBUG_ENV, "1")
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
-    assert err.startswith("Traceback (most recent call last):") and "ValueError: bad --n-colors" in err
+    assert err.startswith("Traceback (most recent call last):") and "ChromaLabError: bad --n-colors" in err
     assert err.splitlines()[-1] == "chroma-lab demo: error: bad --n-colors"
 
 
 def test_debug_env_zero_is_off(monkeypatch, capsys):
-    monkeypatch.setattr(demo, "main", _raising(ValueError("bad")))
+    monkeypatch.setattr(demo, "main", _raising(ChromaLabError("bad")))
     monkeypatch.setenv(cli.DEBUG_ENV, "0")
     assert cli.main(["demo"]) == 1
     assert capsys.readouterr().err == "chroma-lab demo: error: bad\n"

@@ -245,7 +245,7 @@ def test_fit_leaves_the_base_network_as_loaded_and_starts_at_its_mode(base_folde
 ])  # fmt: skip
 def test_bad_parameters_are_refused_by_name(params, match):
     with pytest.raises((TypeError, ValueError), match=match):
-        CoherentColorizer(**params)._validate()
+        CoherentColorizer(**params).validate_params()
 
 
 def test_a_base_folder_that_holds_no_zhang_model_is_refused(tmp_path):

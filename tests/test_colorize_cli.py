@@ -174,6 +174,7 @@ BAD_FILES = {
     "text.png": (b"hello, I am a text file\n", "not an image file Pillow recognises"),
     "bomb.png": (_png_header(100_000, 100_000), "too many pixels"),  # Pillow refuses (> 2x the limit)
     "big.png": (_png_header(10_000, 10_000), "too many pixels"),  # Pillow would only warn
+    "loop.png": ("loop", "a symbolic link loop"),
 }  # fmt: skip
 
 
@@ -185,6 +186,8 @@ def test_a_bad_image_is_one_line_naming_it(name, model_dir, tmp_path, capsys):
         path.mkdir()
     elif content == "truncated":
         path.write_bytes(_jpeg_bytes()[:400])
+    elif content == "loop":
+        path.symlink_to(path)
     elif content is not None:
         path.write_bytes(content)
     out = tmp_path / "out"
@@ -253,3 +256,90 @@ def test_the_terminal_sees_one_line_not_tensorflow_notes(model_dir, tmp_path):
         f"chroma-lab colorize: error: Cannot read '{bad}': it is not an image file Pillow recognises "
         "(wrong extension, or not an image at all)."
     ]
+
+
+def test_a_value_error_inside_the_library_keeps_its_traceback(images, tmp_path, monkeypatch, capsys):
+    """A plain ValueError (NumPy's broadcasting, say) is a bug, not the user's file: it is raised,
+    not printed as "error: 'g.png': operands could not be broadcast", and no file is skipped over."""
+    from chroma_lab.models import registry
+    from chroma_lab.models.base import GrayColorizer
+
+    class Broken(GrayColorizer):
+        def _predict_ab(self, L):
+            return np.zeros(L.shape + (2,)) + np.zeros((3, 5))  # a broadcasting bug
+
+    model = Broken().fit(synthetic_scenes(2, size=16, seed=0)[0])
+    monkeypatch.setattr(registry, "load_colorizer", lambda folder: model)
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        _run(images[0][:2], tmp_path / "any", tmp_path / "out")
+    assert "error:" not in capsys.readouterr().err
+
+
+def test_a_symlink_loop_among_the_inputs_fails_alone(images, model_dir, tmp_path, capsys):
+    loop = tmp_path / "loop.png"
+    loop.symlink_to(loop)
+    good = images[0][:2]
+    assert _run([good[0], loop, good[1]], model_dir, tmp_path / "out") == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"chroma-lab colorize: error: '{loop}': a symbolic link loop", err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.stem + ".png" for p in good)
+
+
+@pytest.mark.parametrize("command", ["colorize", "evaluate"])
+@pytest.mark.parametrize("key, value, message", [
+    ("image_size", 8_000_000, "image_size must be at most 1024"),
+    ("size", "huge", "size must be one of"),
+    ("temperature", -1, "temperature must be a number >= 0"),
+])  # fmt: skip
+def test_settings_of_a_model_folder_are_validated(command, key, value, message, model_dir, images, tmp_path, capsys):
+    """An edited colorizer.json is checked as constructor arguments are, with upper bounds: one
+    line naming the file, not a TensorFlow out-of-memory traceback."""
+    import json
+
+    folder = tmp_path / "edited"
+    shutil.copytree(model_dir, folder)
+    settings = json.loads((folder / "colorizer.json").read_text())
+    (folder / "colorizer.json").write_text(json.dumps({**settings, key: value}))
+    out = tmp_path / "out"
+    if command == "colorize":
+        assert _run(images[0][:1], folder, out) == 1
+    else:
+        assert cli.main(["evaluate", "--models", str(folder), "--data", "scenes", "--n-scenes", "4",
+                         "--size", "16", "--test-size", "2", "--out", str(out)]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.startswith(f"chroma-lab {command}: error: '{folder / 'colorizer.json'}' holds settings")
+    assert message in err and len(err.splitlines()) == 1, err
+    assert not out.exists()
+
+
+def _trained(name, folder):
+    """A tiny model of the registered class ``name``, trained one epoch on 8 scenes of 16 px."""
+    from chroma_lab.models.registry import colorizer_class
+
+    images = synthetic_scenes(8, size=16, seed=0)[0]
+    colorizer_class(name)(image_size=16, epochs=1, batch_size=4, verbose=0).fit(images).save(folder)
+    return folder
+
+
+def _registered():
+    from chroma_lab.models.registry import TRAINABLE
+
+    return list(TRAINABLE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _registered())
+def test_every_registered_model_colorizes_photos_of_mixed_sizes(name, tmp_path, capsys):
+    """Real photos come in many sizes: the first, a second (Keras would retrace a compiled
+    predict function, leaving the size unknown) and a third, each at its own size. Before the
+    fix Iizuka's model ended in OperatorNotAllowedInGraphError (UpSampling2D, shape None)."""
+    rng = np.random.default_rng(0)
+    paths = []
+    for i, (h, w) in enumerate([(144, 256), (142, 256), (256, 171), (37, 53)]):
+        path = tmp_path / f"photo{i}.png"
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(path)
+        paths.append((path, (h, w)))
+    model = _trained(name, tmp_path / name)
+    assert _run([p for p, _ in paths], model, tmp_path / "out") == 0, capsys.readouterr().err
+    for path, shape in paths:
+        assert np.asarray(Image.open(tmp_path / "out" / path.name)).shape == shape + (3,)

@@ -497,3 +497,98 @@ def test_image_batches():
     np.testing.assert_array_equal(plain[0][:, 0, 0, 0], [0, 1, 2, 3])
     with pytest.raises(TypeError, match="uint8"):
         data.make_batches(images.astype(float))
+
+
+# ----------------------------------------------------------------------------------------------
+# Bad input from users (issue 20): one limit for every reader, manifests, symlink loops, types
+# ----------------------------------------------------------------------------------------------
+def _png_header(width, height):
+    """A PNG whose header claims width x height pixels (and holds none)."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def test_one_pixel_limit_for_every_reader(tmp_path):
+    """100 megapixels (Pillow only warns there) is refused from the header by load_image, hence
+    by load_folder (train, evaluate) and FolderStream (train --stream) alike."""
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    (folder / "big.png").write_bytes(_png_header(10_000, 10_000))
+    _colour_file(folder / "ok.png", (200, 30, 30))
+    assert 10_000 * 10_000 > data.MAX_PIXELS
+    with pytest.raises(ImageReadError, match="big.png': it has too many pixels"):
+        load_image(folder / "big.png")
+    with pytest.raises(ImageReadError, match="too many pixels"):
+        load_folder(folder)
+    with pytest.warns(UserWarning, match="too many pixels"):
+        images, _ = load_folder(folder, on_error="skip")
+    assert len(images) == 1
+    stream = data.FolderStream(folder, 8, batch_size=2, shuffle=False)
+    with pytest.warns(UserWarning, match="too many pixels"):
+        stream[0]
+    assert [p.name for p in stream.skipped] == ["big.png"]
+
+
+def test_the_pixel_limit_is_checked_by_chroma_lab_not_left_to_pillow(tmp_path, monkeypatch):
+    path = tmp_path / "small.png"
+    _colour_file(path, (10, 20, 30), shape=(20, 20))
+    monkeypatch.setattr(data.images, "MAX_PIXELS", 399)
+    with pytest.raises(ImageReadError, match="too many pixels"):
+        load_image(path)
+    monkeypatch.setattr(data.images, "MAX_PIXELS", 400)
+    assert load_image(path).shape == (20, 20, 3)
+
+
+@pytest.mark.parametrize("entry", ["../secret.png", "sub/../../secret.png", "/etc/secret.png"])
+def test_a_manifest_entry_outside_its_folder_is_refused(tmp_path, entry):
+    from chroma_lab.errors import ChromaLabError
+
+    folder = tmp_path / "data"
+    _colour_file(folder / "a.png", (200, 30, 30))
+    _colour_file(tmp_path / "secret.png", (30, 200, 30))
+    (folder / "manifest.csv").write_text(f"file,category\na.png,x\n{entry},y\n")
+    with pytest.raises(ChromaLabError, match=re.escape(f"outside its folder ('{entry}')")):
+        load_folder(folder)
+    with pytest.raises(ChromaLabError, match="outside its folder"):
+        data.FolderStream(folder, 8)
+
+
+def test_a_manifest_that_is_not_utf8_is_named(tmp_path):
+    from chroma_lab.errors import ChromaLabError
+
+    _colour_file(tmp_path / "a.png", (200, 30, 30))
+    (tmp_path / "manifest.csv").write_bytes("file,category\na.png,caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ChromaLabError, match=r"manifest.csv' is not UTF-8 text"):
+        load_folder(tmp_path)
+
+
+def test_a_symlink_loop_is_an_os_error_naming_it(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop")
+    with pytest.raises(OSError, match="loop") as excinfo:
+        data.check_data_spec(f"folder:{loop}")
+    assert excinfo.type is OSError  # not the RuntimeError of Path.resolve
+    with pytest.raises(OSError, match="symbolic link loop"):
+        load_image(loop)
+
+
+def test_argument_checks_raise_the_package_error_types():
+    from chroma_lab._checks import check_int, check_number
+    from chroma_lab.errors import ChromaLabError
+
+    with pytest.raises(TypeError) as excinfo:
+        check_int(2.5, "n")
+    assert isinstance(excinfo.value, ChromaLabError)
+    with pytest.raises(ChromaLabError) as excinfo:
+        check_int(-1, "n", low=0)
+    assert not isinstance(excinfo.value, TypeError)
+    with pytest.raises(TypeError):
+        check_number("1", "rate")
+    for error in (data.ImageReadError, ):
+        assert issubclass(error, ChromaLabError)

@@ -82,3 +82,19 @@ def test_bad_inputs_are_one_line_and_write_nothing(args, message, tmp_path, caps
     assert message in err
     assert not out.exists() and (tmp_path / "file").read_text() == "x"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "file"]
+
+
+def test_uniform_images_name_no_option_the_command_lacks(tmp_path, capsys):
+    """Images of one colour: one line about the data, not "lower n_colors" (no such option)."""
+    import numpy as np
+    from PIL import Image
+
+    folder = tmp_path / "uniform"
+    folder.mkdir()
+    for i in range(6):
+        Image.fromarray(np.full((20, 20, 3), (120, 60, 30), np.uint8)).save(folder / f"{i}.png")
+    assert cli.main(["evaluate", "--models", "lookup", "--data", f"folder:{folder}", "--size", "16",
+                     "--test-size", "2", "--out", str(tmp_path / "out")]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("chroma-lab evaluate: error: ")
+    assert "too uniform for the lookup baseline" in err and "lower n_colors" not in err, err

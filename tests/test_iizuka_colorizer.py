@@ -17,19 +17,22 @@ from chroma_lab.scenes import SCENE_CLASSES, synthetic_scenes
 # 12 scenes of 16x16 in batches of 4: 3 steps an epoch; the same data as CLI_TINY gives the command
 TINY = dict(image_size=16, batch_size=4, verbose=0, seed=0)
 CLI_TINY = ["--data", "scenes", "--n-scenes", "12", "--image-size", "16", "--batch-size", "4"]
+# The command passes each image's scene name as y; string labels make the classes their sorted
+# distinct values (as scikit-learn's classes_), so the API runs here use that order too.
+CLASSES = sorted(SCENE_CLASSES)
 
 
 @pytest.fixture(scope="module")
 def scenes():
     images, names = synthetic_scenes(12, size=16, seed=0)
-    return images, np.array([SCENE_CLASSES.index(n) for n in names])
+    return images, np.array([CLASSES.index(n) for n in names])
 
 
 @pytest.fixture(scope="module")
 def fitted(scenes):
     """Two epochs, uninterrupted: what every resumed run must equal, bit for bit."""
     images, labels = scenes
-    return IizukaColorizer(**TINY, epochs=2).fit(images, labels, class_names=SCENE_CLASSES)
+    return IizukaColorizer(**TINY, epochs=2).fit(images, labels, class_names=CLASSES)
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +52,23 @@ def _weights(colorizer):
 # ----------------------------------------------------------------------------------------------
 @pytest.mark.slow  # the module's two-epoch Iizuka fit, ~9 s
 def test_fit_logs_both_losses_and_keeps_the_class_names(fitted):
-    assert fitted.class_names_ == list(SCENE_CLASSES) and fitted.epochs_done_ == 2
+    assert fitted.class_names_ == CLASSES and fitted.epochs_done_ == 2
     assert set(fitted.history_) == {"loss", "ab_loss", "scene_loss"}
     for total, ab, scene in zip(fitted.history_["loss"], fitted.history_["ab_loss"], fitted.history_["scene_loss"]):
         assert total == pytest.approx(ab + scene / 300, rel=1e-4)  # alpha = 1/300
     assert fitted.network_.get_layer("class_output").units == len(SCENE_CLASSES)
+
+
+def test_string_labels_are_indices_into_their_sorted_names(scenes):
+    """y as scene names (what chroma-lab train passes) trains as the indices into sorted names."""
+    images, labels = scenes
+    by_name = IizukaColorizer(**TINY, epochs=1).fit(images, [CLASSES[i] for i in labels])
+    by_index = IizukaColorizer(**TINY, epochs=1).fit(images, labels, class_names=CLASSES)
+    assert by_name.class_names_ == CLASSES
+    for a, b in zip(_weights(by_name), _weights(by_index)):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match=r"\['fog'\] are not among the model's classes"):
+        by_name.continue_fit(images, ["fog"] * len(images))
 
 
 @pytest.mark.slow  # the module's Iizuka fit
@@ -119,7 +134,7 @@ def test_without_labels_the_scene_loss_is_zero_and_there_is_no_class_head(scenes
 ])  # fmt: skip
 def test_bad_arguments_name_themselves(scenes, kwargs, labels, message):
     with pytest.raises((ValueError, TypeError), match=message):
-        IizukaColorizer(**{**TINY, **kwargs}, epochs=0).fit(scenes[0], labels, class_names=SCENE_CLASSES)
+        IizukaColorizer(**{**TINY, **kwargs}, epochs=0).fit(scenes[0], labels, class_names=CLASSES)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -148,7 +163,7 @@ def test_predict_classes_names_and_probabilities(fitted, scenes):
     assert len(names) == 3 and set(names) <= set(SCENE_CLASSES)
     assert probabilities.shape == (3, 6)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
-    assert names == [SCENE_CLASSES[i] for i in probabilities.argmax(axis=1)]
+    assert names == [CLASSES[i] for i in probabilities.argmax(axis=1)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -161,7 +176,7 @@ def test_train_resume_and_colorize_with_classes(fitted, checkpoint, tmp_path, ca
     assert json.loads((out / "train.json").read_text())["use_global"] is True
     assert cli.main(["train", "iizuka", "--out", str(out), "--resume", "--epochs", "2"]) == 0
     resumed = load_colorizer(out)
-    assert resumed.class_names_ == list(SCENE_CLASSES)
+    assert resumed.class_names_ == CLASSES
     for a, b in zip(_weights(resumed), _weights(fitted)):  # the labels reached the resumed run too
         np.testing.assert_array_equal(a, b)
     assert (out / "log.csv").read_text().count("\n") == 3 and (out / "samples" / "epoch_002.png").is_file()

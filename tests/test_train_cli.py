@@ -3,6 +3,8 @@
 import csv
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,8 +13,12 @@ import time
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
 from chroma_lab import cli
+from chroma_lab._checks import check_int
+from chroma_lab.color import denormalize_ab, normalize_ab, rgb_to_lab
+from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB
 from chroma_lab.models.zhang2016 import ZhangColorizer
 
 # 24 scenes of 16x16 in batches of 8: 3 steps an epoch, a second or so
@@ -32,12 +38,42 @@ def _weights(colorizer):
     return [keras.ops.convert_to_numpy(w) for w in colorizer.model_.weights]
 
 
-class TinyColorizer:
-    """A stand-in model that takes fewer options than Zhang's (no size, no loss)."""
+class ToyColorizer(KerasColorizer):
+    """A colorizer defined here, not in chroma_lab: two 1x1 convolutions from L to ab, and an
+    option of its own (--width). Registered by a test, it must train, resume and colorize through
+    the commands with no change in chroma_lab/cli."""
 
-    def __init__(self, image_size=16, epochs=1, batch_size=4, learning_rate=0.1, seed=0, verbose="auto"):
-        self.image_size, self.epochs, self.batch_size = image_size, epochs, batch_size
+    registry_name = "toy"
+    predicts_at_training_scale = False  # per pixel: any size
+    cli_options = {**KerasColorizer.cli_options,
+                   "--width": ("width", {"type": int, "help": "hidden units (default 4)"})}  # fmt: skip
+
+    def __init__(self, width=4, image_size=16, epochs=1, batch_size=4, learning_rate=0.01, seed=0,
+                 verbose="auto"):  # fmt: skip
+        self.width, self.image_size, self.epochs, self.batch_size = width, image_size, epochs, batch_size
         self.learning_rate, self.seed, self.verbose = learning_rate, seed, verbose
+
+    def validate_params(self):
+        super().validate_params()
+        check_int(self.width, "width", low=1)
+
+    def _setup(self, images):
+        pass
+
+    def _build_model(self):
+        lightness = keras.Input((None, None, 1))
+        hidden = keras.layers.Conv2D(self.width, 1, activation="relu")(lightness)
+        network = keras.Model(lightness, keras.layers.Conv2D(2, 1)(hidden), name="toy")
+        rgb = keras.Input((None, None, 3), dtype="uint8")
+        model = keras.Model(rgb, network(LightnessFromRGB()(rgb)))
+        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
+        return model
+
+    def _training_data(self, images):
+        return images, normalize_ab(rgb_to_lab(images)[..., 1:]).astype(np.float32)
+
+    def _decode(self, output):
+        return denormalize_ab(keras.ops.convert_to_numpy(output).astype(np.float64))
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -58,21 +94,32 @@ class TinyColorizer:
     (["train", "zhang", "--out", "{tmp}/half", "--resume"], "--resume: '{tmp}/half/train.json' is not valid JSON"),
     (["train", "zhang", "--out", "{tmp}/junk_model", "--resume"], "'{tmp}/junk_model'"),
     (["train", "zhang", "--out", "{tmp}/o", "--image-size", "20"], "multiple of 8"),
-    (["train", "tiny", "--out", "{tmp}/o", "--loss", "l2"],
-     "--loss is not an option of tiny (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed)"),
-    (["train", "tiny", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of tiny"),
+    (["train", "toy", "--out", "{tmp}/o", "--loss", "l2"],
+     "--loss is not an option of toy (it takes --epochs, --batch-size, --image-size, --learning-rate, --seed, --width)"),
+    (["train", "toy", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of toy"),
+    (["train", "toy", "--out", "{tmp}/o", "--width", "0"], "width must be an int >= 1, got 0"),
     (["train", "cnn", "--out", "{tmp}/o", "--size", "full"], "--size is not an option of cnn (it takes --loss,"),
     (["train", "zhang", "--out", "{tmp}/o", "--augment"], "--augment crops and flips a stream's images"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "photos", "--stream"],
      "--stream reads a folder: use it with --data folder:PATH"),
     (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/nothere", "--stream"],
      "is not a folder of images"),
+    # issue 20: an --out inside the data would train on its own figures (and never resume a stream)
+    (["train", "zhang", "--out", "{tmp}/pics/run", "--data", "folder:{tmp}/pics"], "is inside the --data folder"),
+    (["train", "zhang", "--out", "{tmp}/pics", "--data", "folder:{tmp}/pics", "--stream"],
+     "is inside the --data folder"),
+    # symbolic link loops: one line naming them, not a RuntimeError traceback
+    (["train", "zhang", "--out", "{tmp}/loop"], "'{tmp}/loop': a symbolic link loop"),
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/loop"], "'{tmp}/loop': a symbolic link loop"),
+    # a stream of unreadable files only: refused, and no train.json (nor --out) left behind
+    (["train", "zhang", "--out", "{tmp}/o", "--data", "folder:{tmp}/unreadable", "--stream", "--image-size",
+      "16", "--batch-size", "2"], "none of the files of a batch could be read"),
 ])  # fmt: skip
 def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     """Bad options, data and output folders: one line naming them, exit 1, nothing written."""
     from chroma_lab.models import registry
 
-    monkeypatch.setitem(registry.TRAINABLE, "tiny", f"{__name__}:TinyColorizer")
+    monkeypatch.setitem(registry.TRAINABLE, "toy", f"{__name__}:ToyColorizer")
     (tmp_path / "file.txt").write_text("not a folder")
     (tmp_path / "empty").mkdir()
     (tmp_path / "junk").mkdir()
@@ -83,10 +130,17 @@ def test_errors_are_one_line(argv, message, tmp_path, capsys, monkeypatch):
     (tmp_path / "junk_model").mkdir()  # a run's files, but a model file that is not a Keras archive
     (tmp_path / "junk_model" / "model.keras").write_text("not a zip")
     (tmp_path / "junk_model" / "train.json").write_text('{"model": "zhang", "data": "scenes"}')
+    (tmp_path / "pics").mkdir()
+    Image.fromarray(np.full((20, 20, 3), 90, np.uint8)).save(tmp_path / "pics" / "a.png")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    (tmp_path / "unreadable").mkdir()
+    for i in range(3):
+        (tmp_path / "unreadable" / f"{i}.png").write_text("not an image")
     before = sorted(tmp_path.rglob("*"))
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
+    err = "\n".join(line for line in err.splitlines() if not line.startswith("warning: Skipped"))
     assert err.startswith("chroma-lab train: error: ") and message.replace("{tmp}", str(tmp_path)) in err, err
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert sorted(tmp_path.rglob("*")) == before  # nothing written
@@ -194,3 +248,90 @@ def test_data_specs(tmp_path, monkeypatch):
     assert {k: saved[k] for k in ("model", "size", "loss", "image_size", "batch_size", "seed")} == \
         {"model": "zhang", "size": "small", "loss": "full", "image_size": 16, "batch_size": 16, "seed": 0}
     assert saved["learning_rate"] == ZhangColorizer().learning_rate and "epochs" not in saved
+
+
+# ----------------------------------------------------------------------------------------------
+# One run per folder (issue 20, item 3)
+# ----------------------------------------------------------------------------------------------
+_HOLD_LOCK = """
+import sys, time
+from chroma_lab._files import folder_lock
+with folder_lock(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(300)
+"""
+
+
+def _hold_lock(folder):
+    """A process holding ``folder``'s lock, as a running train does; returns it once it holds it."""
+    proc = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(folder)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path, capsys):
+    """Two runs into one --out: the second is refused in one line (before, both ran and the folder
+    held whichever saved last); a --resume started meanwhile is refused too, before its clean-up
+    of stale temporaries could delete the live run's checkpoint in progress. A lock held by a
+    killed process is free (flock is released with the process)."""
+    out = tmp_path / "run"
+    out.mkdir()
+    live = out / ".model.12345.tmp.keras"  # the running run's checkpoint being written
+    live.write_bytes(b"half a checkpoint")
+    holder = _hold_lock(out)
+    try:
+        for extra in (["--resume"], []):
+            assert _train(out, "--epochs", "0", *extra) == 1
+            err = capsys.readouterr().err
+            assert err == f"chroma-lab train: error: '{out}' is in use by another chroma-lab train run; " \
+                          "wait until it ends or choose another folder\n", err
+            assert [p.name for p in out.iterdir()] == [live.name]  # untouched
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _train(out, "--epochs", "0") == 0  # the killed holder's lock is gone
+    assert (out / "train.json").is_file()
+
+
+@pytest.mark.slow
+def test_resume_redraws_the_figures_a_kill_cut_short(tmp_path, capsys):
+    """Killed after the checkpoint and before the figures of an epoch: the resume draws the loss
+    curves from log.csv and the samples of the checkpoint's epoch again."""
+    out = tmp_path / "run"
+    assert _train(out, "--epochs", "1") == 0
+    shutil.rmtree(out / "samples")
+    (out / "loss_curves.png").unlink()
+    assert _train(out, "--resume", "--epochs", "1") == 0  # nothing to train; the figures come back
+    assert "nothing to do" in capsys.readouterr().out
+    assert (out / "loss_curves.png").is_file() and (out / "samples" / "epoch_001.png").is_file()
+    (out / "samples" / "epoch_001.png").unlink()
+    assert _train(out, "--resume", "--epochs", "2") == 0
+    assert sorted(p.name for p in (out / "samples").iterdir()) == ["epoch_001.png", "epoch_002.png"]
+
+
+# ----------------------------------------------------------------------------------------------
+# A colorizer the command line has never heard of (issue 21, item 4)
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_a_new_colorizer_needs_no_change_in_the_command_line(tmp_path, monkeypatch, capsys):
+    """ToyColorizer, defined in this file and registered here, trains with its own option, resumes
+    and colorizes through the commands; its --help lists its option."""
+    from chroma_lab.models import registry
+
+    monkeypatch.setitem(registry.TRAINABLE, "toy", f"{__name__}:ToyColorizer")
+    out = tmp_path / "toy"
+    args = ["train", "toy", "--out", str(out), *TINY[:4], "--image-size", "16", "--batch-size", "8"]
+    assert cli.main([*args, "--width", "3", "--epochs", "1"]) == 0
+    saved = json.loads((out / "train.json").read_text())
+    assert saved["model"] == "toy" and saved["width"] == 3 and "size" not in saved
+    assert cli.main(["train", "toy", "--out", str(out), "--resume", "--epochs", "2"]) == 0
+    model = registry.load_colorizer(out)
+    assert isinstance(model, ToyColorizer) and model.width == 3 and model.epochs_done_ == 2
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (12, 20, 3), dtype=np.uint8)).save(photo)
+    assert cli.main(["colorize", str(photo), "--model", str(out), "--out", str(tmp_path / "c")]) == 0
+    assert Image.open(tmp_path / "c" / "photo.png").size == (20, 12)
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        cli.main(["train", "toy", "--help"])
+    assert re.search(r"--width WIDTH\s+hidden units \(default 4\)", capsys.readouterr().out)

@@ -157,3 +157,57 @@ def test_fetch_errors_are_one_line_and_write_nothing(case, match, server, tmp_pa
     assert _fetch(tmp_path / "new" / "model", url) == 1
     _one_error_line(capsys, "fetch-weights", match)
     assert sorted(tmp_path.rglob("*")) == before
+
+
+# ----------------------------------------------------------------------------------------------
+# Files that declare more than they hold (issue 20, item 2): refused before anything is allocated
+# ----------------------------------------------------------------------------------------------
+def _crafted(case, path):
+    import _crafted_pth as crafted
+
+    if case == "stride 0":  # one float viewed as 8000 x 8000: 256 MB once copied
+        crafted.write_zip(path, (8000, 8000), (0, 0))
+    elif case == "zip bomb":  # 64 MB of zeros deflated to about 64 KB
+        crafted.write_zip(path, (16_000_000,), (1,), numel=16_000_000)
+    elif case == "legacy huge":  # a storage of 10^11 floats declared, 4 bytes held
+        crafted.write_legacy(path, (10**11,), (1,), numel=10**11)
+    elif case == "past the storage":  # 64 elements read from a storage of 16
+        crafted.write_zip(path, (8, 8), (8, 1), numel=16)
+    else:  # "too large": the released layout plus 8 MB the small network cannot need
+        shutil.copy(ZIP_FILE, path)
+        import zipfile
+
+        with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_STORED) as archive:
+            archive.writestr("padding.bin", np.random.default_rng(0).bytes(8 << 20))
+
+
+@pytest.mark.parametrize("case, match", [
+    ("stride 0", "does not fit its storage of 1 elements"),
+    ("zip bomb", "unpacks to 64,000,"),
+    ("legacy huge", "declares 400,000,000,008 bytes of storages but holds"),
+    ("past the storage", "does not fit its storage of 16 elements"),
+    ("too large", "more than the"),
+])  # fmt: skip
+def test_a_file_declaring_huge_tensors_is_refused_before_allocating(case, match, tmp_path, capsys):
+    """Sizes, strides and offsets are checked against the storage, the storages against the zip
+    directory, the file and the expected table, before one storage byte is read; tracemalloc
+    (which sees NumPy's allocations) shows the import allocating far less than the declared
+    tensor (before the fix: 256 MB for the stride-0 view, 64 MB for the bomb, a MemoryError
+    traceback for the legacy file)."""
+    import tracemalloc
+
+    import keras  # imported before the measurement: its import is not the file's doing
+
+    keras.ops.zeros(1)
+    path = tmp_path / "crafted.pth"
+    _crafted(case, path)
+    tracemalloc.start()
+    try:
+        status = _import(tmp_path / "model", path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert status == 1
+    _one_error_line(capsys, "import-weights", match)
+    assert peak < 32 << 20, f"{peak / 2**20:.0f} MB"
+    assert not (tmp_path / "model").exists()

@@ -4,17 +4,19 @@
 
 One module per command (:mod:`~chroma_lab.cli.demo`, :mod:`~chroma_lab.cli.lessons`,
 :mod:`~chroma_lab.cli.train`, :mod:`~chroma_lab.cli.colorize`, :mod:`~chroma_lab.cli.evaluate`),
-each exposing ``add_arguments(parser)`` and ``main(args) -> int``. They import heavy libraries (Keras,
-TensorFlow) inside ``main``, so ``chroma-lab --help`` stays fast. Options may follow positionals
+each exposing ``add_arguments(parser)`` and ``main(args) -> int``; a command whose options depend on
+an argument (``train``: the model's own options) also has ``add_model_arguments(parser, argv)``.
+They import heavy libraries (Keras, TensorFlow) inside ``main``, so ``chroma-lab --help`` stays fast. Options may follow positionals
 (``chroma-lab lessons run --fast lesson01``): a command's arguments are parsed with
 ``parse_intermixed_args``.
 
-Errors. A mistake the user can fix (:class:`UsageError`, any ``ValueError`` such as the library's
-argument checks, :class:`chroma_lab.data.ImageReadError` and
-:class:`chroma_lab.models.registry.ModelFolderError`, or an ``OSError``: a file missing, a folder
-given for a file, no permission) is one line ``chroma-lab COMMAND: error: MESSAGE`` on stderr and
-exit status 1; argparse's own usage errors exit with 2. Anything else (``TypeError``,
-``KeyError``, ``AttributeError``...) is a bug and keeps its traceback. ``--debug`` or
+Errors. A mistake the user can fix (a :class:`chroma_lab.errors.ChromaLabError`: :class:`UsageError`,
+the library's argument checks, :class:`chroma_lab.data.ImageReadError`,
+:class:`chroma_lab.models.registry.ModelFolderError`; or an ``OSError``: a file missing, a folder
+given for a file, no permission, a symlink loop) is one line ``chroma-lab COMMAND: error: MESSAGE``
+on stderr and exit status 1; argparse's own usage errors exit with 2. Anything else (a plain
+``ValueError`` from NumPy inside the library, ``TypeError``, ``KeyError``...) is a bug and keeps
+its traceback, so it is reported rather than blamed on the user's file. ``--debug`` or
 ``CHROMA_LAB_DEBUG=1`` prints the traceback of user errors too. Ctrl-C: one line, status 130.
 """
 
@@ -28,6 +30,8 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+
+from chroma_lab.errors import ChromaLabError
 
 # command -> (module, one-line help)
 COMMANDS = {
@@ -44,20 +48,26 @@ COMMANDS = {
 DEBUG_ENV = "CHROMA_LAB_DEBUG"
 
 
-class UsageError(ValueError):
+class UsageError(ChromaLabError):
     """A mistake in what the user asked for (an option, a path); reported as one line."""
 
 
 # Exceptions that mean "the user asked for something we cannot do": one line, exit status 1.
-# UsageError, ImageReadError and ModelFolderError are ValueErrors; FileNotFoundError,
+# UsageError, ImageReadError and ModelFolderError are ChromaLabErrors; FileNotFoundError,
 # IsADirectoryError, NotADirectoryError and PermissionError are OSErrors.
-USER_ERRORS = (ValueError, OSError)
+USER_ERRORS = (ChromaLabError, OSError)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``chroma-lab`` with ``argv`` (``sys.argv[1:]`` by default); returns the exit status."""
     quiet_tensorflow()
-    args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:  # an option the command refuses while parsing (one the model lacks)
+        command = next((arg for arg in argv if not arg.startswith("-")), "")
+        report_error(command, exc, "--debug" in argv or os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"))
+        return 1
     if args.command is None:
         _top_parser().print_help()
         return 2
@@ -85,6 +95,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     module = importlib.import_module(COMMANDS[top.command][0])
     parser = argparse.ArgumentParser(prog=f"chroma-lab {top.command}", description=COMMANDS[top.command][1])
     module.add_arguments(parser)
+    if hasattr(module, "add_model_arguments"):
+        module.add_model_arguments(parser, argv[split + 1 :])
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     args = parser.parse_intermixed_args(argv[split + 1 :])
     args.command, args.run = top.command, module.main
@@ -113,6 +125,9 @@ def check_output_folder(path, option: str = "--out") -> Path:
     """``path`` as a folder outputs can go to; refuses a file or an unwritable place up front,
     so that a command fails before it has done any work or written anything."""
     path = Path(path)
+    from chroma_lab._files import resolve_path
+
+    resolve_path(path)  # a symlink loop: an OSError naming the path
     if path.exists() and not path.is_dir():
         raise UsageError(f"{option} '{path}' is a file; give a folder")
     existing = path

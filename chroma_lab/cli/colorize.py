@@ -9,19 +9,22 @@ Each image is reduced to its CIE lightness (colour inputs too), colorized, and w
 ``OUT/<name>.png`` at the input's own size, atomically (a temporary file moved into place). A file
 that cannot be read gets one error line naming it; the others are still processed, and the exit
 status is 1 if any failed. An output that would land on one of the inputs, or on another input's
-output, is refused. An image of more pixels than Pillow's ``Image.MAX_IMAGE_PIXELS`` (about 89
-million: a decompression bomb, or more memory than colorizing it would find) is refused before it
-is decoded. ``--classes`` also prints each image's scene as the model's classifier sees it (a
-model with one: ``iizuka`` trained on labelled data).
+output, is refused. An image of more than :data:`chroma_lab.data.MAX_PIXELS` pixels (a decompression
+bomb, or more memory than colorizing it would find) is refused from its header, as every command
+does. ``--classes`` also prints each image's scene as the model's classifier sees it (a model with
+one: ``iizuka`` trained on labelled data). The command uses only the colorizers' public surface
+(:mod:`chroma_lab.models.base`), so it colorizes with any model the registry knows.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
-import warnings
 from pathlib import Path
 
+from chroma_lab._files import resolve_path
 from chroma_lab.cli import USER_ERRORS, UsageError, check_output_folder, error_message, import_keras, report_error
+from chroma_lab.errors import ChromaLabError
 
 
 def add_arguments(parser) -> None:
@@ -42,46 +45,18 @@ def main(args) -> int:
         raise UsageError(f"--temperature must be >= 0, got {args.temperature}")
 
     import_keras()
-    from PIL import Image
-
-    from chroma_lab._files import atomic_path
-    from chroma_lab.data import to_gray
     from chroma_lab.models.registry import load_colorizer
 
-    colorizer = load_colorizer(args.model)
-    if args.temperature is not None:
-        if not hasattr(colorizer, "temperature"):
-            raise UsageError(f"--temperature: the {type(colorizer).__name__} in '{args.model}' "
-                             "has no temperature (only Zhang et al.'s annealed mean has one)")
-        colorizer.temperature = args.temperature
-    if args.classes and not getattr(colorizer, "class_names_", None):
-        why = ("was trained without scene labels or without its global branch"
-               if hasattr(colorizer, "predict_classes") else "has no scene classifier (iizuka has one)")
-        raise UsageError(f"--classes: the {type(colorizer).__name__} in '{args.model}' {why}")
-
-    inputs = {Path(name).resolve() for name in args.images}
+    colorizer = _with_options(load_colorizer(args.model), args)
+    inputs = set()
+    for name in args.images:
+        with contextlib.suppress(OSError):  # a symlink loop: refused with the file, in the loop below
+            inputs.add(resolve_path(name))
     claimed: dict[Path, str] = {}
     failures = 0
     for name in args.images:
-        target = out / (Path(name).stem + ".png")
         try:
-            resolved = target.resolve()
-            if resolved in inputs:
-                raise UsageError(f"its output '{target}' is one of the input files; refusing to "
-                                 "overwrite it (choose another --out)")
-            if resolved in claimed:
-                raise UsageError(f"its output '{target}' is also the output of '{claimed[resolved]}'; "
-                                 "rename one of them or colorize them separately")
-            gray = to_gray(_read(name))[None]
-            colorized = colorizer.colorize(gray)[0]
-            out.mkdir(parents=True, exist_ok=True)  # not before an image is ready for it
-            with atomic_path(target) as tmp:  # never a half-written PNG under the final name
-                Image.fromarray(colorized).save(tmp)
-            claimed[resolved] = name
-            print(f"{name} -> {target}")
-            if args.classes:
-                scenes, probabilities = colorizer.predict_classes(gray)
-                print(f"{name}: scene {scenes[0]} ({probabilities[0].max():.0%})")
+            _colorize_file(colorizer, name, out, args.classes, inputs, claimed)
         except USER_ERRORS as exc:  # one line per bad file, then carry on; a bug still raises
             failures += 1
             message = error_message(exc)
@@ -91,16 +66,48 @@ def main(args) -> int:
     return 1 if failures else 0
 
 
-def _read(name):
-    """uint8 RGB of an image file; one of more than ``Image.MAX_IMAGE_PIXELS`` pixels is refused
-    from its header (Pillow only warns below twice that many)."""
+def _with_options(colorizer, args):
+    """``colorizer`` with ``--temperature`` set; ``--temperature`` or ``--classes`` refused for
+    a model without a temperature or a scene classifier, before any image is read."""
+    name = f"the {type(colorizer).__name__} in '{args.model}'"
+    if args.temperature is not None:
+        if "temperature" not in colorizer.get_params():
+            raise UsageError(f"--temperature: {name} has no temperature (an annealed mean, as "
+                             "Zhang et al.'s, has one)")
+        colorizer.set_params(temperature=args.temperature)
+    if args.classes:
+        import numpy as np
+
+        try:  # one tiny image asks the model whether it can name scenes at all
+            colorizer.predict_scenes(np.zeros((1, 16, 16), np.uint8))
+        except ChromaLabError as exc:
+            raise UsageError(f"--classes: {name}: {exc}") from exc
+    return colorizer
+
+
+def _colorize_file(colorizer, name: str, out: Path, classes: bool, inputs: set, claimed: dict) -> None:
+    """Colorize the image file ``name`` into ``out`` (atomically), refusing an output that would
+    overwrite an input or another input's output."""
     from PIL import Image
 
-    from chroma_lab.data import ImageReadError, load_image
+    from chroma_lab._files import atomic_path
+    from chroma_lab.data import load_image, to_gray
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            return load_image(name)
-        except Image.DecompressionBombWarning as exc:
-            raise ImageReadError(f"Cannot read '{name}': it has too many pixels ({exc}).") from exc
+    target = out / (Path(name).stem + ".png")
+    resolved = resolve_path(target)
+    if resolved in inputs:
+        raise UsageError(f"its output '{target}' is one of the input files; refusing to "
+                         "overwrite it (choose another --out)")
+    if resolved in claimed:
+        raise UsageError(f"its output '{target}' is also the output of '{claimed[resolved]}'; "
+                         "rename one of them or colorize them separately")
+    gray = to_gray(load_image(name))[None]
+    colorized = colorizer.colorize(gray)[0]
+    out.mkdir(parents=True, exist_ok=True)  # not before an image is ready for it
+    with atomic_path(target) as tmp:  # never a half-written PNG under the final name
+        Image.fromarray(colorized).save(tmp)
+    claimed[resolved] = name
+    print(f"{name} -> {target}")
+    if classes:
+        scenes, probabilities = colorizer.predict_scenes(gray)
+        print(f"{name}: scene {scenes[0]} ({probabilities[0].max():.0%})")

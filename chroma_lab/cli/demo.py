@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from chroma_lab.cli import check_output_folder, import_keras
+from chroma_lab.errors import ChromaLabError
 
 # (n_scenes, budget scale) per mode; the photos are always the 9 bundled ones
 FULL = {"n_scenes": 160, "scale": 1.0}
@@ -57,15 +58,15 @@ def main(args) -> int:
     n_scenes = mode["n_scenes"] if args.n_scenes is None else args.n_scenes
     scale = mode["scale"] if args.scale is None else args.scale
     if n_scenes < 4:
-        raise ValueError(f"--n-scenes must be an int >= 4, got {n_scenes}")
+        raise ChromaLabError(f"--n-scenes must be an int >= 4, got {n_scenes}")
     if not scale > 0:
-        raise ValueError(f"--scale must be a number > 0, got {scale}")
+        raise ChromaLabError(f"--scale must be a number > 0, got {scale}")
     if args.n_colors < 1:
-        raise ValueError(f"--n-colors must be a positive integer, got {args.n_colors}")
+        raise ChromaLabError(f"--n-colors must be a positive integer, got {args.n_colors}")
     if args.size < 16:
-        raise ValueError(f"--size must be an int >= 16, got {args.size}")
+        raise ChromaLabError(f"--size must be an int >= 16, got {args.size}")
     if args.seed < 0:
-        raise ValueError(f"--seed must be a non-negative int, got {args.seed}")
+        raise ChromaLabError(f"--seed must be a non-negative int, got {args.seed}")
     import_keras()
     run_demo(out, sets=args.sets, n_scenes=n_scenes, scale=scale, seed=args.seed, size=args.size,
              figures=not args.no_figures, n_colors=args.n_colors)  # fmt: skip

@@ -22,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chroma_lab.cli import UsageError, check_output_folder, import_keras
+from chroma_lab.errors import ChromaLabError
 
 
 def add_arguments(parser) -> None:
@@ -57,7 +58,7 @@ def main(args) -> int:
     for model in args.models:
         try:
             names.append(check_model_name(model))
-        except ValueError:
+        except ChromaLabError:
             if not Path(model).is_dir():
                 raise
             read_settings(model)  # a ModelFolderError naming the folder, before any work
@@ -78,7 +79,7 @@ def main(args) -> int:
 def _check_data_spec(spec: str) -> None:
     from chroma_lab.data import check_data_spec
 
-    spec = check_data_spec(spec)  # a ValueError naming the valid specs
+    spec = check_data_spec(spec)  # a ChromaLabError naming the valid specs
     if spec.startswith("folder:") and not Path(spec[len("folder:") :]).is_dir():
         raise UsageError(f"--data {spec}: no such folder")
 

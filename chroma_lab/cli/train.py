@@ -5,9 +5,10 @@
 
 Data: ``photos`` (the 9 bundled photos), ``scenes`` (``--n-scenes`` synthetic landscapes, 512 by
 default) or ``folder:PATH`` (every image in a folder). Every image is centre-cropped to
-``--image-size``. A model whose ``fit`` takes ``labels`` (iizuka's scene classifier) gets the
-data's labels: the scenes' classes, a folder's subfolder names or ``manifest.csv`` categories;
-data without labels trains its colour loss alone.
+``--image-size``. Every model's ``fit`` gets the data's labels, if it has any: the scenes' classes,
+a folder's subfolder names or ``manifest.csv`` categories (iizuka's scene classifier learns them,
+the other models ignore them); data without labels trains iizuka's colour loss alone. An
+``--out`` inside the ``--data`` folder is refused: the run's own figures would become its data.
 
 What lands in ``--out`` after every epoch:
 
@@ -21,12 +22,21 @@ What lands in ``--out`` after every epoch:
 * ``loss_curves.png`` and ``samples/epoch_NNN.png``: the loss so far and the first training
   images colorized by the current model.
 * ``train.json``: the run's settings (model, data, parameters), so ``--resume`` reloads the
-  same images and refuses an option that would change the run.
+  same images and refuses an option that would change the run. Written with the first
+  checkpoint (or at the end of a run of no epochs): a run refused or failed before that leaves
+  no file, and an ``--out`` it created is removed again.
 
-Models: the names of :data:`chroma_lab.models.registry.TRAINABLE`. The options of
-:data:`MODEL_OPTIONS` set constructor parameters; a model takes those its ``__init__`` names, and
-refuses the others in one line ("--loss is not an option of ..."). Unset, each takes the class's
-default, except ``--epochs`` (10). Adding a model needs no change here.
+One run at a time: the run holds a lock on ``--out`` (``flock``, released by the operating system
+when the run ends, killed or not), and a second run into the same folder, ``--resume`` included,
+is refused in one line. (Not on Windows, which cannot lock a folder.) ``--resume`` draws again
+what a kill may have cut short: the loss curves from ``log.csv`` and the samples of the
+checkpoint's epoch.
+
+Models: the names of :data:`chroma_lab.models.registry.TRAINABLE`. Each class declares its options
+(``cli_options``: option -> constructor parameter, see :mod:`chroma_lab.models.base`);
+``chroma-lab train MODEL --help`` lists them, and another model's option is refused in one line
+("--loss is not an option of ..."). Unset, each takes the class's default, except ``--epochs``
+(10). Adding a model needs no change here.
 
 ``--stream`` (with ``folder:PATH``) decodes the folder batch by batch
 (:class:`chroma_lab.data.FolderStream`) instead of loading it into memory: memory stays flat
@@ -56,41 +66,19 @@ decodes only its slice of every batch.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
-import inspect
 import json
 import sys
 import warnings
 from pathlib import Path
 
 from chroma_lab._checks import check_int
-from chroma_lab._files import atomic_path, remove_stale_temporaries, write_json_atomic
+from chroma_lab._files import atomic_path, folder_lock, remove_stale_temporaries, resolve_path, write_json_atomic
 from chroma_lab.cli import UsageError, check_output_folder, import_keras
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.models.registry import TRAINABLE, colorizer_class
 
-# Options that set a constructor parameter of the model: option -> (parameter, argparse keywords).
-# A model takes those its __init__ names (inspect.signature), so adding a model is one entry in
-# chroma_lab.models.registry.TRAINABLE; adding an option is one line here.
-MODEL_OPTIONS = {
-    "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
-    "--loss": ("loss", {"help": "the loss, for a model that offers several; zhang: full "
-                                "(rebalanced, default), class or l2 (Table 1 of the paper)"}),
-    "--epochs": ("epochs", {"type": int, "help": "epochs in all (default 10)"}),
-    "--batch-size": ("batch_size", {"type": int, "help": "images per step (default: the model's, 16)"}),
-    "--image-size": ("image_size", {"type": int, "help": "training square (default: the model's, 64; "
-                                                         "zhang: a multiple of 8)"}),
-    "--learning-rate": ("learning_rate", {"type": float, "help": "optimizer step (default: the model's)"}),
-    "--seed": ("seed", {"type": int, "help": "weights and data order (default 0)"}),
-    "--no-global": ("use_global", {"action": "store_false",
-                                   "help": "iizuka: no global branch, fusion or scene classifier"}),
-    "--alpha": ("alpha", {"type": float, "help": "iizuka: weight of the scene loss (default 1/300)"}),
-    "--optimizer": ("optimizer", {"help": "iizuka: adadelta (the paper's, default) or adam"}),
-    "--base": ("base", {"metavar": "DIR", "help": "coherent: the trained zhang model (its --out "
-                                                  "folder) to refine; default: train one first"}),
-    "--prior": ("prior_source", {"metavar": "data|imagenet",
-                                 "help": "zhang's class prior: data (of the training images, default) or "
-                                 "imagenet (the paper's published one)"}),
-}  # fmt: skip
 # The command's own default where it differs from the class's: a short run on a CPU.
 COMMAND_DEFAULTS = {"epochs": 10}
 DATA_DEFAULTS = {"data": "scenes", "n_scenes": 512, "stream": False, "augment": False}
@@ -99,15 +87,16 @@ LOG_FILE, RUN_FILE, CURVES_FILE, SAMPLES_DIR = "log.csv", "train.json", "loss_cu
 N_SAMPLES = 4
 
 
-def add_arguments(parser) -> None:
-    parser.add_argument("model", help=f"the model to train: {', '.join(TRAINABLE)}")
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder for checkpoints, log and figures")
+def add_arguments(parser, required: bool = True) -> None:
+    """The options every model shares; :func:`add_model_arguments` adds the model's own."""
+    parser.add_argument("model", nargs=None if required else "?",
+                        help=f"the model to train: {', '.join(TRAINABLE)} ('chroma-lab train MODEL "
+                             "--help' lists its options)")  # fmt: skip
+    parser.add_argument("--out", required=required, metavar="DIR", help="folder for checkpoints, log and figures")
     parser.add_argument("--data", default=argparse.SUPPRESS,
                         help="photos, scenes (default) or folder:PATH")  # fmt: skip
     parser.add_argument("--n-scenes", type=int, default=argparse.SUPPRESS,
                         help=f"images for --data scenes (default {DATA_DEFAULTS['n_scenes']})")  # fmt: skip
-    for option, (parameter, keywords) in MODEL_OPTIONS.items():
-        parser.add_argument(option, dest=parameter, default=argparse.SUPPRESS, **keywords)
     parser.add_argument("--stream", action="store_const", const=True, default=argparse.SUPPRESS,
                         help="decode --data folder:PATH batch by batch instead of loading it all")  # fmt: skip
     parser.add_argument("--augment", action="store_const", const=True, default=argparse.SUPPRESS,
@@ -129,6 +118,33 @@ def add_arguments(parser) -> None:
                         help="several processes: this one's id, 0..P-1 (or CHROMA_LAB_PROCESS_ID)")
 
 
+def add_model_arguments(parser, argv: list[str]) -> None:
+    """Add the options of the model ``argv`` names (its class's ``cli_options``) to ``parser``.
+
+    Called by :func:`chroma_lab.cli.parse_args` with the command's arguments. An option that
+    neither the command nor the model takes is refused with a :class:`UsageError` naming the
+    model's options. An unknown model adds nothing (``main`` refuses it).
+    """
+    probe = argparse.ArgumentParser(prog=parser.prog, add_help=False, exit_on_error=False)
+    add_arguments(probe, required=False)
+    probe.add_argument("--debug", action="store_true")
+    try:
+        known, rest = probe.parse_known_intermixed_args(argv)
+    except argparse.ArgumentError:  # a malformed shared option: the command's parser reports it
+        return
+    if known.model not in TRAINABLE:
+        return
+    import_keras()  # the model's module imports Keras: without TensorFlow's start-up notes
+    options = colorizer_class(known.model).cli_options
+    group = parser.add_argument_group(f"options of {known.model}")
+    for option, (parameter, keywords) in options.items():
+        group.add_argument(option, dest=parameter, default=argparse.SUPPRESS, **keywords)
+    for token in rest:
+        option = token.split("=", 1)[0]
+        if option.startswith("--") and option not in options and option != "--help":
+            raise UsageError(f"{option} is not an option of {known.model} (it takes {', '.join(options)})")
+
+
 def main(args) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = _one_line_warning  # e.g. a stream's skipped file: one line each
@@ -136,67 +152,69 @@ def main(args) -> int:
 
 
 def _train(args) -> int:
-    out = check_output_folder(args.out)
-    if args.model not in TRAINABLE:
-        raise UsageError(f"unknown model {args.model!r}; available: {', '.join(TRAINABLE)}")
-    given = {key: getattr(args, key) for key in (*DATA_DEFAULTS, *_parameters())
-             if hasattr(args, key)}  # fmt: skip
-    _check_data_spec(given.get("data", DATA_DEFAULTS["data"]))
-    check_int(given.get("n_scenes", 1), "--n-scenes", low=1)
-    check_int(args.checkpoint_every, "--checkpoint-every", low=0)
-    check_int(args.workers, "--workers", low=1)
-    if given.get("stream") and not given.get("data", "").startswith("folder:"):
-        raise UsageError("--stream reads a folder: use it with --data folder:PATH")
-    if given.get("augment") and not given.get("stream"):
-        raise UsageError("--augment crops and flips a stream's images: use it with --stream")
+    out, given = _check_arguments(args)
     import_keras()
     chief = _setup_devices(args)
     cls = colorizer_class(args.model)
-    accepted = _check_options(cls, args.model, given)
-    settings = _settings(args, out, given, cls, accepted)
-
-    if args.resume:
-        colorizer = cls.load(out)
-        # the checkpoint's own parameters for any that train.json lacks
-        settings = {**DATA_DEFAULTS, **{key: getattr(colorizer, key) for key in accepted}, **settings}
-        settings["epochs"] = given.get("epochs", colorizer.epochs)
-        colorizer.epochs, colorizer.verbose = settings["epochs"], "auto"
-        start = colorizer.epochs_done_
-    else:
-        colorizer = cls(**{key: settings[key] for key in accepted})
-        start = 0
-    colorizer._validate()  # a bad option fails here, before data are read or files written
-    images, labels, class_names = _load_training_images(settings, workers=args.workers)
-    n_images = len(images.files) if settings.get("stream") else len(images)
-    if chief:  # with several processes only process 0 writes into --out
-        out.mkdir(parents=True, exist_ok=True)
+    with _run_folder(out, chief):
+        colorizer, settings = _resumed(args, out, given, cls) if args.resume else _new(args, out, given, cls)
+        colorizer.validate_params()  # a bad option fails here, before data are read or files written
+        images, labels, class_names = _load_training_images(settings, workers=args.workers)
+        y = None if labels is None else [class_names[i] for i in labels]
         if args.resume:
-            _truncate_log(out / LOG_FILE, start)
-            remove_stale_temporaries(out)  # half-written files of the killed run
-        else:
-            if settings.get("stream"):
-                from chroma_lab.models.keras_colorizer import SETUP_SAMPLE
-
-                settings["setup_sample"] = len(images.sample_indices(SETUP_SAMPLE))
-            write_json_atomic(out / RUN_FILE, {key: value for key, value in settings.items() if key != "epochs"})
-    if start >= settings["epochs"]:
-        print(f"{out}: already trained for {start} epochs (--epochs {settings['epochs']}); nothing to do")
-        return 0
-    callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model,
-                           every=args.checkpoint_every, chief=chief)  # fmt: skip
-    if args.resume:
-        step = colorizer.optimizer_steps_ % colorizer.steps_per_epoch_
-        at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
-        print(f"resuming {out} at epoch {start + 1} of {settings['epochs']}{at}")
-        colorizer.continue_fit(images, callbacks=callbacks, **_labels_for(colorizer.continue_fit, labels))
-    else:
-        colorizer.fit(images, callbacks=callbacks, **_labels_for(colorizer.fit, labels, class_names))
-    done = colorizer.epochs_done_
-    skipped = len(images.skipped) if settings.get("stream") else 0
-    unreadable = f" ({skipped} unreadable file{'s' * (skipped != 1)} skipped)" if skipped else ""
-    print(f"trained {done} epoch{'s' * (done != 1)} on {n_images - skipped} images{unreadable}; "
-          f"model in {out}")
+            if chief:
+                _tidy_resumed_folder(out, colorizer, images, args.model)
+            if colorizer.epochs_done_ >= settings["epochs"]:
+                print(f"{out}: already trained for {colorizer.epochs_done_} epochs (--epochs "
+                      f"{settings['epochs']}); nothing to do")
+                return 0
+            step = colorizer.steps_into_epoch_
+            at = f", step {step + 1} of {colorizer.steps_per_epoch_}" if step else ""
+            print(f"resuming {out} at epoch {colorizer.epochs_done_ + 1} of {settings['epochs']}{at}")
+        run_file = _RunFile(out / RUN_FILE, settings, colorizer, written=args.resume or not chief)
+        callbacks = _callbacks(colorizer, images, out, append=args.resume, label=args.model,
+                               every=args.checkpoint_every, chief=chief, run_file=run_file)  # fmt: skip
+        train = colorizer.continue_fit if args.resume else colorizer.fit
+        train(images, y, callbacks=callbacks)
+        run_file.write()  # a run of no epochs saved no checkpoint
+    _report(colorizer, images, settings, out)
     return 0
+
+
+def _check_arguments(args) -> tuple:
+    """The output folder and the options given, checked before Keras is imported."""
+    out = check_output_folder(args.out)
+    if args.model not in TRAINABLE:
+        raise UsageError(f"unknown model {args.model!r}; available: {', '.join(TRAINABLE)}")
+    given = {key: value for key, value in vars(args).items()
+             if key in DATA_DEFAULTS or key in _model_parameters(args)}  # fmt: skip
+    data = _check_data_spec(given.get("data", DATA_DEFAULTS["data"]))
+    if data.startswith("folder:"):
+        # absolute, so that --resume from another working folder reads the same images
+        given["data"] = data
+        _refuse_out_in_data(out, Path(data[len("folder:") :]))
+    check_int(given.get("n_scenes", 1), "--n-scenes", low=1)
+    check_int(args.checkpoint_every, "--checkpoint-every", low=0)
+    check_int(args.workers, "--workers", low=1)
+    if given.get("stream") and not data.startswith("folder:"):
+        raise UsageError("--stream reads a folder: use it with --data folder:PATH")
+    if given.get("augment") and not given.get("stream"):
+        raise UsageError("--augment crops and flips a stream's images: use it with --stream")
+    return out, given
+
+
+def _model_parameters(args) -> set:
+    """The constructor parameters the parsed options set (the model's ``cli_options``)."""
+    return {parameter for parameter, _ in colorizer_class(args.model).cli_options.values()}
+
+
+def _refuse_out_in_data(out: Path, folder: Path) -> None:
+    """Refuse an --out inside the --data folder: its figures would be read as training images
+    (and a --stream run would find more images on --resume than it started with)."""
+    out_path, data_path = resolve_path(out), resolve_path(folder)
+    if out_path == data_path or data_path in out_path.parents:
+        raise UsageError(f"--out '{out}' is inside the --data folder '{folder}': the run's figures "
+                         "would become training images; choose an --out outside it")
 
 
 def _setup_devices(args) -> bool:
@@ -217,42 +235,53 @@ def _setup_devices(args) -> bool:
     return backend.is_chief()
 
 
+@contextlib.contextmanager
+def _run_folder(out: Path, chief: bool):
+    """Create ``out`` if needed and hold its lock while the run works in it; a run that fails
+    before writing anything removes the folders it created. Other processes than 0 write nothing."""
+    if not chief:
+        yield
+        return
+    created = [folder for folder in (out, *out.parents) if not folder.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with folder_lock(out, "another chroma-lab train run"):
+            yield
+    except BaseException:
+        for folder in created:  # deepest first; a folder that holds anything stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _report(colorizer, images, settings: dict, out: Path) -> None:
+    done = colorizer.epochs_done_
+    n_images = len(images.files) if settings.get("stream") else len(images)
+    skipped = len(images.skipped) if settings.get("stream") else 0
+    unreadable = f" ({skipped} unreadable file{'s' * (skipped != 1)} skipped)" if skipped else ""
+    print(f"trained {done} epoch{'s' * (done != 1)} on {n_images - skipped} images{unreadable}; "
+          f"model in {out}")
+
+
 # ----------------------------------------------------------------------------------------------
 # Options and settings: defaults for a new run, the saved ones for --resume
 # ----------------------------------------------------------------------------------------------
-def _parameters() -> list[str]:
-    return [parameter for parameter, _ in MODEL_OPTIONS.values()]
+def _new(args, out: Path, given: dict, cls) -> tuple:
+    """A new colorizer and the run's settings: model name, data options and every constructor
+    parameter the model's options set (the class's default unless given)."""
+    if (out / CHECKPOINT_FILE).exists():
+        raise UsageError(f"'{out}' already holds a trained model; add --resume to continue it "
+                         "or choose another --out")
+    defaults = cls().get_params()
+    parameters = {parameter: COMMAND_DEFAULTS.get(parameter, defaults[parameter])
+                  for parameter, _ in cls.cli_options.values()}  # fmt: skip
+    settings = {"model": args.model, **DATA_DEFAULTS, **parameters, **given}
+    return cls(**{key: settings[key] for key in parameters}), settings
 
 
-def _option(parameter: str) -> str:
-    return next(option for option, (p, _) in MODEL_OPTIONS.items() if p == parameter)
-
-
-def _check_options(cls, name: str, given: dict) -> list[str]:
-    """The option parameters ``cls.__init__`` takes; an option given that it does not take is
-    refused, naming the options it does take."""
-    signature = inspect.signature(cls.__init__).parameters
-    accepted = [parameter for parameter in _parameters() if parameter in signature]
-    for parameter in given:
-        if parameter not in DATA_DEFAULTS and parameter not in accepted:
-            takes = ", ".join(_option(p) for p in accepted)
-            raise UsageError(f"{_option(parameter)} is not an option of {name} (it takes {takes})")
-    return accepted
-
-
-def _settings(args, out: Path, given: dict, cls, accepted: list[str]) -> dict:
-    """The run's settings: model name, data options and constructor parameters (on --resume
-    ``epochs`` only if given: the caller then takes it from the checkpoint)."""
-    if given.get("data", "").startswith("folder:"):
-        # absolute, so that --resume from another working folder reads the same images
-        given = {**given, "data": "folder:" + str(Path(given["data"][len("folder:") :]).resolve())}
-    if not args.resume:
-        if (out / CHECKPOINT_FILE).exists():
-            raise UsageError(f"'{out}' already holds a trained model; add --resume to continue it "
-                             "or choose another --out")
-        signature = inspect.signature(cls.__init__).parameters
-        defaults = {key: COMMAND_DEFAULTS.get(key, signature[key].default) for key in accepted}
-        return {"model": args.model, **DATA_DEFAULTS, **defaults, **given}
+def _resumed(args, out: Path, given: dict, cls) -> tuple:
+    """The colorizer saved in ``out`` and the run's settings from ``train.json``; an option given
+    that would change the run is refused. ``--epochs`` may change: it is the run's length."""
     run_file = out / RUN_FILE
     if not (out / CHECKPOINT_FILE).is_file() or not run_file.is_file():
         raise FileNotFoundError(f"--resume: no checkpoint in '{out}' (an interrupted run leaves "
@@ -272,7 +301,43 @@ def _settings(args, out: Path, given: dict, cls, accepted: list[str]) -> dict:
             option = "--" + key.replace("_", "-")
             raise UsageError(f"--resume continues the run in '{out}', which used {option} "
                              f"{saved.get(key)}; drop {option} {value} or choose another --out")
-    return {**saved, **given}
+    colorizer = cls.load(out)
+    checkpoint = colorizer.get_params()
+    # the checkpoint's own parameters for any that train.json lacks
+    parameters = {parameter: checkpoint[parameter] for parameter, _ in cls.cli_options.values()}
+    settings = {**DATA_DEFAULTS, **parameters, **saved, **given}
+    settings["epochs"] = given.get("epochs", checkpoint["epochs"])
+    colorizer.set_params(epochs=settings["epochs"], verbose="auto")
+    return colorizer, settings
+
+
+class _RunFile:
+    """``train.json``, written once: with the first checkpoint, so that a run refused or failed
+    before it leaves no file (and --resume finds both or neither)."""
+
+    def __init__(self, path: Path, settings: dict, colorizer, written: bool = False):
+        self.path, self.settings, self.colorizer, self.written = path, settings, colorizer, written
+
+    def write(self) -> None:
+        if self.written:
+            return
+        settings = {key: value for key, value in self.settings.items() if key != "epochs"}
+        if settings.get("stream"):  # how many files the fit-time state was learnt from
+            settings["setup_sample"] = self.colorizer.setup_sample_
+        write_json_atomic(self.path, settings)
+        self.written = True
+
+
+def _tidy_resumed_folder(out: Path, colorizer, images, label: str) -> None:
+    """Before a resumed run: drop the log rows and temporaries of the killed run, and draw again
+    the figures a kill may have cut short (loss curves, the checkpoint's epoch's samples)."""
+    done = colorizer.epochs_done_
+    _truncate_log(out / LOG_FILE, done)
+    remove_stale_temporaries(out)  # half-written files of the killed run
+    _draw_curves(out, colorizer, label)
+    sample = out / SAMPLES_DIR / f"epoch_{done:03d}.png"
+    if done and not colorizer.steps_into_epoch_ and not sample.is_file():
+        _draw_samples(out, colorizer, *_sample_images(images), done)
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None):
@@ -315,20 +380,12 @@ def _load_training_images(settings: dict, workers: int = 2):
                         seed=settings.get("seed", 0))  # fmt: skip
 
 
-def _labels_for(method, labels, class_names=None) -> dict:
-    """``labels`` (and ``class_names``) for a ``fit`` / ``continue_fit`` that takes them: the
-    scenes' classes, a folder's subfolders or manifest categories train a model's classifier."""
-    accepted = inspect.signature(method).parameters
-    given = {"labels": labels, "class_names": class_names}
-    return {key: value for key, value in given.items() if key in accepted and value is not None}
-
-
 def _check_data_spec(spec: str) -> str:
     from chroma_lab.data import check_data_spec
 
     try:
         return check_data_spec(spec)
-    except ValueError as exc:
+    except ChromaLabError as exc:
         raise UsageError(f"--data: {exc}") from exc
 
 
@@ -336,16 +393,12 @@ def _check_data_spec(spec: str) -> str:
 # Callbacks
 # ----------------------------------------------------------------------------------------------
 def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: int = 0,
-               chief: bool = True) -> list:  # fmt: skip
+               chief: bool = True, run_file: _RunFile | None = None) -> list:  # fmt: skip
+    """The run's Keras callbacks: checkpoints (with ``train.json`` before the first), the log,
+    the skipped-file count of a stream, the figures."""
     import keras
-    import numpy as np
 
-    from chroma_lab.data import FolderStream, to_gray
-
-    streamed = isinstance(images, FolderStream)
-    samples = images.read(np.arange(min(N_SAMPLES, len(images.files)))) if streamed \
-        else images[:N_SAMPLES]
-    gray = to_gray(samples)
+    gray, samples = _sample_images(images)
 
     class Checkpoint(keras.callbacks.Callback):
         """Save the colorizer atomically at the end of every epoch (and every ``every`` steps)."""
@@ -355,9 +408,14 @@ def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: in
                 return
             # through self.model: on JAX that copies the training state back into the variables
             if int(keras.ops.convert_to_numpy(self.model.optimizer.iterations)) % every == 0:
-                colorizer.save(out)
+                self.save()
 
         def on_epoch_end(self, epoch, logs=None):
+            self.save()
+
+        def save(self):
+            if run_file is not None:
+                run_file.write()
             colorizer.save(out)
 
     class SkippedFiles(keras.callbacks.Callback):
@@ -371,22 +429,49 @@ def _callbacks(colorizer, images, out: Path, append: bool, label: str, every: in
         """Loss curves so far and sample colorizations, after every epoch."""
 
         def on_epoch_end(self, epoch, logs=None):
-            from chroma_lab import viz
-
-            history = _read_log(out / LOG_FILE)
-            if history:
-                curves = viz.plot_loss_curves({getattr(colorizer, "loss", label): history})
-                _save_figure(curves, out / CURVES_FILE)
-            colorized = colorizer.colorize(gray)
-            fig = viz.plot_colorizations(gray, samples, {f"epoch {epoch + 1}": colorized})
-            (out / SAMPLES_DIR).mkdir(exist_ok=True)
-            _save_figure(fig, out / SAMPLES_DIR / f"epoch_{epoch + 1:03d}.png")
+            _draw_curves(out, colorizer, label)
+            _draw_samples(out, colorizer, gray, samples, epoch + 1)
 
     if not chief:  # its save only takes part in reading the weights out (see KerasColorizer.save)
         return [Checkpoint()]
     # the log row first, then the checkpoint: a kill in between is repaired by _truncate_log
     logger = keras.callbacks.CSVLogger(str(out / LOG_FILE), append=append)
+    from chroma_lab.data import FolderStream
+
+    streamed = isinstance(images, FolderStream)
     return [*([SkippedFiles()] if streamed else []), logger, Checkpoint(), Figures()]
+
+
+def _sample_images(images) -> tuple:
+    """Gray and colour versions of the first training images, for the sample figures."""
+    import numpy as np
+
+    from chroma_lab.data import FolderStream, to_gray
+
+    if isinstance(images, FolderStream):
+        samples = images.read(np.arange(min(N_SAMPLES, len(images.files))))
+    else:
+        samples = images[:N_SAMPLES]
+    return to_gray(samples), samples
+
+
+def _draw_curves(out: Path, colorizer, label: str) -> None:
+    """``loss_curves.png`` from ``log.csv``, named by the model's loss if it has a choice of them."""
+    from chroma_lab import viz
+
+    history = _read_log(out / LOG_FILE)
+    if history:
+        name = colorizer.get_params().get("loss", label)
+        _save_figure(viz.plot_loss_curves({name: history}), out / CURVES_FILE)
+
+
+def _draw_samples(out: Path, colorizer, gray, samples, epoch: int) -> None:
+    """``samples/epoch_NNN.png``: the sample images colorized by the model after ``epoch``."""
+    from chroma_lab import viz
+
+    fig = viz.plot_colorizations(gray, samples, {f"epoch {epoch}": colorizer.colorize(gray)})
+    (out / SAMPLES_DIR).mkdir(exist_ok=True)
+    _save_figure(fig, out / SAMPLES_DIR / f"epoch_{epoch:03d}.png")
 
 
 def _read_log(path: Path) -> dict:

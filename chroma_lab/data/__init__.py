@@ -4,7 +4,8 @@ One module per concern; every public name is importable from here
 (``from chroma_lab.data import load_image, to_gray``):
 
 * :mod:`~chroma_lab.data.images`: :func:`load_image` reads one file as uint8 RGB, whatever its
-  mode; :func:`load_folder` reads a folder with labels; :func:`resize_crop`.
+  mode, and refuses one of more than :data:`MAX_PIXELS` pixels from its header (every command
+  reads through it); :func:`load_folder` reads a folder with labels; :func:`resize_crop`.
 * :mod:`~chroma_lab.data.datasets`: :func:`bundled_photos` (the default data, no network),
   :func:`load_cifar10`, and :func:`load_dataset` / :func:`check_data_spec` for the ``--data``
   specs ``photos``, ``scenes`` and ``folder:PATH``.
@@ -32,6 +33,7 @@ from chroma_lab.data.datasets import (
 from chroma_lab.data.images import (
     IMAGE_EXTENSIONS,
     MANIFEST_NAME,
+    MAX_PIXELS,
     ImageReadError,
     load_folder,
     load_image,
@@ -49,7 +51,7 @@ from chroma_lab.data.preprocess import (
 )
 
 __all__ = [
-    "CIFAR10_CLASSES", "DATA_SPECS", "IMAGE_EXTENSIONS", "MANIFEST_NAME", "PAD_MODES",
+    "CIFAR10_CLASSES", "DATA_SPECS", "IMAGE_EXTENSIONS", "MANIFEST_NAME", "MAX_PIXELS", "PAD_MODES",
     "ImageReadError", "bundled_photos", "check_data_spec", "extract_patches", "image_class_prior", "load_cifar10",
     "load_dataset", "load_folder", "load_image", "make_batches", "resize", "resize_crop", "sample_pixels",
     "split_lab", "to_gray", "train_test_split_images", "FolderStream", "streamed_class_prior",

@@ -12,6 +12,7 @@ import keras
 import numpy as np
 
 from chroma_lab._checks import check_int
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 
 
 def make_batches(images, labels=None, batch_size: int = 16, shuffle: bool = True, seed: int = 0,
@@ -84,12 +85,12 @@ def _check_batch_inputs(images, labels):
     if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim not in (3, 4):
         got = f"{images.dtype} array of shape {images.shape}" if isinstance(images, np.ndarray) \
             else type(images).__name__
-        raise TypeError(f"images must be a uint8 array of shape (n, H, W, 3) or (n, H, W), "
-                        f"got {got}")
+        raise ChromaLabTypeError(f"images must be a uint8 array of shape (n, H, W, 3) or (n, H, W), "
+                                 f"got {got}")
     if len(images) == 0:
-        raise ValueError("images is empty; there is nothing to batch")
+        raise ChromaLabError("images is empty; there is nothing to batch")
     if labels is not None:
         labels = np.asarray(labels)
         if len(labels) != len(images):
-            raise ValueError(f"labels has {len(labels)} entries but images has {len(images)}")
+            raise ChromaLabError(f"labels has {len(labels)} entries but images has {len(images)}")
     return images, labels

@@ -15,7 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from chroma_lab._checks import check_int
+from chroma_lab._files import resolve_path
 from chroma_lab.data.images import ImageReadError, _as_path, load_folder, load_image, resize_crop
+from chroma_lab.errors import ChromaLabError
 
 DATA_SPECS = ("photos", "scenes", "folder:PATH")
 _FOLDER = "folder:"
@@ -50,8 +52,8 @@ def check_data_spec(spec) -> str:
     if spec in ("photos", "scenes"):
         return spec
     if isinstance(spec, str) and spec.startswith(_FOLDER) and spec[len(_FOLDER) :].strip():
-        return _FOLDER + str(Path(spec[len(_FOLDER) :]).expanduser().resolve())
-    raise ValueError(f"unknown data spec {spec!r}; use photos, scenes or folder:PATH")
+        return _FOLDER + str(resolve_path(spec[len(_FOLDER) :]))
+    raise ChromaLabError(f"unknown data spec {spec!r}; use photos, scenes or folder:PATH")
 
 
 def load_dataset(spec, size, n_scenes: int = 512, seed: int = 0):

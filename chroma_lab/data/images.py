@@ -15,13 +15,20 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from chroma_lab._checks import check_choice, check_int
+from chroma_lab._files import resolve_path
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 MANIFEST_NAME = "manifest.csv"
+# The most pixels any reader of the package decodes (train, colorize, evaluate, turing all read
+# through load_image): Pillow's own decompression-bomb threshold, about 89 million (a 9,500 x
+# 9,500 photo). A 100-megapixel PNG can be a 118 KB file; decoded to RGB it is 300 MB, and a
+# model's activations on it many times that. Refused from the file's header, before decoding.
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS
 _PROGRESS_MIN_FILES = 50  # below this a progress bar is only noise
 
 
-class ImageReadError(ValueError):
+class ImageReadError(ChromaLabError):
     """A file exists but is not an image Pillow can decode (corrupt, truncated, not an image)."""
 
 
@@ -40,7 +47,8 @@ def load_image(path) -> np.ndarray:
       RGB PNGs to 8 bits while reading (it keeps the high byte);
     * float ``F`` images are taken as 0..1 if their maximum is <= 1, else as 0..255 (clipped).
 
-    Multi-frame files (animated GIF, multi-page TIFF) give their first frame.
+    Multi-frame files (animated GIF, multi-page TIFF) give their first frame. A file of more than
+    :data:`MAX_PIXELS` pixels is refused from its header, before anything is decoded.
 
     Parameters
     ----------
@@ -58,15 +66,24 @@ def load_image(path) -> np.ndarray:
     IsADirectoryError
         ``path`` is a folder (use :func:`load_folder`).
     ImageReadError
-        The file is not a readable image: unknown format, corrupt or truncated.
+        The file is not a readable image: unknown format, corrupt or truncated, or too large.
     """
     path = _as_path(path, "path")
     if not path.exists():
+        resolve_path(path)  # a symlink loop is an OSError of its own
         raise FileNotFoundError(f"No image file at '{path}'; check the path and the working folder")
     if path.is_dir():
         raise IsADirectoryError(f"'{path}' is a folder, not an image; use load_folder() to read it")
     try:
-        with Image.open(path) as img:
+        with warnings.catch_warnings():
+            # Pillow warns from its own MAX_IMAGE_PIXELS on; ours is checked just below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            img = Image.open(path)
+        with img:
+            if img.width * img.height > MAX_PIXELS:
+                raise ImageReadError(f"Cannot read '{path}': it has too many pixels ({img.width} x "
+                                     f"{img.height}, more than the {MAX_PIXELS:,} chroma_lab reads: a "
+                                     "decompression bomb, or a photo to shrink first).")  # fmt: skip
             img.load()  # decode every pixel now, so a truncated file fails here and not later
             img = ImageOps.exif_transpose(img)
             return _pil_to_rgb_uint8(img, path)
@@ -152,7 +169,7 @@ def load_folder(path, size=None, *, on_error="raise", progress=True):
 
     entries = _folder_entries(folder)
     if not entries:
-        raise ValueError(
+        raise ChromaLabError(
             f"No images found in '{folder}'; accepted extensions (any case): "
             f"{', '.join(IMAGE_EXTENSIONS)}."
         )
@@ -174,7 +191,7 @@ def load_folder(path, size=None, *, on_error="raise", progress=True):
         images.append(image if size is None else resize_crop(image, size))
         labels.append(label)
     if not images:
-        raise ValueError(f"None of the {len(entries)} files in '{folder}' could be read as images.")
+        raise ChromaLabError(f"None of the {len(entries)} files in '{folder}' could be read as images.")
     if size is not None:
         images = np.stack(images)
     return images, np.array(labels, dtype=str)
@@ -236,13 +253,7 @@ def _folder_entries(folder: Path):
     """Sorted (file, label) pairs from a manifest.csv or from the folder layout."""
     manifest = folder / MANIFEST_NAME
     if manifest.is_file():
-        with open(manifest, newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            columns = reader.fieldnames or []
-            if "file" not in columns or "category" not in columns:
-                raise ValueError(f"'{manifest}' needs the columns 'file' and 'category', "
-                                 f"found {columns}")
-            rows = [(row["file"], row["category"]) for row in reader]
+        rows = _read_manifest(manifest)
         for name, _ in rows:
             if not (folder / name).is_file():
                 raise FileNotFoundError(f"'{manifest}' lists '{name}', which is not in '{folder}'.")
@@ -258,19 +269,50 @@ def _folder_entries(folder: Path):
     return [(folder / rel, label) for rel, label in sorted(entries, key=lambda e: e[0].as_posix())]
 
 
+def _read_manifest(manifest: Path) -> list:
+    """(file, category) rows of a manifest.csv; an entry that would leave its folder (absolute,
+    or through "..") is refused, naming it, as is a file that is not UTF-8 CSV."""
+    try:
+        with open(manifest, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            columns = reader.fieldnames or []
+            if "file" not in columns or "category" not in columns:
+                raise ChromaLabError(f"'{manifest}' needs the columns 'file' and 'category', "
+                                     f"found {columns}")
+            rows = [(row["file"] or "", row["category"] or "") for row in reader]
+    except UnicodeDecodeError as exc:
+        raise ChromaLabError(f"'{manifest}' is not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                             "save it as UTF-8") from exc
+    except csv.Error as exc:
+        raise ChromaLabError(f"'{manifest}' is not a CSV file ({exc})") from exc
+    outside = [name for name, _ in rows if _leaves_folder(name)]
+    if outside:
+        listed = ", ".join(repr(name) for name in outside[:3]) + (" ..." if len(outside) > 3 else "")
+        raise ChromaLabError(f"'{manifest}' lists {len(outside)} file(s) outside its folder ({listed}); "
+                             "entries must be paths inside the folder")
+    return rows
+
+
+def _leaves_folder(name: str) -> bool:
+    """Whether a manifest entry points outside its folder: absolute, or climbing out with "..".
+    (A symbolic link inside the folder is the folder owner's choice and is followed.)"""
+    path = Path(os.path.normpath(name)) if name else Path()
+    return path.is_absolute() or bool(path.drive) or (path.parts[:1] == ("..",))
+
+
 def _as_path(path, name: str) -> Path:
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
+        raise ChromaLabTypeError(f"{name} must be a str or os.PathLike, got {type(path).__name__}")
     return Path(path).expanduser()
 
 
 def _check_single_image(image, name: str) -> np.ndarray:
     if not isinstance(image, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(image).__name__}")
+        raise ChromaLabTypeError(f"{name} must be a NumPy array, got {type(image).__name__}")
     if image.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8, got dtype {image.dtype}")
+        raise ChromaLabTypeError(f"{name} must be uint8, got dtype {image.dtype}")
     if not (image.ndim == 2 or (image.ndim == 3 and image.shape[2] == 3)):
-        raise ValueError(f"{name} must have shape (H, W, 3) or (H, W), got {image.shape}")
+        raise ChromaLabError(f"{name} must have shape (H, W, 3) or (H, W), got {image.shape}")
     if min(image.shape[:2]) < 1:
-        raise ValueError(f"{name} is empty: shape {image.shape}")
+        raise ChromaLabError(f"{name} is empty: shape {image.shape}")
     return image

@@ -14,6 +14,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from chroma_lab._checks import check_choice, check_int
 from chroma_lab.color import rgb_to_gray, rgb_to_lab
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 from chroma_lab.quantize import bin_counts, prior_from_counts
 
 PAD_MODES = ("reflect", "symmetric", "edge", "wrap", "constant")
@@ -50,7 +51,7 @@ def image_class_prior(batches, sigma: float | None = 5.0) -> np.ndarray:
         batches = (images[i : i + PRIOR_CHUNK] for i in range(0, len(images), PRIOR_CHUNK))
     counts = sum(bin_counts(split_lab(batch)[1]) for batch in batches)
     if not np.any(counts):
-        raise ValueError("image_class_prior: no images to estimate a prior from")
+        raise ChromaLabError("image_class_prior: no images to estimate a prior from")
     return prior_from_counts(counts, sigma)
 
 
@@ -70,7 +71,7 @@ def to_gray(images) -> np.ndarray:
     """
     images = _check_rgb_array(images, "images")
     if images.dtype != np.uint8:
-        raise TypeError(f"images must be uint8 RGB, got dtype {images.dtype}")
+        raise ChromaLabTypeError(f"images must be uint8 RGB, got dtype {images.dtype}")
     return rgb_to_gray(images, method="cie")
 
 
@@ -96,10 +97,10 @@ def extract_patches(gray, patch_size: int, positions=None, pad_mode: str = "refl
     """
     gray = np.asarray(gray)
     if gray.ndim not in (2, 3):
-        raise ValueError(f"gray must have shape (H, W) or (n_images, H, W), got {gray.shape}")
+        raise ChromaLabError(f"gray must have shape (H, W) or (n_images, H, W), got {gray.shape}")
     patch_size = check_int(patch_size, "patch_size", 1)
     if patch_size % 2 == 0:
-        raise ValueError(f"patch_size must be odd so a pixel sits at the centre, got {patch_size}")
+        raise ChromaLabError(f"patch_size must be odd so a pixel sits at the centre, got {patch_size}")
     check_choice(pad_mode, "pad_mode", PAD_MODES)
     stack = gray if gray.ndim == 3 else gray[None]
     if positions is None:
@@ -108,12 +109,12 @@ def extract_patches(gray, patch_size: int, positions=None, pad_mode: str = "refl
         positions = np.asarray(positions)
         is_int = positions.dtype.kind in "iu"
         if not is_int or positions.ndim != 2 or positions.shape[1] != gray.ndim:
-            raise ValueError(f"positions must be an int array of shape (n, {gray.ndim}) for gray "
-                             f"of shape {gray.shape}, got {positions.dtype} {positions.shape}")
+            raise ChromaLabError(f"positions must be an int array of shape (n, {gray.ndim}) for gray "
+                                 f"of shape {gray.shape}, got {positions.dtype} {positions.shape}")
         if gray.ndim == 2:
             positions = np.column_stack([np.zeros(len(positions), dtype=int), positions])
         if (positions < 0).any() or (positions >= np.array(stack.shape)).any():
-            raise ValueError(f"positions must lie inside the image(s) of shape {gray.shape}")
+            raise ChromaLabError(f"positions must lie inside the image(s) of shape {gray.shape}")
     half = patch_size // 2
     padded = np.pad(stack, ((0, 0), (half, half), (half, half)), mode=pad_mode)
     # A view, not a copy: windows[k, r, c] is the patch centred on the original pixel (k, r, c).
@@ -138,7 +139,7 @@ def sample_pixels(shape, n: int, random_state=0) -> np.ndarray:
     """
     shape = tuple(int(s) for s in shape)
     if len(shape) not in (2, 3) or min(shape) < 1:
-        raise ValueError(f"shape must be (H, W) or (n_images, H, W) of positive ints, got {shape}")
+        raise ChromaLabError(f"shape must be (H, W) or (n_images, H, W) of positive ints, got {shape}")
     total = math.prod(shape)
     n = check_int(n, "n", 0, total)
     flat = np.random.default_rng(random_state).choice(total, size=n, replace=False)
@@ -173,7 +174,7 @@ def train_test_split_images(images, labels=None, test_size=0.2, random_state=0, 
     n = _count_images(images, "images")
     for name, values in (("labels", labels), ("stratify", stratify)):
         if values is not None and len(values) != n:
-            raise ValueError(f"{name} has {len(values)} entries but images has {n} images")
+            raise ChromaLabError(f"{name} has {len(values)} entries but images has {n} images")
     train_idx, test_idx = train_test_split(np.arange(n), test_size=test_size,
                                            random_state=random_state, stratify=stratify)  # fmt: skip
     train_idx, test_idx = np.sort(train_idx), np.sort(test_idx)
@@ -188,24 +189,24 @@ def train_test_split_images(images, labels=None, test_size=0.2, random_state=0, 
 # ----------------------------------------------------------------------------------------------
 def _check_rgb_array(images, name: str) -> np.ndarray:
     if isinstance(images, (list, tuple)):
-        raise TypeError(f"{name} must be one array of shape (n, H, W, 3); images of different "
-                        "shapes can be stacked after load_folder(..., size=...) or resize_crop")
+        raise ChromaLabTypeError(f"{name} must be one array of shape (n, H, W, 3); images of different "
+                                 "shapes can be stacked after load_folder(..., size=...) or resize_crop")
     images = np.asarray(images)
     if images.ndim < 3 or images.shape[-1] != 3:
-        raise ValueError(f"{name} must have shape (..., H, W, 3), got {images.shape}")
+        raise ChromaLabError(f"{name} must have shape (..., H, W, 3), got {images.shape}")
     return images
 
 
 def _count_images(images, name: str) -> int:
     if isinstance(images, np.ndarray):
         if images.ndim < 3:
-            raise ValueError(f"{name} must hold whole images, shape (n, H, W[, 3]), got "
-                             f"{images.shape}; split images, not pixels")
+            raise ChromaLabError(f"{name} must hold whole images, shape (n, H, W[, 3]), got "
+                                 f"{images.shape}; split images, not pixels")
         return len(images)
     if isinstance(images, (list, tuple)):
         return len(images)
-    raise TypeError(f"{name} must be an array (n, H, W[, 3]) or a list of images, "
-                    f"got {type(images).__name__}")
+    raise ChromaLabTypeError(f"{name} must be an array (n, H, W[, 3]) or a list of images, "
+                             f"got {type(images).__name__}")
 
 
 def _take(seq, idx):

@@ -31,6 +31,7 @@ from chroma_lab.data.images import (
     ImageReadError, _as_path, _folder_entries, _resize, load_image, resize_crop,
 )  # fmt: skip
 from chroma_lab.data.preprocess import image_class_prior
+from chroma_lab.errors import ChromaLabError
 
 # Random crops keep at least this fraction of the shorter side (then resize to the square).
 MIN_CROP = 0.875
@@ -86,7 +87,7 @@ class FolderStream(keras.utils.PyDataset):
         self.augment, self.shuffle, self.transform = bool(augment), bool(shuffle), transform
         entries = _folder_entries(self.folder)
         if not entries:
-            raise ValueError(f"No images found in '{self.folder}'")
+            raise ChromaLabError(f"No images found in '{self.folder}'")
         self.files = [file for file, _ in entries]
         self.labels = np.array([label for _, label in entries], dtype=str)
         self.epoch = 0
@@ -216,5 +217,5 @@ def streamed_class_prior(stream: FolderStream, sample: int | None = None, seed: 
     try:
         return image_class_prior(batches(), sigma)
     except ValueError:
-        raise ValueError(f"none of the sampled files of '{stream.folder}' could be read") from None
+        raise ChromaLabError(f"none of the sampled files of '{stream.folder}' could be read") from None
 

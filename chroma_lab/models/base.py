@@ -1,7 +1,22 @@
-"""The surface every colorizer shares, so lessons and the evaluation harness can swap them.
+"""The surface every colorizer shares, so lessons, the evaluation harness and the commands can swap them.
 
-* ``fit(images)``: uint8 RGB images of shape (n, H, W, 3) -> ``self``.
+* ``fit(images, y=None)``: uint8 RGB images of shape (n, H, W, 3), and optionally one label per
+  image (a model that learns from labels uses them, the others ignore them) -> ``self``.
 * ``colorize(gray)``: uint8 grayscale images of shape (n, H, W) -> uint8 RGB (n, H, W, 3).
+* ``validate_params()``: check the constructor parameters; raises
+  :class:`~chroma_lab.errors.ChromaLabError` naming the bad one. ``fit`` calls it; so does
+  ``chroma-lab train`` before it reads any data, and ``load`` on the settings of a saved model.
+* ``predict_scenes(gray)``: the scene of each image, for a model with a scene classifier
+  (Iizuka et al.'s); the others raise :class:`~chroma_lab.errors.ChromaLabError` saying so.
+* ``cli_options``: the options ``chroma-lab train`` offers for the class, a dict
+  ``{"--option": (parameter, argparse keywords)}``; the option sets that constructor parameter.
+  A new model declares its own (``{**KerasColorizer.cli_options, "--alpha": ("alpha", {"type":
+  float, "help": "..."})}``) and the command line needs no change: a new colorizer is a model
+  file plus a line in :data:`chroma_lab.models.registry.TRAINABLE`.
+
+``chroma-lab train`` needs a :class:`~chroma_lab.models.keras_colorizer.KerasColorizer` (epochs,
+checkpoints, ``continue_fit``, ``save``/``load``); ``colorize`` and ``evaluate`` need only the
+surface above (and ``temperature`` among ``get_params()`` for ``colorize --temperature``).
 
 A gray pixel v means the sRGB colour (v, v, v); its CIE L* is the lightness to keep. A subclass
 only implements ``_fit(images)`` and ``_predict_ab(L)``, which maps lightness (n, H, W) in 0..100
@@ -18,18 +33,19 @@ from sklearn.base import BaseEstimator
 
 from chroma_lab._checks import check_fitted
 from chroma_lab.color import gray_to_lightness, rgb_from_l_ab
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 
 
 def check_rgb_batch(images, name: str = "images") -> np.ndarray:
     """Validate uint8 RGB images of shape (n, H, W, 3) (a single (H, W, 3) image is refused)."""
     arr = np.asarray(images)
     if arr.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8 RGB (0..255), got dtype {arr.dtype}")
+        raise ChromaLabTypeError(f"{name} must be uint8 RGB (0..255), got dtype {arr.dtype}")
     if arr.ndim != 4 or arr.shape[-1] != 3:
         hint = " (a single image? use images[None])" if arr.ndim == 3 and arr.shape[-1] == 3 else ""
-        raise ValueError(f"{name} must have shape (n, H, W, 3), got {arr.shape}{hint}")
+        raise ChromaLabError(f"{name} must have shape (n, H, W, 3), got {arr.shape}{hint}")
     if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty: need at least one image")
+        raise ChromaLabError(f"{name} is empty: need at least one image")
     return arr
 
 
@@ -37,31 +53,45 @@ def check_gray_batch(gray, name: str = "gray") -> np.ndarray:
     """Validate uint8 grayscale images of shape (n, H, W)."""
     arr = np.asarray(gray)
     if arr.dtype != np.uint8:
-        raise TypeError(f"{name} must be uint8 grayscale (0..255), got dtype {arr.dtype}")
+        raise ChromaLabTypeError(f"{name} must be uint8 grayscale (0..255), got dtype {arr.dtype}")
     if arr.ndim != 3:
         hint = " (RGB? convert with chroma_lab.data.to_gray)" if arr.ndim == 4 else ""
         hint = hint or (" (a single image? use gray[None])" if arr.ndim == 2 else "")
-        raise ValueError(f"{name} must have shape (n, H, W), got {arr.shape}{hint}")
+        raise ChromaLabError(f"{name} must have shape (n, H, W), got {arr.shape}{hint}")
     return arr
 
 
 class Colorizer(BaseEstimator):
     """Base class: input checks and the L + ab -> RGB recombination shared by all colorizers."""
 
-    def fit(self, images):
+    cli_options: dict = {}  # see the module docstring
+
+    def fit(self, images, y=None):
         """Learn from colour images.
 
         Parameters
         ----------
         images : ndarray of shape (n, H, W, 3), uint8 RGB
+        y : array_like of shape (n,), optional
+            One label per image; ignored by a colorizer that does not learn from labels.
 
         Returns
         -------
         self
         """
+        self.validate_params()
         self._fit(check_rgb_batch(images))
         self.is_fitted_ = True
         return self
+
+    def validate_params(self) -> None:
+        """Check the constructor parameters; raises ChromaLabError naming a bad one."""
+
+    def predict_scenes(self, gray):
+        """The scene of each grayscale image (n, H, W): ``(names, probabilities)``, for a model
+        with a scene classifier; this one has none, so it raises ChromaLabError."""
+        raise ChromaLabError(f"this {type(self).__name__} has no scene classifier (iizuka trained "
+                             "with scene labels has one)")
 
     def colorize(self, gray) -> np.ndarray:
         """Colour grayscale images.

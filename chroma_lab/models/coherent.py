@@ -42,6 +42,7 @@ from keras import layers, ops
 
 from chroma_lab._checks import check_int, check_number
 from chroma_lab.color import AB_SCALE, in_gamut, rgb_to_lab, rgb_to_lab_ops
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 from chroma_lab.models.keras_colorizer import KerasColorizer
 from chroma_lab.models.zhang2016 import ZhangColorizer, build_training_model
 from chroma_lab.quantize import N_BINS, REBALANCE_LAMBDA, ab_bins, annealed_mean_ops, rebalance_weights
@@ -230,8 +231,8 @@ class CoherentLoss(keras.losses.Loss):
         if gradient_bin_weights is not None:
             gradient_bin_weights = [float(w) for w in gradient_bin_weights]
             if len(gradient_bin_weights) != len(GRADIENT_EDGES):
-                raise ValueError(f"gradient_bin_weights must hold {len(GRADIENT_EDGES)} weights "
-                                 f"(one per GRADIENT_EDGES bin), got {len(gradient_bin_weights)}")
+                raise ChromaLabError(f"gradient_bin_weights must hold {len(GRADIENT_EDGES)} weights "
+                                     f"(one per GRADIENT_EDGES bin), got {len(gradient_bin_weights)}")
         self.gradient_bin_weights = gradient_bin_weights
         self.lightness_weighting = bool(lightness_weighting)
 
@@ -301,8 +302,8 @@ def _output_stride(base_network: keras.Model) -> int:
     side = 64
     out = base_network.compute_output_shape((1, side, side, 1))
     if out[-1] != N_BINS:
-        raise ValueError(f"the base network must output {N_BINS} logits (a Zhang 'full' or 'class' "
-                         f"model), got {out[-1]} channels")  # fmt: skip
+        raise ChromaLabError(f"the base network must output {N_BINS} logits (a Zhang 'full' or 'class' "
+                             f"model), got {out[-1]} channels")  # fmt: skip
     return side // int(out[1])
 
 
@@ -344,6 +345,12 @@ class CoherentColorizer(KerasColorizer):
     """
 
     registry_name = "coherent"
+    cli_options = {
+        "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
+        **KerasColorizer.cli_options,
+        "--base": ("base", {"metavar": "DIR", "help": "the trained zhang model (its --out folder) to "
+                                                      "refine; default: train one first"}),
+    }  # fmt: skip
 
     def __init__(self, base=None, size="small", residual=True, gradient_rebalance=True,
                  lightness_weighting=True, regularizer_weight=1.0, loss_temperature=LOSS_T,
@@ -385,8 +392,8 @@ class CoherentColorizer(KerasColorizer):
                                   seed=self.seed, verbose=self.verbose).fit(images)  # fmt: skip
         base = ZhangColorizer.load(self.base)
         if base.loss == "l2":
-            raise ValueError(f"base '{self.base}' is an L2 (ab regression) model; the refinement "
-                             "needs a distribution: train it with --loss full or class")
+            raise ChromaLabError(f"base '{self.base}' is an L2 (ab regression) model; the refinement "
+                                 "needs a distribution: train it with --loss full or class")
         return base
 
     def _build_model(self):
@@ -413,18 +420,18 @@ class CoherentColorizer(KerasColorizer):
     def _restore(self, settings):
         prior = np.asarray(settings["gradient_prior"], dtype=np.float64)
         if prior.shape != (len(GRADIENT_EDGES),):
-            raise ValueError(f"gradient_prior must have {len(GRADIENT_EDGES)} values, got {prior.shape}")
+            raise ChromaLabError(f"gradient_prior must have {len(GRADIENT_EDGES)} values, got {prior.shape}")
         self.gradient_prior_ = prior
 
-    def _validate(self):
-        super()._validate()
+    def validate_params(self):
+        super().validate_params()
         if self.base is not None and not isinstance(self.base, str):
-            raise TypeError(f"base must be the folder of a trained Zhang model or None, got "
-                            f"{type(self.base).__name__}")  # fmt: skip
-        ZhangColorizer(size=self.size, image_size=self.image_size)._validate()  # size, image_size
+            raise ChromaLabTypeError(f"base must be the folder of a trained Zhang model or None, got "
+                                     f"{type(self.base).__name__}")  # fmt: skip
+        ZhangColorizer(size=self.size, image_size=self.image_size).validate_params()  # size, image_size
         for name in ("residual", "gradient_rebalance", "lightness_weighting"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+                raise ChromaLabTypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_number(self.regularizer_weight, "regularizer_weight", low=0)
         check_number(self.loss_temperature, "loss_temperature", low=0, low_open=True)
         check_number(self.temperature, "temperature", low=0)

@@ -65,6 +65,7 @@ from keras import layers, ops
 from chroma_lab._checks import check_bool, check_choice, check_int, check_number
 from chroma_lab.color import AB_SCALE, gray_to_lightness
 from chroma_lab.data.streaming import FolderStream
+from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
 from chroma_lab.losses import IIZUKA_ALPHA, UNLABELLED, iizuka_compile_losses
 from chroma_lab.models.base import check_gray_batch, check_rgb_batch
 from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
@@ -213,14 +214,14 @@ def build(size: str = "full", num_classes: int = 205, use_global: bool = True,
 def _check_config(config) -> IizukaConfig:
     """``config`` if its global input and its down- and upsampling fit together."""
     if not isinstance(config, IizukaConfig):
-        raise TypeError(f"config must be an IizukaConfig, got {type(config).__name__}")
+        raise ChromaLabTypeError(f"config must be an IizukaConfig, got {type(config).__name__}")
     if config.global_size % 32:
-        raise ValueError(f"config.global_size must be a multiple of 32 (five stride-2 layers), "
-                         f"got {config.global_size}")
+        raise ChromaLabError(f"config.global_size must be a multiple of 32 (five stride-2 layers), "
+                             f"got {config.global_size}")
     strides = math.prod(stride for _, stride in config.low)
     if strides != 2 ** (len(config.upsample_after) + 1):  # the output is upsampled x2 once more
-        raise ValueError(f"config.low downsamples by {strides} but the colorization network "
-                         f"upsamples by {2 ** (len(config.upsample_after) + 1)}: they must match")
+        raise ChromaLabError(f"config.low downsamples by {strides} but the colorization network "
+                             f"upsamples by {2 ** (len(config.upsample_after) + 1)}: they must match")
     return config
 
 
@@ -320,6 +321,14 @@ class IizukaColorizer(KerasColorizer):
 
     registry_name = "iizuka"
     predicts_at_training_scale = False  # fully convolutional: the paper colorizes at any size
+    cli_options = {
+        "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
+        **KerasColorizer.cli_options,
+        "--no-global": ("use_global", {"action": "store_false",
+                                       "help": "no global branch, fusion or scene classifier"}),
+        "--alpha": ("alpha", {"type": float, "help": "weight of the scene loss (default 1/300)"}),
+        "--optimizer": ("optimizer", {"help": "adadelta (the paper's, default) or adam"}),
+    }  # fmt: skip
 
     def __init__(self, size="small", use_global=True, alpha=IIZUKA_ALPHA, optimizer="adadelta",
                  image_size=64, epochs=20, batch_size=16, learning_rate=None, batch_norm=True,
@@ -337,40 +346,44 @@ class IizukaColorizer(KerasColorizer):
         self.verbose = verbose
 
     # --- training: the base's, with scene labels ------------------------------------------------
-    def fit(self, images, labels=None, callbacks=None, class_names=None):
+    def fit(self, images, y=None, callbacks=None, class_names=None):
         """Train from scratch on uint8 RGB images (n, H, W, 3) and their scene labels; returns self.
 
         Parameters
         ----------
         images : ndarray of shape (n, H, W, 3), uint8
-        labels : array_like of shape (n,), int, optional
-            Class indices 0..C-1, or -1 (:data:`~chroma_lab.losses.UNLABELLED`) for an image
-            without one. None (or all -1): the colour loss alone, and no class head to ask.
+        y : array_like of shape (n,), optional
+            The scene labels: class indices 0..C-1, or -1 (:data:`~chroma_lab.losses.UNLABELLED`)
+            for an image without one; or class names (str), the classes then being the names in
+            sorted order. None (or all -1): the colour loss alone, and no class head to ask.
         callbacks : list of keras.callbacks.Callback, optional
         class_names : sequence of str, optional
-            The names of classes 0..C-1 (C = len); default "0" .. str(max label).
+            With integer labels, the names of classes 0..C-1 (C = len); default "0" .. str(max label).
         """
         _refuse_stream(images)
         n = len(check_rgb_batch(images))
+        self.validate_params()
+        labels, class_names = _indices_of_names(y, class_names)
         self._labels, self._new_class_names = _scene_labels(labels, class_names, n, self.use_global)
         return super().fit(images, callbacks=callbacks)
 
-    def continue_fit(self, images, labels=None, callbacks=None):
+    def continue_fit(self, images, y=None, callbacks=None):
         """Train up to ``epochs`` in all from where the model stopped, on the same images and labels.
 
-        ``labels`` may be left out in the session that called ``fit`` (its labels are kept);
-        after ``load`` a model with a class head needs them again.
+        ``y`` may be left out in the session that called ``fit`` (its labels are kept); after
+        ``load`` a model with a class head needs them again (indices, or names of its classes).
         """
         _refuse_stream(images)
         n = len(check_rgb_batch(images))
+        labels, _ = _indices_of_names(y, getattr(self, "class_names_", None))
         if labels is not None or getattr(self, "_labels", None) is None or len(self._labels) != n:
             if labels is None and getattr(self, "class_names_", None):
-                raise ValueError(f"labels: this model was trained with {len(self.class_names_)} scene "
-                                 "classes; pass the same labels to continue_fit")  # fmt: skip
+                raise ChromaLabError(f"labels: this model was trained with {len(self.class_names_)} scene "
+                                     "classes; pass the same labels to continue_fit")  # fmt: skip
             checked, names = _scene_labels(labels, self.class_names_, n, self.use_global)
             if names != self.class_names_:
-                raise ValueError(f"labels: the model was trained with class names {self.class_names_}, "
-                                 f"these give {names}")  # fmt: skip
+                raise ChromaLabError(f"labels: the model was trained with class names {self.class_names_}, "
+                                     f"these give {names}")  # fmt: skip
             self._labels = checked
         return super().continue_fit(images, callbacks=callbacks)
 
@@ -408,6 +421,10 @@ class IizukaColorizer(KerasColorizer):
     def _prediction_side(self, height, width):
         return colorize_side(height, width)
 
+    def predict_scenes(self, gray):
+        """The colorizers' name for :meth:`predict_classes` (``chroma-lab colorize --classes``)."""
+        return self.predict_classes(gray)
+
     def predict_classes(self, gray):
         """The scene of each grayscale image, from the class head on its global path.
 
@@ -425,8 +442,8 @@ class IizukaColorizer(KerasColorizer):
         gray = check_gray_batch(gray)
         if not getattr(self, "class_names_", None):
             why = "without its global branch" if not self.use_global else "without scene labels"
-            raise ValueError(f"this {type(self).__name__} was trained {why}: it has no class head "
-                             "to predict scenes with")  # fmt: skip
+            raise ChromaLabError(f"this {type(self).__name__} was trained {why}: it has no class head "
+                                 "to predict scenes with")  # fmt: skip
         logits = [ops.convert_to_numpy(out["scene"]) for out in self._network_outputs(gray_to_lightness(gray))]
         probabilities = ops.convert_to_numpy(ops.softmax(np.concatenate(logits), axis=-1)).astype(np.float64)
         return [self.class_names_[i] for i in probabilities.argmax(axis=-1)], probabilities
@@ -438,10 +455,10 @@ class IizukaColorizer(KerasColorizer):
     def _restore(self, settings):
         names = settings["class_names"]
         if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
-            raise ValueError(f"class_names must be a list of str or null, got {names!r}")
+            raise ChromaLabError(f"class_names must be a list of str or null, got {names!r}")
         self.class_names_ = names
 
-    def _validate(self):
+    def validate_params(self):
         check_choice(self.size, "size", SIZES)
         check_choice(self.optimizer, "optimizer", tuple(OPTIMIZERS))
         check_bool(self.use_global, "use_global")
@@ -449,12 +466,12 @@ class IizukaColorizer(KerasColorizer):
         check_number(self.alpha, "alpha", low=0)
         check_int(self.image_size, "image_size", low=2 * INPUT_MULTIPLE)
         if self.image_size % INPUT_MULTIPLE:
-            raise ValueError(f"image_size must be a multiple of {INPUT_MULTIPLE} (three stride-2 "
-                             f"layers), got {self.image_size}")  # fmt: skip
+            raise ChromaLabError(f"image_size must be a multiple of {INPUT_MULTIPLE} (three stride-2 "
+                                 f"layers), got {self.image_size}")  # fmt: skip
         given = self.learning_rate
         try:  # None stands for the optimizer's default; the base checks the rate in use
             self.learning_rate = self._learning_rate()
-            super()._validate()
+            super().validate_params()
         finally:
             self.learning_rate = given
 
@@ -493,8 +510,24 @@ class _IizukaTargets(keras.utils.PyDataset):
 
 def _refuse_stream(images):
     if isinstance(images, FolderStream):  # its labels would need the class mapping of load_dataset
-        raise ValueError("iizuka trains on images in memory with their scene labels; a "
-                         "FolderStream (chroma-lab train --stream) is not supported yet")
+        raise ChromaLabError("iizuka trains on images in memory with their scene labels; a "
+                             "FolderStream (chroma-lab train --stream) is not supported yet")
+
+
+def _indices_of_names(y, class_names):
+    """(labels, class_names) for ``y``: integer labels as given; names (str) as indices into
+    ``class_names``, by default their sorted distinct values."""
+    if y is None:
+        return None, class_names
+    array = np.asarray(y)
+    if array.dtype.kind not in "US":
+        return y, class_names
+    names = [str(name) for name in (sorted(set(array.tolist())) if class_names is None else class_names)]
+    unknown = sorted(set(array.tolist()) - set(names))
+    if unknown:
+        raise ChromaLabError(f"labels: {unknown[:5]} are not among the model's classes {names}")
+    lookup = {name: i for i, name in enumerate(names)}
+    return np.array([lookup[name] for name in array.tolist()], dtype=np.int64).reshape(array.shape), names
 
 
 def _scene_labels(labels, class_names, n, use_global):
@@ -503,14 +536,14 @@ def _scene_labels(labels, class_names, n, use_global):
         return np.full(n, UNLABELLED, np.int32), None
     array = np.asarray(labels)
     if array.shape != (n,) or array.dtype.kind not in "iu":
-        raise ValueError(f"labels must be {n} integers (one class index per image, -1 for none), "
-                         f"got {array.dtype} array of shape {array.shape}")  # fmt: skip
+        raise ChromaLabError(f"labels must be {n} integers (one class index per image, -1 for none), "
+                             f"got {array.dtype} array of shape {array.shape}")  # fmt: skip
     if array.min() < UNLABELLED:
-        raise ValueError(f"labels must be class indices >= 0 or {UNLABELLED} (unlabelled), got {array.min()}")
+        raise ChromaLabError(f"labels must be class indices >= 0 or {UNLABELLED} (unlabelled), got {array.min()}")
     if class_names is not None:
         class_names = [str(name) for name in class_names]
         if array.max() >= len(class_names):
-            raise ValueError(f"labels go up to {array.max()} but class_names has {len(class_names)} names")
+            raise ChromaLabError(f"labels go up to {array.max()} but class_names has {len(class_names)} names")
     elif array.max() >= 0:
         class_names = [str(i) for i in range(array.max() + 1)]
     if not use_global or not class_names:

@@ -36,6 +36,7 @@ from chroma_lab._files import atomic_path, write_json_atomic
 from chroma_lab.color import normalize_l, rgb_to_lab_ops
 from chroma_lab.data import make_batches, resize_crop
 from chroma_lab.data.streaming import FolderStream
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.models.base import Colorizer, check_rgb_batch
 from chroma_lab.models.registry import FORMAT, MODEL_FILE, SETTINGS_FILE, ModelFolderError
 from chroma_lab.models.registry import read_settings
@@ -47,6 +48,9 @@ PREDICT_PIXELS = 1 << 18
 # Images of a stream that fit-time state (a palette, a class prior) is learnt from: a seeded
 # sample, so that setting up on a folder of a million images takes seconds, not hours.
 SETUP_SAMPLE = 2000
+# The largest training square a model accepts (the papers train at 176 to 256): a larger one, say
+# from an edited colorizer.json, would ask for more memory than a machine has when colorizing.
+MAX_IMAGE_SIZE = 1024
 
 
 def walk_layers(model: keras.Model):
@@ -100,7 +104,8 @@ class KerasColorizer(Colorizer):
     """Base of the Keras colorizers; see the module docstring for what a subclass supplies.
 
     Subclass parameters must include ``image_size``, ``epochs``, ``batch_size``,
-    ``learning_rate``, ``verbose`` and ``seed``.
+    ``learning_rate``, ``verbose`` and ``seed``; :attr:`cli_options` offers the shared ones to
+    ``chroma-lab train`` (a subclass adds its own: ``{**KerasColorizer.cli_options, ...}``).
 
     Attributes
     ----------
@@ -110,23 +115,37 @@ class KerasColorizer(Colorizer):
         Per-epoch values logged by Keras (``history_["loss"]``), over ``fit`` and every
         ``continue_fit``, and saved with the model.
     steps_per_epoch_ : int
+    steps_into_epoch_ : int
+        Training steps of the epoch under way (0 at an epoch's end); a checkpoint saved
+        mid-epoch resumes at the next step.
+    setup_sample_ : int
+        After ``fit`` on a stream: how many of its files the fit-time state was learnt from.
     """
 
     registry_name = ""  # the key of chroma_lab.models.registry.TRAINABLE, saved as "model"
     # Resize the lightness to the training square before the network, and the ab back: right for
     # a network whose receptive field was learnt at one scale; a per-pixel model turns it off.
     predicts_at_training_scale = True
+    # chroma-lab train's options for the shared parameters (base.py's module docstring)
+    cli_options = {
+        "--epochs": ("epochs", {"type": int, "help": "epochs in all (default 10)"}),
+        "--batch-size": ("batch_size", {"type": int, "help": "images per step (default: the model's)"}),
+        "--image-size": ("image_size", {"type": int, "help": "training square (default: the model's)"}),
+        "--learning-rate": ("learning_rate", {"type": float, "help": "optimizer step (default: the model's)"}),
+        "--seed": ("seed", {"type": int, "help": "weights and data order (default 0)"}),
+    }  # fmt: skip
 
     # --- training ------------------------------------------------------------------------------
-    def fit(self, images, callbacks=None):
+    def fit(self, images, y=None, callbacks=None):
         """Train from scratch on uint8 RGB images (n, H, W, 3) or a
         :class:`~chroma_lab.data.FolderStream`; returns self.
 
-        ``callbacks`` are Keras callbacks (checkpoints, logs); they may call ``colorize``. A
+        ``y`` (one label per image) is ignored here; a model that learns from labels overrides
+        ``fit``. ``callbacks`` are Keras callbacks (checkpoints, logs); they may call ``colorize``. A
         stream's ``size`` and ``batch_size`` must be the model's ``image_size`` and
         ``batch_size``; ``_setup_stream`` learns the fit-time state from it without holding it.
         """
-        self._validate()
+        self.validate_params()
         stream = _as_stream(images, self)
         if stream is None:
             images = self._prepare(check_rgb_batch(images))
@@ -138,9 +157,9 @@ class KerasColorizer(Colorizer):
         self.steps_per_epoch_ = self._steps(images, stream)
         self.history_ = {}
         self.is_fitted_ = True  # callbacks may colorize samples between epochs
-        return self.continue_fit(images, callbacks=callbacks)
+        return self.continue_fit(images, y, callbacks=callbacks)
 
-    def continue_fit(self, images, callbacks=None):
+    def continue_fit(self, images, y=None, callbacks=None):
         """Train up to ``self.epochs`` epochs in all, from where the model stopped (after ``load``).
 
         The images (or stream) must be the ones ``fit`` started with: epoch e sees them in the
@@ -151,14 +170,14 @@ class KerasColorizer(Colorizer):
         trains the remaining epochs.
         """
         check_fitted(self)
-        self._validate()
+        self.validate_params()
         stream = _as_stream(images, self)
         if stream is None:
             images = self._prepare(check_rgb_batch(images))
         steps = self._steps(images, stream)
         if steps != self.steps_per_epoch_:
-            raise ValueError(f"images give {steps} batches of {self.batch_size} per epoch but the "
-                             f"model was trained with {self.steps_per_epoch_}: resume on the same data")
+            raise ChromaLabError(f"images give {steps} batches of {self.batch_size} per epoch but the "
+                                 f"model was trained with {self.steps_per_epoch_}: resume on the same data")
         start = self.epochs_done_
         if start >= self.epochs:
             return self
@@ -174,7 +193,7 @@ class KerasColorizer(Colorizer):
         if backend.replicas() > 1 or backend.process_count() > 1:
             n = len(images) if stream is None else len(stream.files)
             batches = _ProcessBatches(batches, self._images_per_epoch(n))
-        step = self.optimizer_steps_ % self.steps_per_epoch_
+        step = self.steps_into_epoch_
         if step:  # saved mid-epoch: the rest of that epoch
             self._fit_epochs(_FromStep(batches, step), order, start, start + 1, callbacks)
             start += 1
@@ -207,8 +226,8 @@ class KerasColorizer(Colorizer):
         batch is cut to a multiple of the device count, so that it splits evenly."""
         count = backend.replicas()
         if self.batch_size % count:
-            raise ValueError(f"batch_size {self.batch_size} does not split evenly over {count} "
-                             f"devices; use a multiple of {count}")
+            raise ChromaLabError(f"batch_size {self.batch_size} does not split evenly over {count} "
+                                 f"devices; use a multiple of {count}")
         return n - (n % self.batch_size) % count
 
     @property
@@ -221,6 +240,11 @@ class KerasColorizer(Colorizer):
     def epochs_done_(self) -> int:
         """Epochs trained so far, from the optimizer's step counter (saved with the model)."""
         return self.optimizer_steps_ // self.steps_per_epoch_
+
+    @property
+    def steps_into_epoch_(self) -> int:
+        """Training steps of the epoch under way; 0 at the end of an epoch."""
+        return self.optimizer_steps_ % self.steps_per_epoch_
 
     @property
     def optimizer_steps_(self) -> int:
@@ -249,12 +273,14 @@ class KerasColorizer(Colorizer):
         check_fitted(self)
         L = np.asarray(L, dtype=np.float64)
         if L.ndim != 3:
-            raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
+            raise ChromaLabError(f"L must have shape (n, H, W), got {L.shape}")
         n, height, width = L.shape
         side = self._prediction_side(height, width)
-        # one fixed input shape: the training scale (Zhang, the CNN at its image_size)
-        at_training_scale = side != (height, width) or (
-            self.predicts_at_training_scale and self.image_size is not None)
+        # one fixed input shape: the training scale (Zhang, the coherent model). A model that
+        # colorizes at each image's own size (Iizuka's, rounded to multiples of 8) stays eager:
+        # Keras' compiled predict function, retraced for a second shape, leaves the size unknown
+        # (None), and Iizuka's fusion layer cannot upsample an unknown size.
+        at_training_scale = self.predicts_at_training_scale and self.image_size is not None
         step = max(1, PREDICT_PIXELS // (side[0] * side[1]))
         for start in range(0, n, step):
             l_norm = ops.convert_to_tensor(normalize_l(L[start : start + step, ..., None]), "float32")
@@ -316,7 +342,7 @@ class KerasColorizer(Colorizer):
         retrain = "; retrain the model with this version of chroma_lab"
         try:
             obj = cls(**params)
-            obj._validate()
+            obj.validate_params()
             obj.steps_per_epoch_ = check_int(settings["steps_per_epoch"], "steps_per_epoch", low=1)
             history = settings.get("history", {})
             obj.history_ = {str(k): [float(v) for v in values] for k, values in history.items()}
@@ -339,8 +365,11 @@ class KerasColorizer(Colorizer):
         return obj
 
     # --- validation and data -------------------------------------------------------------------
-    def _validate(self) -> None:
+    def validate_params(self) -> None:
         """Check the shared parameters; a subclass extends this with its own."""
+        if isinstance(self.image_size, int) and self.image_size > MAX_IMAGE_SIZE:
+            raise ChromaLabError(f"image_size must be at most {MAX_IMAGE_SIZE} (the papers train at "
+                                 f"176 to 256), got {self.image_size}")  # fmt: skip
         check_int(self.epochs, "epochs", low=0)
         check_int(self.batch_size, "batch_size", low=1)
         check_int(self.seed, "seed", low=0)
@@ -458,8 +487,8 @@ def _as_stream(images, colorizer):
         return None
     for name, ours in (("size", colorizer.image_size), ("batch_size", colorizer.batch_size)):
         if getattr(images, name) != ours:
-            raise ValueError(f"the stream's {name} is {getattr(images, name)} but the model's "
-                             f"{'image_size' if name == 'size' else name} is {ours}")
+            raise ChromaLabError(f"the stream's {name} is {getattr(images, name)} but the model's "
+                                 f"{'image_size' if name == 'size' else name} is {ours}")
     return images
 
 

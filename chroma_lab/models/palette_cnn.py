@@ -26,6 +26,7 @@ from keras import layers
 
 from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab, normalize_ab, rgb_to_gray, rgb_to_lab
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromGray
 from chroma_lab.quantize import KMeansPalette
 
@@ -35,6 +36,9 @@ OUTPUT_OF_LOSS = {"onehot": "classes", "l1_index": "index", "l2_ab": "ab"}
 # Zeiler's Adadelta paper (2012) uses epsilon 1e-6; Keras' 1e-7 makes the first steps about 3x
 # smaller (a step starts near sqrt(epsilon)), and this network then barely learns in 30 epochs.
 ADADELTA_EPSILON = 1e-6
+# Upper bounds of the network's sizes: far above any lesson's, far below what exhausts memory
+# (an edited colorizer.json is checked against them before the network is built).
+MAX_COLORS, MAX_FILTERS = 1024, 1024
 
 
 def build_palette_cnn(n_colors: int = 32, filters: int = 32, dropout: float = 0.25,
@@ -124,6 +128,10 @@ class PaletteCNNColorizer(KerasColorizer):
 
     registry_name = "cnn"
     predicts_at_training_scale = False  # a 3x3 per-pixel classifier: colorize at full resolution
+    cli_options = {
+        "--loss": ("loss", {"help": "onehot (default), l1_index or l2_ab (lesson 4)"}),
+        **KerasColorizer.cli_options,
+    }  # fmt: skip
 
     def __init__(self, n_colors=32, loss="onehot", image_size=64, filters=32, dropout=0.25,
                  epochs=30, batch_size=4, learning_rate=2.0, verbose="auto", seed=0):  # fmt: skip
@@ -179,7 +187,7 @@ class PaletteCNNColorizer(KerasColorizer):
             Indices into ``palette_.palette_``: the argmax of the logits, or the rounded index.
         """
         if self.loss == "l2_ab":
-            raise ValueError("loss='l2_ab' predicts ab directly, not palette classes")
+            raise ChromaLabError("loss='l2_ab' predicts ab directly, not palette classes")
         return self._classes(self._forward(L))
 
     def _classes(self, output: np.ndarray) -> np.ndarray:
@@ -199,15 +207,15 @@ class PaletteCNNColorizer(KerasColorizer):
     def _restore(self, settings):
         centres = np.asarray(settings["palette"], dtype=np.float64)
         if centres.ndim != 2 or centres.shape[1] != 2:
-            raise ValueError(f"palette must have shape (n_colors, 2), got {centres.shape}")
+            raise ChromaLabError(f"palette must have shape (n_colors, 2), got {centres.shape}")
         self.palette_ = KMeansPalette(n_colors=len(centres), space="ab", random_state=self.seed)
         self.palette_.palette_ = centres
 
-    def _validate(self):
-        super()._validate()
+    def validate_params(self):
+        super().validate_params()
         check_choice(self.loss, "loss", LOSSES)
-        check_int(self.n_colors, "n_colors", low=2)
-        check_int(self.filters, "filters", low=1)
+        check_int(self.n_colors, "n_colors", low=2, high=MAX_COLORS)
+        check_int(self.filters, "filters", low=1, high=MAX_FILTERS)
         if self.image_size is not None:
             check_int(self.image_size, "image_size", low=1)
         check_number(self.dropout, "dropout", low=0, high=1, high_open=True)

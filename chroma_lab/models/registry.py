@@ -14,6 +14,8 @@ import importlib
 import json
 from pathlib import Path
 
+from chroma_lab.errors import ChromaLabError
+
 TRAINABLE = {
     "zhang": "chroma_lab.models.zhang2016:ZhangColorizer",
     "cnn": "chroma_lab.models.palette_cnn:PaletteCNNColorizer",
@@ -25,14 +27,14 @@ MODEL_FILE = "model.keras"
 FORMAT = "chroma_lab.colorizer/2"
 
 
-class ModelFolderError(ValueError):
+class ModelFolderError(ChromaLabError):
     """A folder that does not hold a loadable saved colorizer; the message names the folder."""
 
 
 def colorizer_class(name: str):
     """The colorizer class registered under ``name`` (imports its module, hence Keras)."""
     if not isinstance(name, str) or name not in TRAINABLE:
-        raise ValueError(f"unknown model {name!r}; available: {', '.join(TRAINABLE)}")
+        raise ChromaLabError(f"unknown model {name!r}; available: {', '.join(TRAINABLE)}")
     module, _, attribute = TRAINABLE[name].partition(":")
     return getattr(importlib.import_module(module), attribute)
 

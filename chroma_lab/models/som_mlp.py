@@ -23,6 +23,7 @@ import numpy as np
 from chroma_lab._checks import check_fitted, check_int
 from chroma_lab.color import gray_to_lightness, normalize_l, rgb_to_gray, rgb_to_lab
 from chroma_lab.data import extract_patches, sample_pixels
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.models.base import Colorizer
 from chroma_lab.quantize import SOMPalette
 
@@ -85,7 +86,7 @@ class SOMPatchColorizer(Colorizer):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier
 
-        self._validate()
+        self.validate_params()
         self.som_ = SOMPalette(shape=self.som_shape, space=self.space, n_samples=self.n_pixels,
                                random_state=self.random_state).fit(images)  # fmt: skip
         cells = self.som_.palette_
@@ -98,8 +99,8 @@ class SOMPatchColorizer(Colorizer):
         patches = extract_patches(l_norm.astype(np.float32), self.patch_size, positions)
         targets = self.som_.encode(images[positions[:, 0], positions[:, 1], positions[:, 2]])
         if len(np.unique(targets)) < 2:
-            raise ValueError("the training pixels all fall in one SOM cell, so there is nothing "
-                             "to classify; use more varied images or a larger som_shape")
+            raise ChromaLabError("the training pixels all fall in one SOM cell, so there is nothing "
+                                 "to classify; use more varied images or a larger som_shape")
         self.mlp_ = MLPClassifier(hidden_layer_sizes=tuple(self.hidden_layer_sizes),
                                   max_iter=int(self.max_iter), early_stopping=False,
                                   random_state=self.random_state)  # fmt: skip
@@ -126,7 +127,7 @@ class SOMPatchColorizer(Colorizer):
         check_fitted(self, "mlp_")
         L = np.asarray(L, dtype=np.float64)
         if L.ndim != 3:
-            raise ValueError(f"L must have shape (n, H, W), got {L.shape}")
+            raise ChromaLabError(f"L must have shape (n, H, W), got {L.shape}")
         l_norm = normalize_l(L).astype(np.float32)
         cells = np.empty(L.shape, dtype=np.intp)
         for i, image in enumerate(l_norm):
@@ -142,15 +143,15 @@ class SOMPatchColorizer(Colorizer):
     def _predict_ab(self, L):
         return self.colors_ab_[self.predict_cells(L)]
 
-    def _validate(self):
+    def validate_params(self):
         for name in ("patch_size", "n_pixels", "max_iter"):
             check_int(getattr(self, name), name, low=1)
         if self.patch_size % 2 == 0:
-            raise ValueError(f"patch_size must be odd so the pixel sits at the patch centre, "
-                             f"got {self.patch_size}")  # fmt: skip
+            raise ChromaLabError(f"patch_size must be odd so the pixel sits at the patch centre, "
+                                 f"got {self.patch_size}")  # fmt: skip
         sizes = self.hidden_layer_sizes
         if not isinstance(sizes, (tuple, list)) or not all(
             isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s >= 1 for s in sizes
         ):
-            raise ValueError(f"hidden_layer_sizes must be a tuple of positive ints, e.g. (64,), "
-                             f"got {sizes!r}")  # fmt: skip
+            raise ChromaLabError(f"hidden_layer_sizes must be a tuple of positive ints, e.g. (64,), "
+                                 f"got {sizes!r}")  # fmt: skip

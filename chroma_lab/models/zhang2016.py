@@ -64,6 +64,7 @@ from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab
 from chroma_lab.data import image_class_prior
 from chroma_lab.data.streaming import streamed_class_prior
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.losses import LOSSES, get_loss
 from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
 from chroma_lab.models.registry import MODEL_FILE, SETTINGS_FILE  # noqa: F401 - re-exported
@@ -263,6 +264,14 @@ class ZhangColorizer(KerasColorizer):
     """
 
     registry_name = "zhang"
+    cli_options = {
+        "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
+        "--loss": ("loss", {"help": "full (rebalanced, default), class or l2 (Table 1 of the paper)"}),
+        **KerasColorizer.cli_options,
+        "--prior": ("prior_source", {"metavar": "data|imagenet",
+                                     "help": "the class prior: data (of the training images, default) "
+                                             "or imagenet (the paper's published one)"}),
+    }  # fmt: skip
 
     def __init__(self, size="small", loss="full", image_size=64, epochs=20, batch_size=16,
                  temperature=ANNEALED_T, learning_rate=1e-3, seed=0, verbose="auto",
@@ -294,7 +303,7 @@ class ZhangColorizer(KerasColorizer):
             Parameters of the colorizer; ``epochs`` defaults to 0 (no epoch trained here).
         """
         obj = cls(**{"epochs": 0, **params})
-        obj._validate()
+        obj.validate_params()
         obj._restore({"prior": prior, "weights": weights})
         obj.model_ = obj._build_model(network)
         obj.model_.optimizer.build(obj.model_.trainable_variables)
@@ -341,20 +350,20 @@ class ZhangColorizer(KerasColorizer):
     def _restore(self, settings):
         prior = np.asarray(settings["prior"], dtype=np.float64)
         if prior.shape != (N_BINS,):
-            raise ValueError(f"prior must have {N_BINS} values, got shape {prior.shape}")
+            raise ChromaLabError(f"prior must have {N_BINS} values, got shape {prior.shape}")
         weights = settings.get("weights")
         if weights is not None and not isinstance(weights, str):
-            raise ValueError(f"weights must be a name or absent, got {weights!r}")
+            raise ChromaLabError(f"weights must be a name or absent, got {weights!r}")
         self.prior_, self.weights_ = prior, weights
 
-    def _validate(self):
-        super()._validate()
+    def validate_params(self):
+        super().validate_params()
         check_choice(self.size, "size", SIZES)
         check_choice(self.loss, "loss", LOSSES)
         check_choice(self.prior_source, "prior_source", PRIOR_SOURCES)
         multiple = CONFIGS[self.size].input_multiple
         check_int(self.image_size, "image_size", low=multiple)
         if self.image_size % multiple:
-            raise ValueError(f"image_size must be a multiple of {multiple} (one halving per "
-                             f"stride-2 block), got {self.image_size}")  # fmt: skip
+            raise ChromaLabError(f"image_size must be a multiple of {multiple} (one halving per "
+                                 f"stride-2 block), got {self.image_size}")  # fmt: skip
         check_number(self.temperature, "temperature", low=0)

@@ -36,6 +36,7 @@ from keras import layers
 from chroma_lab._files import atomic_path
 from chroma_lab._torch_checkpoint import read_state_dict
 from chroma_lab.color import AB_SCALE, gray_to_lightness, normalize_l, rgb_from_l_ab
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.models import zhang2016
 from chroma_lab.quantize import ANNEALED_T, N_BINS, ab_bins
 from chroma_lab.resources import zhang2016_imagenet_prior
@@ -112,16 +113,16 @@ def check_state_dict(state: dict, network: keras.Model) -> None:
     shapes = expected_shapes(network)
     missing = [key for key in shapes if key not in state]
     if missing:
-        raise ValueError(f"the state dict lacks {len(missing)} tensor(s) of the ECCV16 layout, "
-                         f"first {missing[0]!r}")  # fmt: skip
+        raise ChromaLabError(f"the state dict lacks {len(missing)} tensor(s) of the ECCV16 layout, "
+                             f"first {missing[0]!r}")  # fmt: skip
     extra = [key for key in state if key not in shapes and not key.endswith(_OPTIONAL_SUFFIXES)]
     if extra:
-        raise ValueError(f"the state dict has {len(extra)} tensor(s) the ECCV16 layout does not "
-                         f"use, first {extra[0]!r}")  # fmt: skip
+        raise ChromaLabError(f"the state dict has {len(extra)} tensor(s) the ECCV16 layout does not "
+                             f"use, first {extra[0]!r}")  # fmt: skip
     for key, shape in shapes.items():
         got = tuple(np.shape(state[key]))
         if got != shape:
-            raise ValueError(f"{key} has shape {got}, the {network.name} layout needs {shape}")
+            raise ChromaLabError(f"{key} has shape {got}, the {network.name} layout needs {shape}")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -153,11 +154,12 @@ def published_network(source, size: str = "full", logit_scale: float = 1.0) -> k
         are in the order of :func:`chroma_lab.quantize.ab_bins` (permuted if the file's order
         differs).
     """
-    state = source if isinstance(source, dict) else _read_checked(source)
     logit_scale = float(logit_scale)
     if not logit_scale > 0:
-        raise ValueError(f"logit_scale must be a number > 0, got {logit_scale!r}")
+        raise ChromaLabError(f"logit_scale must be a number > 0, got {logit_scale!r}")
     network = zhang2016.build(size)
+    # the file is read against the layout: a tensor or file larger than it is refused unread
+    state = source if isinstance(source, dict) else _read_checked(source, expected_shapes(network))
     check_state_dict(state, network)
     order = bin_order(state["model_out.weight"])
     prefixes = torch_names(network)
@@ -192,8 +194,8 @@ def bin_order(model_out_weight) -> np.ndarray:
     nearest = distance.argmin(axis=1)
     if distance.min(axis=1).max() > 1.0 or len(set(nearest.tolist())) != len(bins):
         worst = int(distance.min(axis=1).argmax())
-        raise ValueError(f"model_out.weight does not hold the 313 ab bins (x 1/110): channel "
-                         f"{worst} is at {np.round(centres[worst], 2).tolist()}")  # fmt: skip
+        raise ChromaLabError(f"model_out.weight does not hold the 313 ab bins (x 1/110): channel "
+                             f"{worst} is at {np.round(centres[worst], 2).tolist()}")  # fmt: skip
     order = np.empty(len(bins), dtype=np.int64)
     order[nearest] = np.arange(len(bins))
     return order
@@ -214,9 +216,9 @@ def published_colorizer(source, size: str = "full", logit_scale: float = 1.0):
         image_size=REFERENCE_SIDE, temperature=ANNEALED_T, learning_rate=3e-5, verbose=0)  # fmt: skip
 
 
-def _read_checked(path) -> dict:
+def _read_checked(path, expected: dict) -> dict:
     check_hash_suffix(path)
-    return read_state_dict(path)
+    return read_state_dict(path, expected, optional=_OPTIONAL_SUFFIXES)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -234,8 +236,8 @@ def check_hash_suffix(path) -> str | None:
         return None
     digest = _sha256(path)
     if not digest.startswith(prefix):
-        raise ValueError(f"'{path}' is damaged or not the released file: its sha256 starts with "
-                         f"{digest[:len(prefix)]}, its name says {prefix}")  # fmt: skip
+        raise ChromaLabError(f"'{path}' is damaged or not the released file: its sha256 starts with "
+                             f"{digest[:len(prefix)]}, its name says {prefix}")  # fmt: skip
     return prefix
 
 
@@ -273,9 +275,9 @@ def download(url: str, dest, sha256_prefix: str | None = None, progress: bool = 
         out.flush()
         os.fsync(out.fileno())
         if sha256_prefix is not None and not digest.hexdigest().startswith(sha256_prefix.lower()):
-            raise ValueError(f"the file downloaded from {url} has sha256 "
-                             f"{digest.hexdigest()[:len(sha256_prefix)]}..., expected "
-                             f"{sha256_prefix.lower()}...: not saved")  # fmt: skip
+            raise ChromaLabError(f"the file downloaded from {url} has sha256 "
+                                 f"{digest.hexdigest()[:len(sha256_prefix)]}..., expected "
+                                 f"{sha256_prefix.lower()}...: not saved")  # fmt: skip
     return dest
 
 
@@ -348,7 +350,7 @@ def reference_colorize(network: keras.Model, gray, temperature: float = ANNEALED
     images = [np.asarray(g) for g in gray]
     for i, g in enumerate(images):
         if g.ndim != 2 or g.dtype != np.uint8:
-            raise ValueError(f"gray[{i}] must be a 2-D uint8 image, got {g.dtype} {g.shape}")
+            raise ChromaLabError(f"gray[{i}] must be a 2-D uint8 image, got {g.dtype} {g.shape}")
     if not images:
         return []
     L = [gray_to_lightness(g) for g in images]

@@ -16,7 +16,6 @@ import json
 import random
 import shutil
 import tempfile
-import warnings
 from pathlib import Path
 
 from chroma_lab._checks import check_int
@@ -43,7 +42,7 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
         The test folder (created if missing).
     images_dir : str or os.PathLike
         A folder of photos; its non-hidden files with an image suffix are used (not subfolders).
-        A photo of more pixels than :func:`read_photo` accepts is refused from its header.
+        A photo of more pixels than :data:`chroma_lab.data.MAX_PIXELS` is refused from its header.
     models : mapping of str to colorizer or folder
         Method name -> a fitted colorizer (anything with ``colorize(gray (n, H, W) uint8)``), or
         a folder saved by ``chroma-lab train`` (loaded with
@@ -100,22 +99,6 @@ def prepare(out_dir, images_dir, models, *, max_side: int = 384, log=print) -> d
         raise
     shutil.rmtree(staging, ignore_errors=True)
     return manifest
-
-
-def read_photo(path):
-    """uint8 RGB of a photo, through the data layer's reader, with the limit ``colorize`` applies:
-    a file of more than Pillow's ``Image.MAX_IMAGE_PIXELS`` pixels is refused from its header,
-    before it is decoded (Pillow itself only warns below twice that many)."""
-    from PIL import Image
-
-    from chroma_lab.data import ImageReadError, load_image
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            return load_image(path)
-        except Image.DecompressionBombWarning as exc:
-            raise ImageReadError(f"Cannot read '{path}': it has too many pixels ({exc}).") from exc
 
 
 def load_manifest(out_dir) -> dict:
@@ -182,9 +165,9 @@ def _colorize_photo(path: Path, entry: dict, colorizers: dict, folder: Path, max
     """Write the photo ``entry`` names and its colorization by each model, under ``folder``."""
     import numpy as np
 
-    from chroma_lab.data import to_gray
+    from chroma_lab.data import load_image, to_gray
 
-    real = _shrink(read_photo(path), max_side)
+    real = _shrink(load_image(path), max_side)
     _save_png(real, folder / entry["real"])
     gray = to_gray(real)[None]
     for name, colorizer in colorizers.items():

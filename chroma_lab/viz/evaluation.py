@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.viz._common import _figure
 
 
@@ -25,14 +26,14 @@ def plot_metric_bars(summary, metrics=None, title: str | None = None, columns: i
     """
     methods = list(summary)
     if not methods:
-        raise ValueError("summary must hold at least one method")
+        raise ChromaLabError("summary must hold at least one method")
     if metrics is None:
         metrics = list(summary[methods[0]])
     panels = [(m, m, None) if isinstance(m, str) else tuple(m) for m in metrics]
     for key, _, _ in panels:
         missing = [name for name in methods if key not in summary[name]]
         if missing:
-            raise ValueError(f"measure {key!r} is missing for {missing}")
+            raise ChromaLabError(f"measure {key!r} is missing for {missing}")
     columns = max(1, min(int(columns), len(panels)))
     n_rows = (len(panels) + columns - 1) // columns
     fig = _figure(figsize=(3.0 * columns, 2.4 * n_rows + 0.4), layout="constrained")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.viz._common import _figure
 
 
@@ -52,9 +53,9 @@ def plot_factor_grid(values, row_labels, col_labels, label: str, better: str = "
     """
     values = np.asarray(values, dtype=float)
     if values.shape != (len(row_labels), len(col_labels)):
-        raise ValueError(f"values has shape {values.shape}, expected {(len(row_labels), len(col_labels))}")
+        raise ChromaLabError(f"values has shape {values.shape}, expected {(len(row_labels), len(col_labels))}")
     if better not in ("lower", "higher"):
-        raise ValueError(f"better must be 'lower' or 'higher', got {better!r}")
+        raise ChromaLabError(f"better must be 'lower' or 'higher', got {better!r}")
     fig = _figure(figsize=(1.8 + 1.6 * len(col_labels), 1.2 + 0.8 * len(row_labels)), layout="constrained")
     ax = fig.subplots()
     ax.imshow(-values if better == "lower" else values, cmap="Greens", aspect="auto")

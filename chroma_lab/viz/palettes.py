@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from chroma_lab.color import lab_to_rgb
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.viz._common import _figure, _image_axis
 
 
@@ -56,8 +57,8 @@ def plot_quantization_error(n_colors_list, errors, ylabel: str = "mean ab error 
     for name, values in errors.items():
         values = np.asarray(values, dtype=float)
         if values.shape != (len(n_colors_list),):
-            raise ValueError(f"errors[{name!r}] must hold one value per palette size "
-                             f"({len(n_colors_list)}), got shape {values.shape}")  # fmt: skip
+            raise ChromaLabError(f"errors[{name!r}] must hold one value per palette size "
+                                 f"({len(n_colors_list)}), got shape {values.shape}")  # fmt: skip
         ax.plot(n_colors_list, values, marker="o", label=str(name))
     ax.set_xscale("log", base=2)
     ax.set_xticks(n_colors_list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.viz._common import _figure
 from chroma_lab.viz.palettes import palette_swatches, plot_image_grid
 
@@ -23,7 +24,7 @@ def plot_som_grid(som_palette, L: float = 65.0, title: str | None = None):
     """
     palette = getattr(som_palette, "palette_", None)
     if palette is None:
-        raise ValueError("som_palette must be a fitted SOMPalette (call fit(images) first)")
+        raise ChromaLabError("som_palette must be a fitted SOMPalette (call fit(images) first)")
     rows, cols = (int(s) for s in som_palette.shape)
     swatches = palette_swatches(palette, som_palette.space, L).reshape(rows, cols, 3)
     fig = _figure(figsize=(1.3 * cols + 0.6, 1.3 * rows + 0.7))
@@ -71,8 +72,8 @@ def plot_colorizations(gray, truth, predictions, max_images: int = 6, size: floa
     columns += [(str(name), np.asarray(images)) for name, images in predictions.items()]
     for name, images in columns:
         if len(images) < n or images.shape[1:3] != gray.shape[1:3]:
-            raise ValueError(f"{name!r} must hold at least {n} images of size {gray.shape[1:3]}, "
-                             f"got shape {images.shape}")  # fmt: skip
+            raise ChromaLabError(f"{name!r} must hold at least {n} images of size {gray.shape[1:3]}, "
+                                 f"got shape {images.shape}")  # fmt: skip
     import textwrap
 
     rows = [[images[i] for _, images in columns] for i in range(n)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.viz._common import _figure
 
 
@@ -29,7 +30,7 @@ def plot_loss_curves(histories, key: str = "loss", relative: bool = False, log: 
     for i, (name, history) in enumerate(histories.items()):
         logs = getattr(history, "history", history)
         if key not in logs:
-            raise ValueError(f"histories[{name!r}] has no {key!r}; it logged {sorted(logs)}")
+            raise ChromaLabError(f"histories[{name!r}] has no {key!r}; it logged {sorted(logs)}")
         colour = f"C{i % 10}"
         for k, style in ((key, "-"), ("val_" + key, "--")):
             if k not in logs:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab.errors import ChromaLabError
 from chroma_lab.quantize import ab_bins
 from chroma_lab.viz._common import _figure
 from chroma_lab.viz.som_mlp import plot_colorizations
@@ -89,7 +90,7 @@ def plot_rebalancing_effect(prior, lams=(1.0, 0.5, 0.0), title: str | None = Non
 
     prior = np.asarray(prior, dtype=np.float64)
     if prior.ndim != 1 or prior.size == 0:
-        raise ValueError(f"prior must be a 1-D array of bin probabilities, got shape {prior.shape}")
+        raise ChromaLabError(f"prior must be a 1-D array of bin probabilities, got shape {prior.shape}")
     order = np.argsort(prior)[::-1]
     # a smoothed prior is tiny but not 0 far from the data (1e-40 and less); below one pixel in
     # ten million it is smoothing residue, and lambda = 0 would stretch the axis to 1e40
@@ -141,14 +142,14 @@ def plot_temperature_scores(temperatures, scores, paper_T: float | None = 0.38, 
     """
     temperatures = np.asarray(temperatures, dtype=np.float64)
     if not scores:
-        raise ValueError("scores must name at least one measure, e.g. {'colourfulness': [...]}")
+        raise ChromaLabError("scores must name at least one measure, e.g. {'colourfulness': [...]}")
     fig = _figure(figsize=(3.6 * len(scores), 3.2))
     axes = np.atleast_1d(fig.subplots(1, len(scores)))
     for i, (ax, (name, values)) in enumerate(zip(axes, scores.items())):
         values = np.asarray(values, dtype=np.float64)
         if values.shape != temperatures.shape:
-            raise ValueError(f"scores[{name!r}] must hold one value per temperature "
-                             f"({temperatures.size}), got shape {values.shape}")  # fmt: skip
+            raise ChromaLabError(f"scores[{name!r}] must hold one value per temperature "
+                                 f"({temperatures.size}), got shape {values.shape}")  # fmt: skip
         order = np.argsort(temperatures)
         ax.plot(temperatures[order], values[order], marker="o", color=f"C{i}")
         if paper_T is not None:
@@ -188,8 +189,8 @@ def plot_accuracy_curves(curves, thresholds=None, rebalanced=None, title: str | 
             values = np.asarray(values, dtype=np.float64)
             x = np.arange(values.size) if thresholds is None else np.asarray(thresholds, dtype=np.float64)
             if x.shape != values.shape:
-                raise ValueError(f"the curve of {name!r} has {values.size} points but there are "
-                                 f"{x.size} thresholds")  # fmt: skip
+                raise ChromaLabError(f"the curve of {name!r} has {values.size} points but there are "
+                                     f"{x.size} thresholds")  # fmt: skip
             ax.plot(x, values, style, color=f"C{i % 10}", label=label)
     ax.set_xlabel("threshold (ab units)")
     ax.set_ylabel("share of pixels within the threshold")

@@ -173,7 +173,7 @@ def _colorize_photo(path: Path, entry: dict, colorizers: dict, folder: Path, max
     for name, colorizer in colorizers.items():
         fake = np.asarray(colorizer.colorize(gray))[0]
         if fake.shape != real.shape or fake.dtype != np.uint8:
-            raise ValueError(f"model {name!r} returned {fake.dtype} {fake.shape} for '{path}', "
+            raise ChromaLabError(f"model {name!r} returned {fake.dtype} {fake.shape} for '{path}', "
                              f"expected uint8 {real.shape}")  # fmt: skip
         _save_png(fake, folder / entry["fake"][name])
 

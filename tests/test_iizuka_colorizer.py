@@ -59,6 +59,7 @@ def test_fit_logs_both_losses_and_keeps_the_class_names(fitted):
     assert fitted.network_.get_layer("class_output").units == len(SCENE_CLASSES)
 
 
+@pytest.mark.slow  # two Iizuka fits
 def test_string_labels_are_indices_into_their_sorted_names(scenes):
     """y as scene names (what chroma-lab train passes) trains as the indices into sorted names."""
     images, labels = scenes

@@ -19,6 +19,7 @@ TRAINABLE = {
     "cnn": "chroma_lab.models.palette_cnn:PaletteCNNColorizer",
     "iizuka": "chroma_lab.models.iizuka2016:IizukaColorizer",
     "coherent": "chroma_lab.models.coherent:CoherentColorizer",
+    "guided": "chroma_lab.models.guided2017:GuidedColorizer",
 }
 SETTINGS_FILE = "colorizer.json"
 MODEL_FILE = "model.keras"

@@ -13,6 +13,18 @@ output, is refused. An image of more pixels than Pillow's ``Image.MAX_IMAGE_PIXE
 million: a decompression bomb, or more memory than colorizing it would find) is refused before it
 is decoded. ``--classes`` also prints each image's scene as the model's classifier sees it (a
 model with one: ``iizuka`` trained on labelled data).
+
+Hints (a model that takes them: ``guided``, or ``--model levin2004``, Levin et al.'s optimisation,
+which needs no training)::
+
+    chroma-lab colorize photo.jpg --model runs/guided --hints dots.png --out colorized/
+    chroma-lab colorize photo.jpg --model levin2004 --hints dots.png --out colorized/
+
+``dots.png`` is an RGBA image of the photo's size, drawn in any paint program on a transparent
+layer: its opaque pixels (alpha at least 128) are the user's colours, whose a*, b* the model keeps
+(:func:`chroma_lab.hints.hints_from_rgba`). A hints image of another size, or without an alpha
+channel, is refused in one line. ``levin2004`` names the method; write ``./levin2004`` for a
+folder of that name.
 """
 
 from __future__ import annotations
@@ -20,6 +32,8 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+
+import numpy as np
 
 from chroma_lab.cli import USER_ERRORS, UsageError, check_output_folder, error_message, import_keras, report_error
 
@@ -31,6 +45,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--temperature", type=float, default=None,
                         help="annealed-mean temperature, for a model that has one (Zhang's): "
                              "0 = mode (vivid), 1 = mean (dull); default: the model's (0.38)")  # fmt: skip
+    parser.add_argument("--hints", metavar="PNG",
+                        help="an RGBA image of the photo's size whose opaque pixels are colour "
+                             "hints (models that take hints: guided, levin2004; one photo)")  # fmt: skip
     parser.add_argument("--classes", action="store_true",
                         help="also print each image's predicted scene (a model with a scene "
                              "classifier: iizuka trained with labels)")  # fmt: skip
@@ -46,9 +63,13 @@ def main(args) -> int:
 
     from chroma_lab._files import atomic_path
     from chroma_lab.data import to_gray
-    from chroma_lab.models.registry import load_colorizer
-
-    colorizer = load_colorizer(args.model)
+    colorizer = _load(args.model)
+    if args.hints is not None:
+        if len(args.images) > 1:
+            raise UsageError(f"--hints belongs to one photo; got {len(args.images)} (colorize them one at a time)")
+        if not colorizer.takes_hints:
+            raise UsageError(f"--hints: the {type(colorizer).__name__} in '{args.model}' takes no hints "
+                             "(guided and levin2004 do)")
     if args.temperature is not None:
         if not hasattr(colorizer, "temperature"):
             raise UsageError(f"--temperature: the {type(colorizer).__name__} in '{args.model}' "
@@ -73,7 +94,8 @@ def main(args) -> int:
                 raise UsageError(f"its output '{target}' is also the output of '{claimed[resolved]}'; "
                                  "rename one of them or colorize them separately")
             gray = to_gray(_read(name))[None]
-            colorized = colorizer.colorize(gray)[0]
+            hints = None if args.hints is None else _read_hints(args.hints, gray.shape[1:], name)
+            colorized = colorizer.colorize(gray, hints=hints)[0]
             out.mkdir(parents=True, exist_ok=True)  # not before an image is ready for it
             with atomic_path(target) as tmp:  # never a half-written PNG under the final name
                 Image.fromarray(colorized).save(tmp)
@@ -89,6 +111,36 @@ def main(args) -> int:
     if failures and len(args.images) > 1:
         print(f"chroma-lab colorize: {failures} of {len(args.images)} images failed", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _load(model: str):
+    """The colorizer ``--model`` names: a trained folder, or ``levin2004`` (nothing to train)."""
+    from chroma_lab.models.registry import load_colorizer
+
+    if model == "levin2004":
+        from chroma_lab.models.levin2004 import LevinColorizer
+
+        return LevinColorizer.fitted()
+    return load_colorizer(model)
+
+
+def _read_hints(path: str, shape, photo: str):
+    """(ab, mask) of shape (1, H, W, 2), (1, H, W) from an RGBA hints image of the photo's size."""
+    from PIL import Image
+
+    from chroma_lab.hints import hints_from_rgba
+
+    with Image.open(path) as image:
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        if not has_alpha:
+            raise UsageError(f"--hints '{path}' has no alpha channel (mode {image.mode}): save the dots "
+                             "as a PNG with transparency, opaque where you painted")
+        if (image.height, image.width) != tuple(shape):
+            raise UsageError(f"--hints '{path}' is {image.width}x{image.height} but '{photo}' is "
+                             f"{shape[1]}x{shape[0]}: draw the dots on an image of the photo's size")
+        rgba = np.asarray(image.convert("RGBA"))
+    ab, mask = hints_from_rgba(rgba)
+    return ab[None], mask[None]
 
 
 def _read(name):

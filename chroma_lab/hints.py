@@ -77,7 +77,7 @@ def sample_hints(ab_true, n_points, rng: np.random.Generator, patch_sizes=PATCH_
     Each point: a patch side P drawn from ``patch_sizes``; its top-left corner (h, w) from a normal
     with mean (H - P + 1) / 2 and standard deviation ``spread`` (H - P + 1), clipped into the image
     (likewise w); the patch's pixels get the mean true ab over the patch. A later point overwrites
-    an earlier one where they overlap.
+    an earlier one where they overlap. :func:`draw_hint_points` then :func:`render_hints`.
 
     Parameters
     ----------
@@ -94,19 +94,40 @@ def sample_hints(ab_true, n_points, rng: np.random.Generator, patch_sizes=PATCH_
     ab : ndarray of shape (n, H, W, 2), float64
     mask : ndarray of shape (n, H, W), bool
     """
-    ab_true = np.asarray(ab_true, dtype=np.float64)
-    if ab_true.ndim != 4 or ab_true.shape[-1] != 2:
-        raise ValueError(f"ab_true must have shape (n, H, W, 2), got {ab_true.shape}")
-    n, height, width = ab_true.shape[:3]
+    ab_true = _check_ab(ab_true)
+    points = draw_hint_points(ab_true.shape[:3], n_points, rng, patch_sizes, spread)
+    return render_hints(ab_true, points)
+
+
+def draw_hint_points(shape, n_points, rng: np.random.Generator, patch_sizes=PATCH_SIZES,
+                     spread: float = LOCATION_SPREAD) -> list:  # fmt: skip
+    """Where :func:`sample_hints` puts its points: for each of n images of ``shape`` (n, H, W), an
+    int array of shape (count, 3) holding each point's (top, left, side)."""
+    n, height, width = shape
     counts = np.broadcast_to(np.asarray(n_points), (n,))
     sizes = [check_int(int(s), "patch size", low=1, high=min(height, width)) for s in patch_sizes]
-    ab, mask = np.zeros_like(ab_true), np.zeros((n, height, width), dtype=bool)
+    points = []
     for i in range(n):
+        rows = []
         for _ in range(check_int(int(counts[i]), "n_points", low=0)):
             side = int(rng.choice(sizes))
-            h = _clipped_normal(rng, height - side + 1, spread)
-            w = _clipped_normal(rng, width - side + 1, spread)
-            patch = (i, slice(h, h + side), slice(w, w + side))
+            top = _clipped_normal(rng, height - side + 1, spread)
+            rows.append((top, _clipped_normal(rng, width - side + 1, spread), side))
+        points.append(np.array(rows, dtype=np.int64).reshape(-1, 3))
+    return points
+
+
+def render_hints(ab_true, points, count=None) -> tuple:
+    """The hints of ``points`` (from :func:`draw_hint_points`): each patch shows its mean true ab.
+
+    ``count`` keeps only the first ``count`` points of every image, so the hints of 5 points are
+    those of 10 points minus the last 5: a sweep over the number of hints compares nested sets.
+    """
+    ab_true = _check_ab(ab_true)
+    ab, mask = np.zeros_like(ab_true), np.zeros(ab_true.shape[:3], dtype=bool)
+    for i, rows in enumerate(points):
+        for top, left, side in rows[:count]:
+            patch = (i, slice(top, top + side), slice(left, left + side))
             ab[patch] = ab_true[patch].reshape(-1, 2).mean(axis=0)
             mask[patch] = True
     return ab, mask
@@ -153,6 +174,13 @@ def hints_from_rgba(rgba) -> tuple:
     mask = rgba[..., 3] >= OPAQUE_ALPHA
     ab = np.where(mask[..., None], rgb_to_lab(rgba[..., :3])[..., 1:], 0.0)
     return ab, mask
+
+
+def _check_ab(ab) -> np.ndarray:
+    ab = np.asarray(ab, dtype=np.float64)
+    if ab.ndim != 4 or ab.shape[-1] != 2:
+        raise ValueError(f"ab_true must have shape (n, H, W, 2), got {ab.shape}")
+    return ab
 
 
 def _clipped_normal(rng: np.random.Generator, positions: int, spread: float) -> int:

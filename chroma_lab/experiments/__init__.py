@@ -16,11 +16,11 @@ The modules import Keras (they train networks); importing this package does not.
 """
 
 LESSONS = {5: "chroma_lab.experiments.lesson05", 6: "chroma_lab.experiments.lesson06",
-           7: "chroma_lab.experiments.lesson07"}  # fmt: skip
+           7: "chroma_lab.experiments.lesson07", 8: "chroma_lab.experiments.lesson08"}  # fmt: skip
 
 
 def experiment(lesson: int):
-    """The experiment module of ``lesson`` (5, 6 or 7), imported on demand."""
+    """The experiment module of ``lesson`` (5 to 8), imported on demand."""
     import importlib
 
     if lesson not in LESSONS:

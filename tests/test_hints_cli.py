@@ -79,3 +79,22 @@ def test_refused_in_one_line(case, message, photo, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message.format(dots=dots, photo=path) in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_train_guided_streams_resumes_and_evaluates(tmp_path, capsys):
+    """``train guided`` from a streamed folder, ``--resume`` to more epochs, then ``evaluate`` on it."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for i, image in enumerate(synthetic_scenes(8, size=20, seed=3)[0]):
+        Image.fromarray(image).save(folder / f"{i}.png")
+    out = tmp_path / "run"
+    common = ["--data", f"folder:{folder}", "--stream", "--image-size", "16", "--batch-size", "4"]
+    assert cli.main(["train", "guided", "--out", str(out), *common, "--epochs", "1"]) == 0
+    assert cli.main(["train", "guided", "--out", str(out), *common, "--epochs", "2", "--resume"]) == 0
+    model = GuidedColorizer.load(out)
+    assert model.epochs_done_ == 2 and model.size == "small"
+    capsys.readouterr()
+    assert cli.main(["evaluate", "--models", str(out), "--data", "scenes", "--n-scenes", "8", "--size", "16",
+                     "--out", str(tmp_path / "eval")]) == 0  # fmt: skip
+    assert (tmp_path / "eval" / "summary.csv").is_file()

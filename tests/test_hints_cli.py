@@ -98,3 +98,15 @@ def test_train_guided_streams_resumes_and_evaluates(tmp_path, capsys):
     assert cli.main(["evaluate", "--models", str(out), "--data", "scenes", "--n-scenes", "8", "--size", "16",
                      "--out", str(tmp_path / "eval")]) == 0  # fmt: skip
     assert (tmp_path / "eval" / "summary.csv").is_file()
+
+
+def test_paint_refuses_bad_options_in_one_line(tmp_path, capsys):
+    zhang = tmp_path / "zhang"
+    ZhangColorizer(image_size=16, epochs=0, batch_size=2, verbose=0).fit(synthetic_scenes(2, 16)[0]).save(zhang)
+    for argv, message in ((["--model", str(zhang)], "takes no hints (guided and levin2004 do)"),
+                          (["--model", "levin2004", "--size", "5"], "--size must be an int in 16..2048, got 5"),
+                          (["--model", "levin2004", str(tmp_path / "nope.jpg")], "nope.jpg")):  # fmt: skip
+        capsys.readouterr()
+        assert cli.main(["paint", *argv, "--port", "0"]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and message in err

@@ -37,14 +37,15 @@ colorizer), each a square patch of side 1..9 around a Gaussian location near the
 the patch's mean true colour. The loss is the paper's smooth-L1 (Huber, delta 1 Lab unit) on ab
 (:class:`HintHuberLoss`). Departures, and why:
 
-* at most ``MAX_POINTS`` = 48 points per image (the geometric draw exceeds it 0.16 % of the time):
+* at most ``MAX_POINTS`` = 48 points per image (the geometric draw exceeds it 0.14 % of the time):
   the points are drawn as one fixed-size tensor, so the graph has static shapes;
 * the patch sides stay the paper's 1..9 pixels although the small model trains at 64x64, where a
   9x9 patch covers 16 times more of the image than at 256x256: a dot a user clicks on a 256x256
   photo shrinks by 4 per side when the colorizer resizes it to 64x64 (see ``_predict_ab``),
   so a 1..2 pixel patch there is what a user's click becomes; larger ones are smudges;
-* no 1x1-to-9x9 ImageNet scale: from scratch on a few hundred images, Adam at 1e-3 rather than
-  the paper's fine-tuning rate (as for the 2016 model).
+* trained from scratch on a few hundred images with Adam at 1e-3, where the paper trains on the
+  1.3 million ImageNet photos (as for the 2016 model, a small data set needs the larger step to
+  move at all).
 
 Colorizing: like the 2016 model, the lightness is resized to the training square and the ab back.
 Hints are resized with it: a low-resolution pixel is hinted when any pixel it covers is, with the
@@ -62,7 +63,7 @@ from keras import layers, ops
 from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import denormalize_ab, normalize_ab, normalize_l, rgb_to_lab_ops
 from chroma_lab.hints import GEOMETRIC_P, LOCATION_SPREAD, PATCH_SIZES
-from chroma_lab.models.keras_colorizer import KerasColorizer, LightnessFromRGB, walk_layers
+from chroma_lab.models.keras_colorizer import PREDICT_PIXELS, KerasColorizer, LightnessFromRGB, walk_layers
 
 SIZES = ("full", "small")
 MAX_POINTS = 48
@@ -375,7 +376,7 @@ class GuidedColorizer(KerasColorizer):
         n, height, width = L.shape
         side = self._prediction_side(height, width)
         hint_ab, hint_mask = resize_hints(hint_ab, hint_mask, side)
-        step = max(1, (1 << 18) // (side[0] * side[1]))
+        step = max(1, PREDICT_PIXELS // (side[0] * side[1]))
         parts = []
         for start in range(0, n, step):
             part = slice(start, start + step)

@@ -29,7 +29,7 @@ PLACEMENTS = ("random", "error")
 
 
 def hint_sweep(colorizers: dict, images, counts=COUNTS, seed: int = 0, placement: str = "random",
-               patch_sizes=PATCH_SIZES) -> dict:  # fmt: skip
+               patch_sizes=PATCH_SIZES, error_patch: int = 1) -> dict:  # fmt: skip
     """PSNR and colourfulness of each colorizer for each number of hints.
 
     Parameters
@@ -43,7 +43,10 @@ def hint_sweep(colorizers: dict, images, counts=COUNTS, seed: int = 0, placement
         The simulated user's random draws (``"random"`` placement).
     placement : {"random", "error"}
     patch_sizes : sequence of int
-        Sides of the revealed patches (``"random"``); ``"error"`` reveals single pixels.
+        Sides of the revealed patches, drawn at random (``"random"``).
+    error_patch : int
+        Side of the square revealed around the largest error (``"error"``): compare it with a random
+        sweep of ``patch_sizes=(error_patch,)``, so that both users reveal as many pixels.
 
     Returns
     -------
@@ -64,7 +67,7 @@ def hint_sweep(colorizers: dict, images, counts=COUNTS, seed: int = 0, placement
                              "colorfulness": [colorfulness(out)] * len(counts)}  # fmt: skip
             continue
         outputs = (_random_outputs(colorizer, gray, ab_true, counts, seed, patch_sizes)
-                   if placement == "random" else _error_outputs(colorizer, gray, ab_true, counts))  # fmt: skip
+                   if placement == "random" else _error_outputs(colorizer, gray, ab_true, counts, error_patch))  # fmt: skip
         results[name] = {"psnr": [psnr(images, out) for out in outputs],
                          "colorfulness": [colorfulness(out) for out in outputs]}  # fmt: skip
     return results
@@ -84,7 +87,7 @@ def _random_outputs(colorizer, gray, ab_true, counts, seed, patch_sizes):
     return [colorizer.colorize(gray, hints=render_hints(ab_true, points, count)) for count in counts]
 
 
-def _error_outputs(colorizer, gray, ab_true, counts):
+def _error_outputs(colorizer, gray, ab_true, counts, patch):
     """One point at a time where the current result is worst, results kept at each count."""
     hints = (np.zeros_like(ab_true), np.zeros(gray.shape, dtype=bool))
     outputs, out = [], colorizer.colorize(gray, hints=hints)
@@ -94,6 +97,6 @@ def _error_outputs(colorizer, gray, ab_true, counts):
         if step == max(counts):
             break
         ab_out = rgb_to_lab(out)[..., 1:]
-        hints = hint_at_largest_error(ab_true, ab_out, hints)
+        hints = hint_at_largest_error(ab_true, ab_out, hints, patch)
         out = colorizer.colorize(gray, hints=hints)
     return [outputs[sorted(set(counts)).index(c)] for c in counts]

@@ -340,17 +340,24 @@ plot_hint_curves([sweeps[s]["photos"] for s in SEEDS], COUNTS, "psnr", title="Bu
 # ## 6. Where the hints go
 #
 # A real user does not click at random: they look at the result and fix what is wrong. The sweep
-# with `placement="error"` puts each next point (one pixel) where the current result is furthest
-# from the truth, redoing the colorization after every point, so each colorizer gets its own
-# points.
+# with `placement="error"` puts each next point (a 3x3 square, showing its mean true colour) where
+# the current result is furthest from the truth, redoing the colorization after every point, so
+# each colorizer gets its own points. To compare like with like, the random user of this section
+# reveals 3x3 squares too.
 
 # %%
-print(f"hints on the largest error, seed {SEED}\n" + format_sweep(sweeps[SEED]["error"], COUNTS))
-plot_hint_curves({**{f"{k}, random": v for k, v in sweeps[SEED]["random"].items() if k in ("levin2004", "guided")},
+print(f"3x3 hints on the largest error, seed {SEED}\n" + format_sweep(sweeps[SEED]["error"], COUNTS))
+print(f"\nrandom 3x3 hints, seed {SEED}\n" + format_sweep(sweeps[SEED]["random 3x3"], COUNTS))
+plot_hint_curves({**{f"{k}, random": v for k, v in sweeps[SEED]["random 3x3"].items()},
                   **{f"{k}, worst first": v for k, v in sweeps[SEED]["error"].items()}},
                  COUNTS, "psnr", title=f"Random hints against hints on the largest error (seed {SEED})")  # fmt: skip
 
 # %% [markdown]
+# Look at Levin's first point. The largest error of the all-gray start is the most saturated pixel
+# of the image, and with a single hint Levin's system has one solution: that colour everywhere.
+# The worst-first user can make the first picture worse than gray before the later points pin the
+# other regions down. Which user wins at 5 points is claim L8-worst-first below.
+#
 # ## 7. Claims, over seeds
 #
 # Each seed draws new scenes, a new split, new initial weights and new simulated users. A claim
@@ -367,9 +374,9 @@ for result in lab8.run_claims(SEEDS, fast=FAST, sweeps=sweeps):
 # ### Reading the claims
 #
 # * **L8-levin-vs-gray** and **L8-photos** test the classical method against doing nothing. Ten
-#   dots spread along regions of similar lightness can only be wrong where a region's colour
-#   changes without a change of lightness, so Levin needs no training to beat gray, on scenes and
-#   on photos alike.
+#   dots spread along regions of similar lightness are wrong mainly where a region's colour
+#   changes without a change of lightness, so Levin has every reason to beat gray with no training
+#   at all, on the scenes and on photos it never needed to see; the two verdicts say whether it did.
 # * **L8-hints-help** asks whether the network uses its hint channels at all; **L8-few-points**
 #   whether the first few points bring most of the gain, the paper's observation that a handful of
 #   clicks is what makes a colorizer useful.
@@ -378,8 +385,9 @@ for result in lab8.run_claims(SEEDS, fast=FAST, sweeps=sweeps):
 #   it; Levin knows only lightness edges. But our network is small and trained for seconds, and
 #   Levin reproduces every hint exactly. Whichever way your run decides, look at the pictures of
 #   section 4: where does each method go wrong?
-# * **L8-worst-first**: hints where the error is largest are worth more than random ones, which is
-#   why the interactive page of the paper shows the result after every click.
+# * **L8-worst-first**: is the worst mistake the best place for the next dot? It need not be for
+#   Levin: one dot colours everything, so an extreme first dot misleads the whole picture until
+#   others bound it. Read the verdict, and the curves of section 6.
 #
 # *In fast mode (one epoch on a dozen tiny scenes, two seeds) the network has barely trained and
 # the verdicts are noise; run in full mode (`CHROMA_LAB_FAST` unset) to read them.*

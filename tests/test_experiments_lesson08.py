@@ -14,7 +14,7 @@ def _seed(shift):
     guided = [21 + shift, 23 + shift, 24 + shift, 26 + shift, 27 + shift, 27.5 + shift]
     levin = [20, 21 + shift, 22, 23 + shift, 24 + shift, 26]
     worst = [20, 22 + shift, 23, 25 + shift, 26, 27]
-    return {"random": _sweep(guided, levin), "error": _sweep(guided, worst),
+    return {"random": _sweep(guided, levin), "random 3x3": _sweep(guided, levin), "error": _sweep(guided, worst),
             "photos": _sweep(guided, [19 - shift] * 6, gray=20)}  # fmt: skip
 
 

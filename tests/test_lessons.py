@@ -40,7 +40,7 @@ FAST_CLAIMS = {
                  "lookup beats all gray on mean ab error"],
 }  # fmt: skip
 KERAS_IMPORT = re.compile(r"^\s*(import keras|from keras|import tensorflow|"
-                          r"from chroma_lab\.models\.(palette_cnn|zhang))", re.MULTILINE)  # fmt: skip
+                          r"from chroma_lab\.models\.(palette_cnn|zhang|guided))", re.MULTILINE)  # fmt: skip
 
 
 SOLVED = '''\

@@ -72,7 +72,43 @@ def _get(url):
         return response.read()
 
 
-def test_a_click_colours_its_region_and_the_result_downloads(browser):
+def _click(browser, canvas, result, x, y, color):
+    """Pick ``color``, click photo pixel (x, y) of the 2x canvas, wait for the page's update."""
+    browser.execute_script(f"document.getElementById('color').value = '{color}'")
+    # Selenium's offsets count from the element's centre, border included
+    dx, dy = 1 + 2 * x + 1 - canvas.size["width"] // 2, 1 + 2 * y + 1 - canvas.size["height"] // 2
+    updates = result.get_attribute("data-updates") or "0"  # read before the click: it may be quick
+    ActionChains(browser).move_to_element_with_offset(canvas, dx, dy).click().perform()
+    WebDriverWait(browser, 180).until(lambda d: result.get_attribute("data-updates") == str(int(updates) + 1))
+
+
+def _screenshot(browser, tmp_path, target):
+    """docs/paint.png: a bundled photo opened from the page at 256 pixels, six dots of its true colours."""
+    from chroma_lab.data import bundled_photos
+
+    images, names = bundled_photos()
+    photo = images[names.index("chelsea")]  # 300 x 451
+    Image.fromarray(photo).save(tmp_path / "chelsea.png")
+    server = serve(create_app(LevinColorizer.fitted(), two_regions(), size=256), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.set_window_size(1120, 640)
+        browser.get(f"http://127.0.0.1:{server.server_port}/")
+        canvas, result = browser.find_element(By.ID, "gray"), browser.find_element(By.ID, "result")
+        browser.find_element(By.ID, "file").send_keys(str(tmp_path / "chelsea.png"))
+        WebDriverWait(browser, 60).until(lambda d: canvas.get_attribute("width") == "512")
+        small = np.asarray(Image.fromarray(photo).resize((256, 170), Image.BILINEAR))
+        for x, y in ((60, 60), (200, 40), (128, 100), (40, 150), (220, 150), (150, 20)):
+            _click(browser, canvas, result, x, y, "#%02x%02x%02x" % tuple(small[y, x]))
+        browser.save_screenshot(str(target))
+    finally:
+        server.shutdown()
+        server.server_close()
+    if SCREENSHOT:
+        _screenshot(browser, tmp_path, Path(SCREENSHOT) / "paint.png")
+
+
+def test_a_click_colours_its_region_and_the_result_downloads(browser, tmp_path):
     server = serve(create_app(LevinColorizer.fitted(), two_regions(), size=64), "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
@@ -82,12 +118,7 @@ def test_a_click_colours_its_region_and_the_result_downloads(browser):
         WebDriverWait(browser, 20).until(lambda d: canvas.get_attribute("width") == "128")  # the photo at 2x
         result = browser.find_element(By.ID, "result")
         for (x, y), color in (((10, 20), RED), ((50, 30), BLUE)):
-            browser.execute_script(f"document.getElementById('color').value = '{color}'")
-            # Selenium's offsets count from the element's centre, border included; the photo is at 2x
-            dx, dy = 1 + 2 * x + 1 - canvas.size["width"] // 2, 1 + 2 * y + 1 - canvas.size["height"] // 2
-            updates = result.get_attribute("data-updates") or "0"  # read before the click: it may be quick
-            ActionChains(browser).move_to_element_with_offset(canvas, dx, dy).click().perform()
-            WebDriverWait(browser, 180).until(lambda d: result.get_attribute("data-updates") == str(int(updates) + 1))  # noqa: B023
+            _click(browser, canvas, result, x, y, color)
         colored = np.asarray(Image.open(io.BytesIO(_get(base + "/result.png"))).convert("RGB"))
         ab = rgb_to_lab(colored)[..., 1:]
         red_ab, blue_ab = (rgb_to_lab(np.array([[rgb]], dtype=np.uint8))[0, 0, 1:]
@@ -105,8 +136,10 @@ def test_a_click_colours_its_region_and_the_result_downloads(browser):
             "  let s = ''; new Uint8Array(b).forEach(x => s += String.fromCharCode(x)); done(btoa(s)); });", href)
         png = np.asarray(Image.open(io.BytesIO(base64.b64decode(downloaded))).convert("RGB"))
         np.testing.assert_array_equal(png, colored)
-        if SCREENSHOT:
-            browser.save_screenshot(str(Path(SCREENSHOT) / "paint.png"))
+        Image.fromarray(np.full((30, 40, 3), 128, dtype=np.uint8)).save(tmp_path / "other.png")
+        browser.find_element(By.ID, "file").send_keys(str(tmp_path / "other.png"))  # open another photo
+        WebDriverWait(browser, 60).until(lambda d: canvas.get_attribute("width") == "80")
+        assert Image.open(io.BytesIO(_get(base + "/gray.png"))).size == (40, 30)
         with pytest.raises(urllib.error.HTTPError) as refused:  # a malformed dot: 400 with its reason
             request = urllib.request.Request(base + "/colorize", data=json.dumps({"dots": [{"x": 99}]}).encode(),
                                              headers={"Content-Type": "application/json"})  # fmt: skip
@@ -115,3 +148,5 @@ def test_a_click_colours_its_region_and_the_result_downloads(browser):
     finally:
         server.shutdown()
         server.server_close()
+    if SCREENSHOT:
+        _screenshot(browser, tmp_path, Path(SCREENSHOT) / "paint.png")

@@ -102,6 +102,7 @@ def _screenshot(browser, tmp_path, target):
             _click(browser, canvas, result, x, y, "#%02x%02x%02x" % tuple(small[y, x]))
         browser.save_screenshot(str(target))
     finally:
+        browser.get("about:blank")  # drop the page's keep-alive connections: server_close joins their threads
         server.shutdown()
         server.server_close()
     if SCREENSHOT:

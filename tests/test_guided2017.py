@@ -126,6 +126,7 @@ def test_resize_hints_keeps_every_dot():
     np.testing.assert_allclose(small_ab[0, 25, 9], (30.0, -20.0))
 
 
+@pytest.mark.slow
 def test_colorizer_trains_saves_and_takes_or_skips_hints(tmp_path):
     images = synthetic_scenes(8, size=16, seed=2)[0]
     assert colorizer_class("guided") is GuidedColorizer
@@ -142,6 +143,7 @@ def test_colorizer_trains_saves_and_takes_or_skips_hints(tmp_path):
     np.testing.assert_array_equal(loaded.colorize(gray, hints=hints), hinted)
 
 
+@pytest.mark.slow
 def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
     """The simulated hints draw once per step, so a resumed run re-draws the same ones."""
     images = synthetic_scenes(8, size=16, seed=2)[0]

@@ -18,7 +18,7 @@ def test_importing_the_registry_does_not_import_keras():
 
 
 def test_names_map_to_classes_that_know_their_name():
-    assert set(registry.TRAINABLE) == {"zhang", "cnn", "iizuka", "coherent"}
+    assert set(registry.TRAINABLE) == {"zhang", "cnn", "iizuka", "coherent", "guided"}
     for name in registry.TRAINABLE:
         cls = colorizer_class(name)
         assert cls.registry_name == name

@@ -692,3 +692,39 @@ def test_ablation_bars_one_panel_per_measure_one_bar_per_method_and_the_referenc
     assert len(panels) == 2
     assert [round(p.get_height(), 6) for p in panels[1].patches] == [0.8, 0.7, 0.6]
     assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == 60.0 for line in panels[0].get_lines())
+
+
+def test_plot_claim_intervals_draws_one_row_per_claim_coloured_by_verdict():
+    from chroma_lab.compare import equivalence_claim, paired_claim
+
+    results = [paired_claim("L5-a", "x", "y", "m", [1, 2, 3], [0, 0.5, 1]),
+               paired_claim("L5-b", "x", "y", "m", [1, 2, 3], [1, 2.5, 2]),
+               equivalence_claim("L6-c", "x", "y", "m", [1, 2, 3], [1.1, 2, 2.9], 0.5)]
+    fig = viz.plot_claim_intervals(results)
+    axes = fig.get_axes()
+    assert len(axes) == 3
+    assert axes[0].get_title(loc="left").startswith("[L5-a] x beats y on m: holds")
+    interval = axes[1].get_lines()[1]  # after the zero line; unresolved: gray, from low to high
+    assert tuple(interval.get_xdata()) == pytest.approx((results[1].low, results[1].high))
+    assert interval.get_color() == "tab:gray"
+    with pytest.raises(ValueError, match="at least one claim"):
+        plot_claim_intervals([])
+
+
+def test_hint_figures():
+    gray = np.full((6, 8), 128, dtype=np.uint8)
+    ab, mask = np.zeros((6, 8, 2)), np.zeros((6, 8), dtype=bool)
+    ab[2, 3], mask[2, 3] = (40.0, 20.0), True
+    dots = viz.hints_image(gray, ab, mask)
+    assert dots.shape == (6, 8, 3) and dots.dtype == np.uint8
+    assert np.ptp(dots[2, 3].astype(int)) > 20 and np.ptp(dots[0, 0].astype(int)) <= 1  # colour only at the dot
+    np.testing.assert_allclose(rgb_to_lab(dots[2:3, 3:4])[0, 0, 1:], (40.0, 20.0), atol=1.5)
+    runs = [{"levin": {"psnr": [20, 22, 25]}, "gray": {"psnr": [20, 20, 20]}},
+            {"levin": {"psnr": [20, 23, 26]}, "gray": {"psnr": [20, 20, 20]}}]
+    fig = viz.plot_hint_curves(runs, [0, 2, 10], "psnr", title="t")
+    assert isinstance(fig, Figure) and len(fig.axes[0].lines) == 2
+    np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [20, 22.5, 25.5])  # the mean over seeds
+    rgb = np.zeros((6, 8, 3), dtype=np.uint8)
+    fig = viz.plot_hinted_colorizations(gray, rgb, {0: (ab, mask * False), 1: (ab, mask)},
+                                        {"levin": {0: rgb, 1: rgb}})  # fmt: skip
+    assert isinstance(fig, Figure) and len(fig.axes) == 2 * 3

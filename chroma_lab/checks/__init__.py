@@ -21,6 +21,7 @@ from chroma_lab.checks.lesson06 import (check_fusion, check_iizuka_loss, check_r
                                         iizuka_loss_reference, resize_bilinear_reference)  # fmt: skip
 from chroma_lab.checks.lesson07 import (check_color_regularizer, check_gradient_loss, check_gradient_rebalancing,
                                         gradient_loss_reference, regularizer_reference)  # fmt: skip
+from chroma_lab.checks.lesson08 import check_affinity_weights, check_guided_input, check_levin_solve, check_render_hints
 
 __all__ = [
     "check_srgb_to_linear", "check_rgb_to_xyz", "check_xyz_to_lab", "check_gray",
@@ -33,4 +34,5 @@ __all__ = [
     "fuse_reference", "resize_bilinear_reference", "iizuka_loss_reference",
     "check_gradient_loss", "check_color_regularizer", "check_gradient_rebalancing",
     "gradient_loss_reference", "regularizer_reference",
+    "check_render_hints", "check_affinity_weights", "check_levin_solve", "check_guided_input",
 ]  # fmt: skip

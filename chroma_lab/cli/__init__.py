@@ -41,6 +41,7 @@ COMMANDS = {
     "train": ("chroma_lab.cli.train", "train a colorization model"),
     "colorize": ("chroma_lab.cli.colorize", "colorize image files with a trained model"),
     "evaluate": ("chroma_lab.cli.evaluate", "compare colorizers (course models trained briefly, trained model folders) on held-out images"),
+    "paint": ("chroma_lab.paint", "colour a photo with a few clicks in a local web page (guided or levin2004)"),
     "turing": ("chroma_lab.turing", "the colorization Turing test: real vs colorized photos in a local web page, fooling rates"),
     "import-weights": ("chroma_lab.cli.weights", "import Zhang et al.'s released ECCV16 weights (.pth) as a model folder"),
     "fetch-weights": ("chroma_lab.cli.weights", "download Zhang et al.'s released ECCV16 weights and import them"),

@@ -14,6 +14,18 @@ bomb, or more memory than colorizing it would find) is refused from its header, 
 does. ``--classes`` also prints each image's scene as the model's classifier sees it (a model with
 one: ``iizuka`` trained on labelled data). The command uses only the colorizers' public surface
 (:mod:`chroma_lab.models.base`), so it colorizes with any model the registry knows.
+
+Hints (a model that takes them: ``guided``, or ``--model levin2004``, Levin et al.'s optimisation,
+which needs no training)::
+
+    chroma-lab colorize photo.jpg --model runs/guided --hints dots.png --out colorized/
+    chroma-lab colorize photo.jpg --model levin2004 --hints dots.png --out colorized/
+
+``dots.png`` is an RGBA image of the photo's size, drawn in any paint program on a transparent
+layer: its opaque pixels (alpha at least 128) are the user's colours, whose a*, b* the model keeps
+(:func:`chroma_lab.hints.hints_from_rgba`). A hints image of another size, or without an alpha
+channel, is refused in one line. ``levin2004`` names the method; write ``./levin2004`` for a
+folder of that name.
 """
 
 from __future__ import annotations
@@ -34,6 +46,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--temperature", type=float, default=None,
                         help="annealed-mean temperature, for a model that has one (Zhang's): "
                              "0 = mode (vivid), 1 = mean (dull); default: the model's (0.38)")  # fmt: skip
+    parser.add_argument("--hints", metavar="PNG",
+                        help="an RGBA image of the photo's size whose opaque pixels are colour "
+                             "hints (models that take hints: guided, levin2004; one photo)")  # fmt: skip
     parser.add_argument("--classes", action="store_true",
                         help="also print each image's predicted scene (a model with a scene "
                              "classifier: iizuka trained with labels)")  # fmt: skip
@@ -48,6 +63,7 @@ def main(args) -> int:
     from chroma_lab.models.registry import load_colorizer
 
     colorizer = _with_options(load_colorizer(args.model), args)
+    _check_hints_option(colorizer, args)
     inputs = set()
     for name in args.images:
         with contextlib.suppress(OSError):  # a symlink loop: refused with the file, in the loop below
@@ -56,7 +72,7 @@ def main(args) -> int:
     failures = 0
     for name in args.images:
         try:
-            _colorize_file(colorizer, name, out, args.classes, inputs, claimed)
+            _colorize_file(colorizer, name, out, args.classes, inputs, claimed, args.hints)
         except USER_ERRORS as exc:  # one line per bad file, then carry on; a bug still raises
             failures += 1
             message = error_message(exc)
@@ -85,7 +101,39 @@ def _with_options(colorizer, args):
     return colorizer
 
 
-def _colorize_file(colorizer, name: str, out: Path, classes: bool, inputs: set, claimed: dict) -> None:
+def _check_hints_option(colorizer, args) -> None:
+    """``--hints`` refused, before any image is read, for several photos or a model without hints."""
+    if args.hints is None:
+        return
+    if len(args.images) > 1:
+        raise UsageError(f"--hints belongs to one photo; got {len(args.images)} (colorize them one at a time)")
+    if not colorizer.takes_hints:
+        raise UsageError(f"--hints: the {type(colorizer).__name__} in '{args.model}' takes no hints "
+                         "(guided and levin2004 do)")
+
+
+def _read_hints(path: str, shape, photo: str):
+    """(ab, mask) of shape (1, H, W, 2), (1, H, W) from an RGBA hints image of the photo's size."""
+    import numpy as np
+    from PIL import Image
+
+    from chroma_lab.hints import hints_from_rgba
+
+    with Image.open(path) as image:
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        if not has_alpha:
+            raise UsageError(f"--hints '{path}' has no alpha channel (mode {image.mode}): save the dots "
+                             "as a PNG with transparency, opaque where you painted")
+        if (image.height, image.width) != tuple(shape):
+            raise UsageError(f"--hints '{path}' is {image.width}x{image.height} but '{photo}' is "
+                             f"{shape[1]}x{shape[0]}: draw the dots on an image of the photo's size")
+        rgba = np.asarray(image.convert("RGBA"))
+    ab, mask = hints_from_rgba(rgba)
+    return ab[None], mask[None]
+
+
+def _colorize_file(colorizer, name: str, out: Path, classes: bool, inputs: set, claimed: dict,
+                   hints_file: str | None = None) -> None:  # fmt: skip
     """Colorize the image file ``name`` into ``out`` (atomically), refusing an output that would
     overwrite an input or another input's output."""
     from PIL import Image
@@ -102,7 +150,8 @@ def _colorize_file(colorizer, name: str, out: Path, classes: bool, inputs: set, 
         raise UsageError(f"its output '{target}' is also the output of '{claimed[resolved]}'; "
                          "rename one of them or colorize them separately")
     gray = to_gray(load_image(name))[None]
-    colorized = colorizer.colorize(gray)[0]
+    hints = None if hints_file is None else _read_hints(hints_file, gray.shape[1:], name)
+    colorized = colorizer.colorize(gray, hints=hints)[0]
     out.mkdir(parents=True, exist_ok=True)  # not before an image is ready for it
     with atomic_path(target) as tmp:  # never a half-written PNG under the final name
         Image.fromarray(colorized).save(tmp)

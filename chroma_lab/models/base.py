@@ -34,6 +34,7 @@ from sklearn.base import BaseEstimator
 from chroma_lab._checks import check_fitted
 from chroma_lab.color import gray_to_lightness, rgb_from_l_ab
 from chroma_lab.errors import ChromaLabError, ChromaLabTypeError
+from chroma_lab.hints import check_hints
 
 
 def check_rgb_batch(images, name: str = "images") -> np.ndarray:
@@ -62,7 +63,13 @@ def check_gray_batch(gray, name: str = "gray") -> np.ndarray:
 
 
 class Colorizer(BaseEstimator):
-    """Base class: input checks and the L + ab -> RGB recombination shared by all colorizers."""
+    """Base class: input checks and the L + ab -> RGB recombination shared by all colorizers.
+
+    A colorizer that takes user hints (Levin et al. 2004, Zhang et al. 2017) sets ``takes_hints``
+    and implements ``_predict_ab(L, hint_ab, hint_mask)``; the others refuse hints.
+    """
+
+    takes_hints = False
 
     cli_options: dict = {}  # see the module docstring
 
@@ -93,13 +100,16 @@ class Colorizer(BaseEstimator):
         raise ChromaLabError(f"this {type(self).__name__} has no scene classifier (iizuka trained "
                              "with scene labels has one)")
 
-    def colorize(self, gray) -> np.ndarray:
+    def colorize(self, gray, hints=None) -> np.ndarray:
         """Colour grayscale images.
 
         Parameters
         ----------
         gray : ndarray of shape (n, H, W), uint8
             A gray value v stands for the sRGB colour (v, v, v).
+        hints : (ab, mask) or None
+            User colours for a colorizer with ``takes_hints`` (see :mod:`chroma_lab.hints`):
+            ``ab`` float Lab a*, b* of shape (n, H, W, 2), ``mask`` bool (n, H, W). None: no hints.
 
         Returns
         -------
@@ -108,7 +118,13 @@ class Colorizer(BaseEstimator):
         check_fitted(self)
         gray = check_gray_batch(gray)
         L = gray_to_lightness(gray)
-        ab = np.asarray(self._predict_ab(L), dtype=np.float64)
+        if self.takes_hints:
+            ab = self._predict_ab(L, *check_hints(hints, L.shape))
+        elif hints is not None:
+            raise ChromaLabTypeError(f"{type(self).__name__} takes no hints (pass hints=None)")
+        else:
+            ab = self._predict_ab(L)
+        ab = np.asarray(ab, dtype=np.float64)
         if ab.shape != L.shape + (2,):
             raise RuntimeError(f"{type(self).__name__}._predict_ab returned {ab.shape}, expected {L.shape + (2,)}")
         return rgb_from_l_ab(L, ab)

@@ -21,6 +21,12 @@ TRAINABLE = {
     "cnn": "chroma_lab.models.palette_cnn:PaletteCNNColorizer",
     "iizuka": "chroma_lab.models.iizuka2016:IizukaColorizer",
     "coherent": "chroma_lab.models.coherent:CoherentColorizer",
+    "guided": "chroma_lab.models.guided2017:GuidedColorizer",
+}
+# Methods with nothing to learn, used by name where a model folder is expected (``--model levin2004``):
+# "module:factory", the factory returning a ready colorizer.
+READY = {
+    "levin2004": "chroma_lab.models.levin2004:LevinColorizer.fitted",
 }
 SETTINGS_FILE = "colorizer.json"
 MODEL_FILE = "model.keras"
@@ -40,7 +46,9 @@ def colorizer_class(name: str):
 
 
 def load_colorizer(folder):
-    """The fitted colorizer saved in ``folder``, whatever its model.
+    """The fitted colorizer saved in ``folder``, whatever its model; or, for a name in
+    :data:`READY` (``"levin2004"``), that method, which needs no training (``./levin2004`` is a
+    folder of that name).
 
     Raises
     ------
@@ -48,6 +56,12 @@ def load_colorizer(folder):
         The folder is missing, holds no ``colorizer.json`` or ``model.keras``, its JSON was not
         written by chroma_lab, or names a model this version does not know.
     """
+    if isinstance(folder, str) and folder in READY:
+        module, _, factory = READY[folder].partition(":")
+        target = importlib.import_module(module)
+        for attribute in factory.split("."):
+            target = getattr(target, attribute)
+        return target()
     settings = read_settings(folder)
     return colorizer_class(settings["model"]).load(folder)
 

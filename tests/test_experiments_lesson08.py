@@ -1,0 +1,27 @@
+"""Lesson 8's claims read the right numbers of the sweeps: hand-made sweeps, known verdicts."""
+
+from chroma_lab.experiments import experiment
+from chroma_lab.hint_sweep import COUNTS
+
+
+def _sweep(guided, levin, gray=20.0):
+    return {name: {"psnr": list(values), "colorfulness": [0.0] * len(COUNTS)}
+            for name, values in (("guided", guided), ("levin2004", levin), ("all gray", [gray] * len(COUNTS)))}
+
+
+def _seed(shift):
+    # counts 0, 1, 2, 5, 10, 20; the guided network gains most in the first 5 points
+    guided = [21 + shift, 23 + shift, 24 + shift, 26 + shift, 27 + shift, 27.5 + shift]
+    levin = [20, 21 + shift, 22, 23 + shift, 24 + shift, 26]
+    worst = [20, 22 + shift, 23, 25 + shift, 26, 27]
+    return {"random": _sweep(guided, levin), "random 3x3": _sweep(guided, levin), "error": _sweep(guided, worst),
+            "photos": _sweep(guided, [19 - shift] * 6, gray=20)}  # fmt: skip
+
+
+def test_claims_follow_the_sweeps():
+    lab8 = experiment(8)
+    results = lab8.claims_from_sweeps([_seed(0.0), _seed(0.3), _seed(-0.2)])
+    assert [r.id for r in results] == list(lab8.CLAIM_IDS)
+    verdicts = {r.id: r.verdict for r in results}
+    assert verdicts == {"L8-hints-help": "holds", "L8-guided-vs-levin": "holds", "L8-levin-vs-gray": "holds",
+                        "L8-few-points": "holds", "L8-worst-first": "holds", "L8-photos": "reversed"}  # fmt: skip

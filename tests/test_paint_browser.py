@@ -1,0 +1,153 @@
+"""chroma-lab paint in a real browser: headless Chromium places a dot, sees the colour there, downloads.
+
+The server is the real one (Werkzeug on 127.0.0.1, a free port) with Levin et al.'s colorizer on a
+two-region photo. The browser picks red in the colour input and clicks the left region of the gray
+canvas, then blue and the right region, waiting for the page's update after each; the test reads the
+colorization the server made: each dot's colour at the dot and across its region, stopping at the
+edge; the download link then holds the same PNG.
+Needs Debian's ``chromium`` and ``chromium-driver`` and ``selenium``; skipped with the reason
+otherwise. ``CHROMA_LAB_PAINT_SCREENSHOT=docs`` also redraws ``docs/paint.png``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+from chroma_lab.color import rgb_to_lab  # noqa: E402
+from chroma_lab.models.levin2004 import LevinColorizer  # noqa: E402
+from chroma_lab.paint import create_app, serve  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                       reason="no headless browser: apt-get install chromium chromium-driver"),  # fmt: skip
+]
+SCREENSHOT = os.environ.get("CHROMA_LAB_PAINT_SCREENSHOT")
+RED, BLUE = "#c62828", "#64b5f6"  # each about the lightness of its region, so in gamut there
+
+
+@pytest.fixture
+def browser(tmp_path):
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=900,520",
+                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def two_regions():
+    photo = np.full((48, 64, 3), 170, dtype=np.uint8)  # a light right half...
+    photo[:, :32] = 90  # ...and a dark left half: Levin's colour stops at the edge
+    return photo
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+def _click(browser, canvas, result, x, y, color):
+    """Pick ``color``, click photo pixel (x, y) of the 2x canvas, wait for the page's update."""
+    browser.execute_script(f"document.getElementById('color').value = '{color}'")
+    # Selenium's offsets count from the element's centre, border included
+    dx, dy = 1 + 2 * x + 1 - canvas.size["width"] // 2, 1 + 2 * y + 1 - canvas.size["height"] // 2
+    updates = result.get_attribute("data-updates") or "0"  # read before the click: it may be quick
+    ActionChains(browser).move_to_element_with_offset(canvas, dx, dy).click().perform()
+    WebDriverWait(browser, 180).until(lambda d: result.get_attribute("data-updates") == str(int(updates) + 1))
+
+
+def _screenshot(browser, tmp_path, target):
+    """docs/paint.png: a bundled photo opened from the page at 256 pixels, six dots of its true colours."""
+    from chroma_lab.data import bundled_photos
+
+    images, names = bundled_photos()
+    photo = images[names.index("chelsea")]  # 300 x 451
+    Image.fromarray(photo).save(tmp_path / "chelsea.png")
+    server = serve(create_app(LevinColorizer.fitted(), two_regions(), size=256), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.set_window_size(1120, 640)
+        browser.get(f"http://127.0.0.1:{server.server_port}/")
+        canvas, result = browser.find_element(By.ID, "gray"), browser.find_element(By.ID, "result")
+        browser.find_element(By.ID, "file").send_keys(str(tmp_path / "chelsea.png"))
+        WebDriverWait(browser, 60).until(lambda d: canvas.get_attribute("width") == "512")
+        small = np.asarray(Image.fromarray(photo).resize((256, 170), Image.BILINEAR))
+        for x, y in ((60, 60), (200, 40), (128, 100), (40, 150), (220, 150), (150, 20)):
+            _click(browser, canvas, result, x, y, "#%02x%02x%02x" % tuple(small[y, x]))
+        browser.save_screenshot(str(target))
+    finally:
+        browser.get("about:blank")  # drop the page's keep-alive connections: server_close joins their threads
+        server.shutdown()
+        server.server_close()
+    if SCREENSHOT:
+        _screenshot(browser, tmp_path, Path(SCREENSHOT) / "paint.png")
+
+
+def test_a_click_colours_its_region_and_the_result_downloads(browser, tmp_path):
+    server = serve(create_app(LevinColorizer.fitted(), two_regions(), size=64), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        browser.get(base + "/")
+        canvas = browser.find_element(By.ID, "gray")
+        WebDriverWait(browser, 20).until(lambda d: canvas.get_attribute("width") == "128")  # the photo at 2x
+        result = browser.find_element(By.ID, "result")
+        for (x, y), color in (((10, 20), RED), ((50, 30), BLUE)):
+            _click(browser, canvas, result, x, y, color)
+        colored = np.asarray(Image.open(io.BytesIO(_get(base + "/result.png"))).convert("RGB"))
+        ab = rgb_to_lab(colored)[..., 1:]
+        red_ab, blue_ab = (rgb_to_lab(np.array([[rgb]], dtype=np.uint8))[0, 0, 1:]
+                           for rgb in ((0xC6, 0x28, 0x28), (0x64, 0xB5, 0xF6)))  # fmt: skip
+        assert np.linalg.norm(ab[20, 10] - red_ab) < 3 and np.linalg.norm(ab[30, 50] - blue_ab) < 3  # the dots
+        # each colour spreads over its own region: red all over the left, blue away from the edge on
+        # the right (one dot each, so the lightness edge only damps the other dot's pull)
+        assert np.all(ab[:, :30, 0] > 20) and np.all(ab[:, 40:, 1] < -5)
+        assert ab[:, :30, 0].mean() > ab[:, 34:, 0].mean() + 20 and ab[:, 34:, 1].mean() < -15
+        href = result.get_attribute("src")
+        assert href.startswith("blob:") and browser.find_element(By.ID, "download").get_attribute("href") == href
+        downloaded = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => {"
+            "  let s = ''; new Uint8Array(b).forEach(x => s += String.fromCharCode(x)); done(btoa(s)); });", href)
+        png = np.asarray(Image.open(io.BytesIO(base64.b64decode(downloaded))).convert("RGB"))
+        np.testing.assert_array_equal(png, colored)
+        Image.fromarray(np.full((30, 40, 3), 128, dtype=np.uint8)).save(tmp_path / "other.png")
+        browser.find_element(By.ID, "file").send_keys(str(tmp_path / "other.png"))  # open another photo
+        WebDriverWait(browser, 60).until(lambda d: canvas.get_attribute("width") == "80")
+        assert Image.open(io.BytesIO(_get(base + "/gray.png"))).size == (40, 30)
+        with pytest.raises(urllib.error.HTTPError) as refused:  # a malformed dot: 400 with its reason
+            request = urllib.request.Request(base + "/colorize", data=json.dumps({"dots": [{"x": 99}]}).encode(),
+                                             headers={"Content-Type": "application/json"})  # fmt: skip
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 400 and b"integer x" in refused.value.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+    if SCREENSHOT:
+        _screenshot(browser, tmp_path, Path(SCREENSHOT) / "paint.png")

@@ -548,9 +548,9 @@ plot_claim_intervals(results)
 # colourfulness reward daring.
 #
 # **On our scenes.** Read the lines printed above, not a table of one seed. We reran these
-# claims under settings that stand in for other machines (five other seeds, and JAX instead of
-# TensorFlow; `benchmarks/claims_robustness.py`, the table and the settings in
-# `lessons/README.md`). Two of them held in every setting we ran, and they are this lesson's
+# claims under settings that stand in for other machines (five other seeds, one thread instead
+# of two, TensorFlow's oneDNN kernels on, and JAX instead of TensorFlow; `benchmarks/claims_robustness.py`, the table and the
+# settings in `lessons/README.md`). Two of them held in every setting we ran, and they are this lesson's
 # findings (`lessons/claims.csv` marks them `robust`):
 #
 # * `[L5-rebalance-colour]`: **full is more colourful than class.** Without rebalancing, gray is

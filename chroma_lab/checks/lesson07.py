@@ -1,7 +1,7 @@
 """Exercise checkers of lesson 7 (coherent and colorful): the gradient loss, the regulariser, the
 gradient-magnitude rebalancing. Same contract and machinery as :mod:`chroma_lab.checks._core`: one
 ``PASS``/``FAIL`` line, True or False, never an exception; the references are NumPy re-derivations written here and
-the library's Keras losses in :mod:`chroma_lab.models.coherent`.
+the library's Keras losses in :mod:`chroma_lab.losses`.
 """
 
 from __future__ import annotations
@@ -78,12 +78,12 @@ def check_gradient_loss(fn, seed: int = 0) -> bool:
 
         from keras.ops import convert_to_numpy  # Keras loads only once the NumPy answer is right
 
-        from chroma_lab.models.coherent import coherence_loss
+        from chroma_lab.losses import coherence_loss
 
         library = convert_to_numpy(coherence_loss(true_ab, pred_ab))
-        expect_close(got, library, "gradient_loss against chroma_lab.models.coherent.coherence_loss",
+        expect_close(got, library, "gradient_loss against chroma_lab.losses.coherence_loss",
                       atol=3e-4, hint=hint)  # fmt: skip
-        return ("gradient_loss matches the NumPy re-derivation and chroma_lab.models.coherent."
+        return ("gradient_loss matches the NumPy re-derivation and chroma_lab.losses."
                 "coherence_loss, and a colour shift costs nothing.")
 
     return run("gradient_loss", attempt, hint)
@@ -124,14 +124,14 @@ def check_color_regularizer(fn, seed: int = 0) -> bool:
 
         from keras.ops import convert_to_numpy
 
-        from chroma_lab.models.coherent import color_regularizer
+        from chroma_lab.losses import color_regularizer
 
         library = convert_to_numpy(color_regularizer(np.log(base), np.log(refined), 0.01))
         expect_close(fn(base.copy(), refined.copy(), T=0.01), library,
-                      "color_regularizer against chroma_lab.models.coherent.color_regularizer",
+                      "color_regularizer against chroma_lab.losses.color_regularizer",
                       atol=1e-4, hint=hint)  # fmt: skip
         return ("color_regularizer matches the NumPy re-derivation for T = 0.01, 0.38, 1 and "
-                "chroma_lab.models.coherent.color_regularizer.")
+                "chroma_lab.losses.color_regularizer.")
 
     return run("color_regularizer", attempt, hint)
 
@@ -158,7 +158,7 @@ def check_gradient_rebalancing(fn, seed: int = 0) -> bool:
             "are lesson 5's rebalancing of that prior with the given lambda.")  # fmt: skip
 
     def attempt():
-        from chroma_lab.models.coherent import GRADIENT_EDGES, gradient_prior
+        from chroma_lab.losses import GRADIENT_EDGES, gradient_prior
 
         rng = np.random.default_rng(seed)
         ab = _random_ab(rng, (3, 8, 8)) * np.linspace(0, 1, 8)[None, None, :, None]
@@ -172,7 +172,7 @@ def check_gradient_rebalancing(fn, seed: int = 0) -> bool:
         lam = fn(ab.copy(), GRADIENT_EDGES, lam=0.2)[1]
         expect_close(lam, quantize.rebalance_weights(want, 0.2), "the weights with lam = 0.2",
                       rtol=1e-6, hint=hint)  # fmt: skip
-        return ("the gradient-magnitude prior and weights match chroma_lab.models.coherent."
+        return ("the gradient-magnitude prior and weights match chroma_lab.losses."
                 "gradient_prior and quantize.rebalance_weights.")
 
     return run("gradient_rebalancing", attempt, hint)

@@ -367,3 +367,80 @@ def _balanced_labels(n: int, seed: int) -> list:
         order = np.random.default_rng([seed, 1_000_003, block]).permutation(k)
         labels.extend(SCENE_CLASSES[j] for j in order)
     return labels[:n]
+
+
+# ----------------------------------------------------------------------------------------------
+# Scenes built around the ambiguity of Zhang et al.: objects whose lightness does not tell their hue
+# ----------------------------------------------------------------------------------------------
+AMBIGUOUS_L = 60.0  # every object's CIE lightness: a gray image shows all of them the same
+# ab of the two hues, opposite on the colour circle (both displayable at L* = 60)
+AMBIGUOUS_HUES = {"green": (-40.0, 23.0), "magenta": (40.0, -23.0), "gray": (0.0, 0.0)}
+# How often an object of each shape has each colour: a ball is usually green, a box magenta,
+# and either is gray almost as often; the other hue is rare.
+AMBIGUOUS_ODDS = {"ball": {"green": 0.45, "gray": 0.40, "magenta": 0.15},
+                  "box": {"magenta": 0.45, "gray": 0.40, "green": 0.15}}  # fmt: skip
+
+
+def ambiguous_scenes(n: int, size: int = 32, seed: int = 0, *, return_colors: bool = False):
+    """Gray rooms with balls and boxes of one lightness: the ambiguity Zhang et al. (2016) is about.
+
+    Each image is a neutral gray background (a smooth gradient of lightness with faint texture)
+    with 2 to 4 objects, each a ball (disc) or a box (square). Every object has the CIE lightness
+    :data:`AMBIGUOUS_L`, whatever its colour, so the gray image shows its shape but not its hue.
+    Its colour is drawn from :data:`AMBIGUOUS_ODDS`: a ball is green with probability 0.45, gray
+    0.40 and magenta 0.15; a box the other way round. The green and the magenta are opposite on
+    the colour circle, and as frequent as each other over all objects, while gray (the background
+    and the gray objects) fills most pixels. So on a ball pixel
+
+    * the squared error is smallest for the mean colour, a faint green (green and magenta cancel);
+    * a classifier's most probable colour is green, the shape's most frequent one;
+    * gray, the most common colour of all, is the alternative that class rebalancing makes cheap.
+
+    Parameters
+    ----------
+    n : int
+        Number of images, >= 1.
+    size : int
+        Side of the square images in pixels, >= 16.
+    seed : int
+        Same seed, same images; image ``i`` depends only on ``(seed, i, size)``.
+    return_colors : bool
+        Also return, for every object, its shape and colour.
+
+    Returns
+    -------
+    images : ndarray of shape (n, size, size, 3), uint8
+    colors : list of list of (str, str)
+        Only with ``return_colors=True``: ``(shape, colour)`` of each object of each image.
+    """
+    from chroma_lab.color import lab_to_rgb  # the scenes' colours are defined in Lab
+
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int (the number of images), got {n!r}")
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
+        raise ValueError(f"size must be an int >= 16 (pixels per side), got {size!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    palette = {name: 255.0 * lab_to_rgb(np.array([AMBIGUOUS_L, *ab])) for name, ab in AMBIGUOUS_HUES.items()}
+    images = np.empty((int(n), int(size), int(size), 3), dtype=np.uint8)
+    colors = []
+    for i in range(int(n)):
+        rng = np.random.default_rng([int(seed), 2_000_003, i])
+        c = _Canvas(int(size))
+        light = np.linspace(rng.uniform(0.15, 0.9), rng.uniform(0.15, 0.9), int(size))
+        shade = (light[:, None] if rng.random() < 0.5 else light[None, :]) + 0.04 * c.noise(rng, 4)
+        c.fill(255.0 * np.repeat(np.clip(shade, 0, 1)[..., None], 3, axis=-1), "background")
+        placed = []
+        for _ in range(rng.integers(2, 5)):
+            shape = "ball" if rng.random() < 0.5 else "box"
+            odds = AMBIGUOUS_ODDS[shape]
+            color = str(rng.choice(list(odds), p=list(odds.values())))
+            r = rng.uniform(0.12, 0.18)
+            cy, cx = rng.uniform(r, 1 - r, size=2)
+            mask = c.disc(cy, cx, r) if shape == "ball" else c.rect(cy - r, cy + r, cx - r, cx + r)
+            c.paint(mask, palette[color])
+            placed.append((shape, color))
+        c.img += rng.normal(0.0, 1.0, c.img.shape)  # sensor noise, the same in all three channels' spirit
+        images[i] = np.round(np.clip(c.img, 0, 255)).astype(np.uint8)
+        colors.append(placed)
+    return (images, colors) if return_colors else images

@@ -595,8 +595,8 @@ def lightness_weight_map(L):
 
 
 def coherent_loss(y_true, y_pred, T: float = LOSS_T, regularizer_weight: float = 1.0,
-                  gradient_bin_weights=None, lightness_weighting: bool = False, edge_scale=None):  # fmt: skip
-    """The refinement's objective per pixel: (w_grad L_C + regularizer_weight w_edge L_R) w_L.
+                  gradient_bin_weights=None, lightness_weighting: bool = False):  # fmt: skip
+    """The refinement's objective per pixel: (w_grad L_C + regularizer_weight L_R) w_L.
 
     Parameters
     ----------
@@ -611,9 +611,6 @@ def coherent_loss(y_true, y_pred, T: float = LOSS_T, regularizer_weight: float =
         Rebalancing weights of the gradient-magnitude bins; None weighs every pixel 1.
     lightness_weighting : bool
         Multiply by :func:`lightness_weights` at the true L*.
-    edge_scale : float, optional
-        Weaken L_R at lightness edges: ``w_edge = exp(-|grad L*| / edge_scale)`` (L* units, see
-        :func:`edge_weight_map`). None weighs every pixel 1.
 
     Returns
     -------
@@ -624,31 +621,10 @@ def coherent_loss(y_true, y_pred, T: float = LOSS_T, regularizer_weight: float =
     lc = coherence_loss(lab[..., 1:], annealed_mean_ops(refined, T=T))
     if gradient_bin_weights is not None:
         lc = lc * gradient_weight_map(lab[..., 1:], gradient_bin_weights)
-    lr = color_regularizer(base, refined, T)[:, :-1, :-1]
-    if edge_scale is not None:
-        lr = lr * edge_weight_map(lab[..., :1], edge_scale)
-    total = lc + regularizer_weight * lr
+    total = lc + regularizer_weight * color_regularizer(base, refined, T)[:, :-1, :-1]
     if lightness_weighting:
         total = total * lightness_weight_map(lab[:, :-1, :-1, 0])
     return total
-
-
-def edge_weight_map(L, edge_scale: float):
-    """``exp(-|grad L*| / edge_scale)`` per pixel, shape (n, H - 1, W - 1): near 0 across a lightness edge.
-
-    The base network predicts at a quarter of the resolution, so across an edge its upsampled
-    distribution is a blend of the two surfaces' and its mode may sit on the wrong side; L_R
-    holds the refined mode to it. Weakening L_R where the gray image has an edge lets L_C move
-    the colour edge onto the lightness edge, while L_R keeps its full weight inside surfaces.
-
-    Parameters
-    ----------
-    L : tensor of shape (n, H, W, 1)
-        L* in 0..100.
-    edge_scale : float
-        The lightness step (L* units) at which L_R keeps 1/e of its weight.
-    """
-    return ops.exp(-gradient_magnitude(L) / edge_scale)
 
 
 @keras.saving.register_keras_serializable(package="chroma_lab")
@@ -656,8 +632,8 @@ class CoherentLoss(keras.losses.Loss):
     """:func:`coherent_loss` as a serialisable Keras loss (mean over pixels)."""
 
     def __init__(self, T=LOSS_T, regularizer_weight=1.0, gradient_bin_weights=None,
-                 lightness_weighting=False, edge_scale=None, name="coherent",
-                 reduction="sum_over_batch_size", dtype=None):  # fmt: skip
+                 lightness_weighting=False, name="coherent", reduction="sum_over_batch_size",
+                 dtype=None):  # fmt: skip
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.T = check_number(T, "T", low=0, low_open=True)
         self.regularizer_weight = check_number(regularizer_weight, "regularizer_weight", low=0)
@@ -668,15 +644,12 @@ class CoherentLoss(keras.losses.Loss):
                                  f"(one per GRADIENT_EDGES bin), got {len(gradient_bin_weights)}")
         self.gradient_bin_weights = gradient_bin_weights
         self.lightness_weighting = bool(lightness_weighting)
-        if edge_scale is not None:
-            edge_scale = check_number(edge_scale, "edge_scale", low=0, low_open=True)
-        self.edge_scale = edge_scale
 
     def call(self, y_true, y_pred):
         return coherent_loss(y_true, y_pred, self.T, self.regularizer_weight,
-                             self.gradient_bin_weights, self.lightness_weighting, self.edge_scale)  # fmt: skip
+                             self.gradient_bin_weights, self.lightness_weighting)  # fmt: skip
 
     def get_config(self):
         return {**super().get_config(), "T": self.T, "regularizer_weight": self.regularizer_weight,
                 "gradient_bin_weights": self.gradient_bin_weights,
-                "lightness_weighting": self.lightness_weighting, "edge_scale": self.edge_scale}  # fmt: skip
+                "lightness_weighting": self.lightness_weighting}  # fmt: skip

@@ -238,8 +238,60 @@ def test_fit_leaves_the_base_network_as_loaded_and_starts_at_its_mode(base_folde
     np.testing.assert_allclose(again.gradient_prior_, model.gradient_prior_)
 
 
+def _edge_aware_reference(logits, L, radius, step, sigma_space, sigma_lightness):
+    """NumPy joint bilateral filter: mirrored borders, weights by distance and lightness difference."""
+    n, H, W, _ = logits.shape
+    r = radius
+    lp = np.pad(logits, ((0, 0), (r, r), (r, r), (0, 0)), mode="symmetric")
+    Lp = np.pad(L, ((0, 0), (r, r), (r, r)), mode="symmetric")
+    total, weight = np.zeros(logits.shape), np.zeros(L.shape)
+    for dy in range(-r, r + 1, step):
+        for dx in range(-r, r + 1, step):
+            q = Lp[:, r + dy : r + dy + H, r + dx : r + dx + W]
+            w = np.exp(-((L - q) ** 2) / (2 * sigma_lightness**2) - (dy * dy + dx * dx) / (2 * sigma_space**2))
+            total += w[..., None] * lp[:, r + dy : r + dy + H, r + dx : r + dx + W]
+            weight += w
+    return total / weight[..., None]
+
+
+def test_edge_aware_smoothing_matches_numpy_and_keeps_colour_edges_on_lightness_edges():
+    rng = np.random.default_rng(0)
+    L = rng.uniform(20, 80, (2, 9, 11))
+    logits = rng.normal(size=(2, 9, 11, 5))
+    layer = coherent.EdgeAwareSmoothing(radius=3, step=1, sigma_space=2.0, sigma_lightness=5.0)
+    got = ops.convert_to_numpy(layer([logits.astype("float32"), ((L - 50) / 100)[..., None].astype("float32")]))
+    np.testing.assert_allclose(got, _edge_aware_reference(logits, L, 3, 1, 2.0, 5.0), rtol=1e-4, atol=1e-5)
+    # a dark left half and a light right half whose logits were blurred across the boundary:
+    # filtered, every pixel takes its own half's logits, as if the blur had not happened
+    L = np.where(np.arange(12) < 6, 30.0, 70.0)[None, None, :].repeat(12, 1)
+    blurred = np.clip((np.arange(12) - 3.5) / 5, 0, 1)[None, None, :, None].repeat(12, 1)
+    logits = np.concatenate([1 - blurred, blurred], -1) * 10
+    layer = coherent.EdgeAwareSmoothing(radius=6, step=1, sigma_space=100.0, sigma_lightness=5.0)
+    mode = ops.convert_to_numpy(layer([logits.astype("float32"), ((L - 50) / 100)[..., None].astype("float32")]))
+    assert np.array_equal(mode.argmax(-1)[0], (L[0] > 50).astype(int))
+    assert not np.array_equal(logits.argmax(-1)[0], (L[0] > 50).astype(int))  # the blur had moved the edge
+    assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer)).get_config() == \
+        layer.get_config()
+
+
+def test_an_edge_aware_refinement_starts_at_the_smoothed_mode_and_saves(base_folder, tmp_path):
+    from chroma_lab.data import to_gray
+    from chroma_lab.models.registry import load_colorizer
+
+    folder, images = base_folder
+    model = CoherentColorizer(base=str(folder), image_size=16, epochs=0, batch_size=8, edge_aware=True,
+                              verbose=0).fit(images)  # fmt: skip
+    out = ops.convert_to_numpy(model._forward(rgb_to_lab(images[:2])[..., 0]))
+    assert np.array_equal(np.argmax(out[..., :N_BINS], -1), np.argmax(out[..., N_BINS:], -1))
+    assert "edge_aware_313" in [layer.name for layer in model.network_.layers]
+    model.save(tmp_path / "coherent")
+    gray = to_gray(images[:3])
+    np.testing.assert_array_equal(load_colorizer(tmp_path / "coherent").colorize(gray), model.colorize(gray))
+
+
 @pytest.mark.parametrize("params, match", [
     ({"base": 3}, "base must be the folder"),
+    ({"edge_aware": 1}, "edge_aware must be True or False"),
     ({"residual": "yes"}, "residual must be True or False"),
     ({"loss_temperature": 0}, "loss_temperature"),
     ({"image_size": 20}, "multiple of 8"),

@@ -76,8 +76,64 @@ class StopGradient(layers.Layer):
         return ops.stop_gradient(x)
 
 
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class EdgeAwareSmoothing(layers.Layer):
+    """Average logits over a window, each neighbour weighted by its distance and by how close its
+    lightness is to the centre's (a joint bilateral filter guided by the gray image).
+
+    The base network predicts at a quarter of the resolution; upsampled bilinearly, its logits
+    blend the two surfaces of an edge over a few pixels, so the mode's colour edge falls where
+    the blend crosses, not where the lightness changes. Averaged only over neighbours of the
+    same lightness, each pixel takes the logits of its own surface: colour edges move onto
+    lightness edges, and flips of the mode inside a surface are voted away.
+
+    Inputs: ``[logits (n, H, W, C), l_norm (n, H, W, 1)]`` (l_norm = (L* - 50) / 100).
+
+    Parameters
+    ----------
+    radius : int
+        The window reaches ``radius`` pixels each way, sampled every ``step`` pixels.
+    step : int
+    sigma_space : float
+        Spatial scale of the weights, pixels.
+    sigma_lightness : float
+        Lightness scale of the weights, L* units: neighbours that differ by a few times this
+        count for almost nothing.
+    """
+
+    def __init__(self, radius=8, step=2, sigma_space=6.0, sigma_lightness=5.0, **kwargs):
+        super().__init__(**kwargs)
+        self.radius = check_int(radius, "radius", low=1)
+        self.step = check_int(step, "step", low=1)
+        self.sigma_space = check_number(sigma_space, "sigma_space", low=0, low_open=True)
+        self.sigma_lightness = check_number(sigma_lightness, "sigma_lightness", low=0, low_open=True)
+
+    def call(self, inputs):
+        logits, l_norm = inputs
+        r = self.radius
+        pad = [[0, 0], [r, r], [r, r], [0, 0]]
+        logits_p, l_p = ops.pad(logits, pad, mode="symmetric"), ops.pad(l_norm, pad, mode="symmetric")
+        scale = (self.sigma_lightness / 100.0) ** 2 * 2.0  # l_norm is L* / 100, shifted
+        total, weight = 0.0, 0.0
+        for dy in range(-r, r + 1, self.step):
+            for dx in range(-r, r + 1, self.step):
+                window = (slice(None), slice(r + dy, dy - r or None), slice(r + dx, dx - r or None))
+                w = ops.exp(-ops.square(l_norm - l_p[window]) / scale
+                            - (dy * dy + dx * dx) / (2.0 * self.sigma_space**2))  # fmt: skip
+                total = total + w * logits_p[window]
+                weight = weight + w
+        return total / weight
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[0]
+
+    def get_config(self):
+        return {**super().get_config(), "radius": self.radius, "step": self.step,
+                "sigma_space": self.sigma_space, "sigma_lightness": self.sigma_lightness}  # fmt: skip
+
+
 def build(base_network: keras.Model, config: CoherentConfig | None = None, residual: bool = True,
-          name: str = "coherent") -> keras.Model:  # fmt: skip
+          edge_aware: bool = False, name: str = "coherent") -> keras.Model:  # fmt: skip
     """The coherent network around a base network (a Zhang et al. classes network), uncompiled.
 
     Parameters
@@ -88,6 +144,9 @@ def build(base_network: keras.Model, config: CoherentConfig | None = None, resid
     residual : bool
         Refined logits = upsampled base logits + a correction whose last layer starts at zero
         (True), or predicted from scratch as in the report (False).
+    edge_aware : bool
+        Smooth the upsampled base logits along the gray image's surfaces
+        (:class:`EdgeAwareSmoothing`): the residual starts from them and L_R compares with them.
     name : str
 
     Returns
@@ -101,6 +160,8 @@ def build(base_network: keras.Model, config: CoherentConfig | None = None, resid
     l_norm = keras.Input(shape=(None, None, 1), name="l_norm")
     base_logits = StopGradient(name="stop_gradient")(base_network(l_norm))
     up_logits = layers.UpSampling2D(stride, interpolation="bilinear", name="upsample_313")(base_logits)
+    if edge_aware:
+        up_logits = EdgeAwareSmoothing(name="edge_aware_313")([up_logits, l_norm])
     distribution = layers.Softmax(name="base_distribution")(up_logits)
     g = l_norm
     for i in range(1, config.gray_depth + 1):
@@ -142,9 +203,10 @@ class CoherentColorizer(KerasColorizer):
         Size of the base network when it is trained here.
     residual, gradient_rebalance, lightness_weighting : bool
         The changes to the report's recipe (module docstring); all False is the report's own.
-    edge_scale : float or None
-        Weaken L_R across lightness edges (:func:`chroma_lab.losses.edge_weight_map`, L* units);
-        None keeps it everywhere, as the report does.
+    edge_aware : bool
+        Resample the base's logits along the gray image's surfaces (:class:`EdgeAwareSmoothing`)
+        before the refinement starts from them and L_R compares with them; False upsamples them
+        bilinearly, as the report does.
     regularizer_weight : float
         Weight of L_R against L_C.
     loss_temperature : float
@@ -169,7 +231,7 @@ class CoherentColorizer(KerasColorizer):
     registry_name = "coherent"
 
     def __init__(self, base=None, size="small", residual=True, gradient_rebalance=True,
-                 lightness_weighting=True, edge_scale=None, regularizer_weight=1.0,
+                 lightness_weighting=True, edge_aware=False, regularizer_weight=1.0,
                  loss_temperature=LOSS_T, temperature=0.0, image_size=64, epochs=10, batch_size=16, learning_rate=1e-3,
                  base_epochs=None, seed=0, verbose="auto"):  # fmt: skip
         self.base = base
@@ -177,7 +239,7 @@ class CoherentColorizer(KerasColorizer):
         self.residual = residual
         self.gradient_rebalance = gradient_rebalance
         self.lightness_weighting = lightness_weighting
-        self.edge_scale = edge_scale
+        self.edge_aware = edge_aware
         self.regularizer_weight = regularizer_weight
         self.loss_temperature = loss_temperature
         self.temperature = temperature
@@ -216,13 +278,13 @@ class CoherentColorizer(KerasColorizer):
     def _build_model(self):
         base_network = self._base_network
         base_network.trainable = False  # trained by its own loss already; BatchNorm in inference mode
-        network = build(base_network, residual=bool(self.residual))
+        network = build(base_network, residual=bool(self.residual), edge_aware=bool(self.edge_aware))
         del self._base_network
         weights = rebalance_weights(self.gradient_prior_, REBALANCE_LAMBDA) if self.gradient_rebalance else None
         model = build_training_model(network)
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.9, beta_2=0.99),
                       loss=CoherentLoss(self.loss_temperature, self.regularizer_weight, weights,
-                                        self.lightness_weighting, self.edge_scale))  # fmt: skip
+                                        self.lightness_weighting))  # fmt: skip
         return model
 
     def _training_data(self, images):
@@ -246,12 +308,10 @@ class CoherentColorizer(KerasColorizer):
             raise TypeError(f"base must be the folder of a trained Zhang model or None, got "
                             f"{type(self.base).__name__}")  # fmt: skip
         ZhangColorizer(size=self.size, image_size=self.image_size)._validate()  # size, image_size
-        for name in ("residual", "gradient_rebalance", "lightness_weighting"):
+        for name in ("residual", "gradient_rebalance", "lightness_weighting", "edge_aware"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         check_number(self.regularizer_weight, "regularizer_weight", low=0)
-        if self.edge_scale is not None:
-            check_number(self.edge_scale, "edge_scale", low=0, low_open=True)
         check_number(self.loss_temperature, "loss_temperature", low=0, low_open=True)
         check_number(self.temperature, "temperature", low=0)
         if self.base_epochs is not None:

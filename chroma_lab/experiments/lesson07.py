@@ -96,17 +96,26 @@ def decode_base(base: ZhangColorizer, gray) -> dict:
     return decoded
 
 
-def seed_scores(seed: int, fast: bool = False) -> dict:
-    """``{method: scores}`` of the base's decodings and the refinements on the held-out scenes of ``seed``."""
+def seed_colorizations(seed: int, fast: bool = False) -> dict:
+    """Everything one seed's claims rest on: ``{"train", "test", "test_regions", "base",
+    "base_folder", "models", "colorized"}``, ``colorized`` mapping each method (the base's three
+    decodings and :data:`VARIANTS`) to its colorizations of the held-out scenes."""
     train, test, test_regions = make_data(seed, fast)
     base = train_base(train, seed, fast)
     folder = tempfile.mkdtemp(prefix="chroma_lab_lesson07_")
     base.save(folder)
     gray = to_gray(test)
     colorized = decode_base(base, gray)
-    for name, settings in VARIANTS.items():
-        colorized[name] = train_refinement(folder, train, seed, fast, **settings).colorize(gray)
-    return dict(evaluate_predictions(test, colorized, regions=test_regions).summary)
+    models = {name: train_refinement(folder, train, seed, fast, **settings) for name, settings in VARIANTS.items()}
+    colorized.update({name: model.colorize(gray) for name, model in models.items()})
+    return {"train": train, "test": test, "test_regions": test_regions, "base": base, "base_folder": folder,
+            "models": models, "colorized": colorized}  # fmt: skip
+
+
+def seed_scores(seed: int, fast: bool = False, run: dict | None = None) -> dict:
+    """``{method: scores}`` on the held-out scenes of ``seed`` (``run``: its :func:`seed_colorizations`)."""
+    run = run or seed_colorizations(seed, fast)
+    return dict(evaluate_predictions(run["test"], run["colorized"], regions=run["test_regions"]).summary)
 
 
 def claims_from_scores(by_seed: dict) -> list:
@@ -124,7 +133,7 @@ def claims_from_scores(by_seed: dict) -> list:
     ]  # fmt: skip
 
 
-def run_claims(seeds=SEEDS, *, fast: bool = False) -> list:
+def run_claims(seeds=SEEDS, *, fast: bool = False, runs: dict | None = None) -> list:
     """Train and score every method on every seed; one :class:`~chroma_lab.compare.ClaimResult`
     per id of :data:`CLAIM_IDS`, in that order.
 
@@ -134,5 +143,7 @@ def run_claims(seeds=SEEDS, *, fast: bool = False) -> list:
         At least 2 (the paired interval needs two differences).
     fast : bool
         The tests' tiny budget (:data:`FAST`): the verdicts may be ``unresolved``.
+    runs : dict, optional
+        ``{seed: seed_colorizations(seed, fast)}`` already made (the lesson's own), reused.
     """
-    return claims_from_scores(over_seeds(lambda s: seed_scores(s, fast), seeds))
+    return claims_from_scores(over_seeds(lambda s: seed_scores(s, fast, (runs or {}).get(s)), seeds))

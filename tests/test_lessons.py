@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from chroma_lab import cli
-from chroma_lab.compare import CLAIM_PATTERN, check_claim_line, claim_holds
+from chroma_lab.compare import CLAIM_PATTERN, check_claim_line, check_claim_result_line, claim_holds
 from chroma_lab.lessons import (BEGIN_SOLUTION, END_SOLUTION, build_lessons, count_exercises,
                                 exercise_source, fast_mode, lesson_sources, notebook_json,
                                 run_notebook)  # fmt: skip
@@ -252,8 +252,10 @@ def test_lessons_with_keras_quiet_tensorflow_and_turn_onednn_off_first(source):
 def _check_claims(stem: str, lines: list[str]) -> None:
     """Every printed comparison agrees with its own numbers; the fast-mode ones hold."""
     claims = [line for line in lines if CLAIM_PATTERN.match(line)]
-    assert claims, f"{stem} prints no comparison (chroma_lab.compare.claim)"
+    named = [line for line in lines if check_claim_result_line(line) is not None]  # [id] ... lines
+    assert claims or named, f"{stem} prints no comparison (chroma_lab.compare.claim or paired_claim)"
     wrong = [line for line in claims if not check_claim_line(line)]
+    wrong += [line for line in named if not check_claim_result_line(line)]
     assert wrong == [], f"claims whose verdict contradicts their numbers: {wrong}"
     for expected in FAST_CLAIMS.get(stem[:8], []):
         matching = [line for line in claims if line.startswith(expected)]

@@ -5,13 +5,15 @@ on the labelled synthetic landscapes several ways, all with the same data, epoch
 scored on held-out scenes. Each seed draws new scenes, a new split, new initial weights and a new
 data order. The claims:
 
-* ``L6-equal-weights``: alpha = 1/300 beats equal weights (alpha = 1) on the held-out ab error.
-  The report on this paper (Wattanasirichaigoon) saw equal weights leave the colours gray;
 * ``L6-paper-weighting``: our alpha = 1/300 weighs the cross-entropy against the *mean* squared
   error; the paper's colour term is a squared Frobenius norm, a *sum* over the pixels, so its
   alpha = 1/300 is ours divided by 2 H W (the number of ab values). Ours beats the paper's on
   the class head's held-out scene accuracy;
 * ``L6-global-stream``: the global stream beats the local stream alone on the held-out ab error.
+
+Equal weights (alpha = 1), the report's first pitfall, are trained by the lesson on one seed to
+look at; over seeds their effect on the ab error changed sign in our runs, and measuring it well
+would cost more than the lesson's budget of CPU time.
 
 The lesson and ``benchmarks/claims_robustness.py`` both call :func:`run_claims`.
 """
@@ -29,7 +31,7 @@ from chroma_lab.metrics import evaluate
 from chroma_lab.models.iizuka2016 import IizukaColorizer
 from chroma_lab.scenes import SCENE_CLASSES, synthetic_scenes
 
-CLAIM_IDS = ("L6-equal-weights", "L6-paper-weighting", "L6-global-stream")
+CLAIM_IDS = ("L6-paper-weighting", "L6-global-stream")
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,6 @@ def variants(fast: bool = False) -> dict:
     """Method name -> the :class:`IizukaColorizer` settings it changes from the lesson's model."""
     return {
         "alpha = 1/300": {},
-        "equal weights": {"alpha": 1.0},
         "paper's weighting": {"alpha": paper_alpha(budget(fast).image_size)},
         "no global stream": {"use_global": False},
     }
@@ -110,8 +111,6 @@ def claims_from_scores(by_seed: dict) -> list:
     """The lesson's claims, decided from ``{method: {measure: [one value per seed]}}``."""
     base = by_seed["alpha = 1/300"]
     return [
-        paired_claim("L6-equal-weights", "alpha = 1/300", "equal weights", "held-out ab error",
-                     base["mean_ab_error"], by_seed["equal weights"]["mean_ab_error"], lower_is_better=True),
         paired_claim("L6-paper-weighting", "alpha = 1/300 against the mean", "the paper's (against the sum)",
                      "scene accuracy (%)", base["scene_accuracy"], by_seed["paper's weighting"]["scene_accuracy"]),
         paired_claim("L6-global-stream", "the global stream", "the local stream alone", "held-out ab error",

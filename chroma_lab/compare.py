@@ -289,6 +289,47 @@ def check_claim_result_line(line: str) -> bool | None:
             "unresolved": not strictly_better and not strictly_worse}[verdict]  # fmt: skip
 
 
+CLAIM_STATUSES = ("robust", "unresolved")
+CLAIMS_COLUMNS = ("id", "lesson", "statement", "status")
+
+
+def read_claims_table(path) -> list[dict]:
+    """The table of the lessons' claims (``lessons/claims.csv``), validated.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV file with the header ``id,lesson,statement,status``.
+
+    Returns
+    -------
+    list of dict
+        One per row: ``id`` (str, unique), ``lesson`` (int), ``statement`` (str) and ``status``:
+        ``"robust"`` (the claim held in every setting of ``benchmarks/claims_robustness.py`` and
+        the lesson's prose relies on it) or ``"unresolved"`` (the lesson teaches it as open).
+    """
+    import csv
+    from pathlib import Path
+
+    with Path(path).open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        if tuple(reader.fieldnames or ()) != CLAIMS_COLUMNS:
+            raise ValueError(f"{path}: the header must be {','.join(CLAIMS_COLUMNS)}, got {reader.fieldnames}")
+        rows = list(reader)
+    seen = set()
+    for number, row in enumerate(rows, start=2):
+        _check_id(row["id"])
+        if row["id"] in seen:
+            raise ValueError(f"{path}, line {number}: the id {row['id']!r} appears twice")
+        seen.add(row["id"])
+        if not row["lesson"].isdigit():
+            raise ValueError(f"{path}, line {number}: lesson must be a number, got {row['lesson']!r}")
+        row["lesson"] = int(row["lesson"])
+        if row["status"] not in CLAIM_STATUSES:
+            raise ValueError(f"{path}, line {number}: status must be one of {CLAIM_STATUSES}, got {row['status']!r}")
+    return rows
+
+
 def _check_id(claim_id: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", str(claim_id)):
         raise ValueError(f"a claim id is letters, digits and dashes (like 'L5-rebalance-colour'), got {claim_id!r}")

@@ -372,29 +372,32 @@ def _balanced_labels(n: int, seed: int) -> list:
 # ----------------------------------------------------------------------------------------------
 # Scenes built around the ambiguity of Zhang et al.: objects whose lightness does not tell their hue
 # ----------------------------------------------------------------------------------------------
-AMBIGUOUS_L = 60.0  # every object's CIE lightness: a gray image shows all of them the same
-# ab of the two hues, opposite on the colour circle (both displayable at L* = 60)
+# ab of the two hues, opposite on the colour circle (both displayable at the lightnesses below)
 AMBIGUOUS_HUES = {"green": (-40.0, 23.0), "magenta": (40.0, -23.0), "gray": (0.0, 0.0)}
-# How often an object of each shape has each colour: a ball is usually green, a box magenta,
-# and either is gray almost as often; the other hue is rare.
-AMBIGUOUS_ODDS = {"ball": {"green": 0.45, "gray": 0.40, "magenta": 0.15},
-                  "box": {"magenta": 0.45, "gray": 0.40, "green": 0.15}}  # fmt: skip
+BALL_L = 60.0  # every ball's CIE lightness, whatever its colour
+# How often a ball has each colour: green is the likely hue, gray the hedge, magenta the rare hue.
+BALL_ODDS = {"green": 0.5, "gray": 0.3, "magenta": 0.2}
+BAND_L = 80.0  # the magenta band behind the balls: the only thing of this lightness, always magenta
 
 
-def ambiguous_scenes(n: int, size: int = 32, seed: int = 0, *, return_colors: bool = False):
-    """Gray rooms with balls and boxes of one lightness: the ambiguity Zhang et al. (2016) is about.
+def ambiguous_scenes(n: int, size: int = 24, seed: int = 0, *, band: float = 0.25,
+                     return_colors: bool = False):  # fmt: skip
+    """Balls whose lightness does not tell their hue: the ambiguity of Zhang et al. (2016).
 
-    Each image is a neutral gray background (a smooth gradient of lightness with faint texture)
-    with 2 to 4 objects, each a ball (disc) or a box (square). Every object has the CIE lightness
-    :data:`AMBIGUOUS_L`, whatever its colour, so the gray image shows its shape but not its hue.
-    Its colour is drawn from :data:`AMBIGUOUS_ODDS`: a ball is green with probability 0.45, gray
-    0.40 and magenta 0.15; a box the other way round. The green and the magenta are opposite on
-    the colour circle, and as frequent as each other over all objects, while gray (the background
-    and the gray objects) fills most pixels. So on a ball pixel
+    Each image is a neutral gray background, dark (L* 10 to 30) or light (L* 88 to 97), a smooth
+    gradient with faint texture; a horizontal magenta band of lightness :data:`BAND_L`; and 3 to
+    6 flat balls in front, all of lightness :data:`BALL_L`. A ball's colour is drawn from
+    :data:`BALL_ODDS`: green with probability 0.5, gray 0.3, magenta 0.2. Green and magenta are
+    opposite on the colour circle, so at a ball's pixel
 
     * the squared error is smallest for the mean colour, a faint green (green and magenta cancel);
-    * a classifier's most probable colour is green, the shape's most frequent one;
-    * gray, the most common colour of all, is the alternative that class rebalancing makes cheap.
+    * a classifier's most probable colour is green;
+    * gray, the most common colour of all (the background), is the hedge that class rebalancing
+      makes cheap.
+
+    The band (always magenta, and the only thing of its lightness, so no ambiguity) is there so
+    that over all pixels magenta is about as common as green: rebalancing then gives the two hues
+    about the same weight and changes the balls' odds only against gray.
 
     Parameters
     ----------
@@ -403,17 +406,19 @@ def ambiguous_scenes(n: int, size: int = 32, seed: int = 0, *, return_colors: bo
     size : int
         Side of the square images in pixels, >= 16.
     seed : int
-        Same seed, same images; image ``i`` depends only on ``(seed, i, size)``.
+        Same seed, same images; image ``i`` depends only on ``(seed, i, size, band)``.
+    band : float
+        Height of the magenta band, as a fraction of the side (0 for none).
     return_colors : bool
-        Also return, for every object, its shape and colour.
+        Also return the colour of every ball.
 
     Returns
     -------
     images : ndarray of shape (n, size, size, 3), uint8
-    colors : list of list of (str, str)
-        Only with ``return_colors=True``: ``(shape, colour)`` of each object of each image.
+    colors : list of list of str
+        Only with ``return_colors=True``: the colour of each ball of each image, in drawing order.
     """
-    from chroma_lab.color import lab_to_rgb  # the scenes' colours are defined in Lab
+    from chroma_lab.color import lab_to_rgb  # the colours are defined in Lab
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive int (the number of images), got {n!r}")
@@ -421,26 +426,30 @@ def ambiguous_scenes(n: int, size: int = 32, seed: int = 0, *, return_colors: bo
         raise ValueError(f"size must be an int >= 16 (pixels per side), got {size!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    palette = {name: 255.0 * lab_to_rgb(np.array([AMBIGUOUS_L, *ab])) for name, ab in AMBIGUOUS_HUES.items()}
+    if not 0 <= band < 1:
+        raise ValueError(f"band must be a fraction of the side in 0..1, got {band!r}")
+    paint = {name: 255.0 * lab_to_rgb(np.array([BALL_L, *ab])) for name, ab in AMBIGUOUS_HUES.items()}
+    band_rgb = 255.0 * lab_to_rgb(np.array([BAND_L, *AMBIGUOUS_HUES["magenta"]]))
     images = np.empty((int(n), int(size), int(size), 3), dtype=np.uint8)
     colors = []
     for i in range(int(n)):
         rng = np.random.default_rng([int(seed), 2_000_003, i])
         c = _Canvas(int(size))
-        light = np.linspace(rng.uniform(0.15, 0.9), rng.uniform(0.15, 0.9), int(size))
-        shade = (light[:, None] if rng.random() < 0.5 else light[None, :]) + 0.04 * c.noise(rng, 4)
-        c.fill(255.0 * np.repeat(np.clip(shade, 0, 1)[..., None], 3, axis=-1), "background")
+        low, high = (10.0, 30.0) if rng.random() < 0.5 else (88.0, 97.0)
+        ends = 255.0 * lab_to_rgb(np.array([[rng.uniform(low, high), 0, 0] for _ in range(2)]))[:, 0]
+        ramp = np.linspace(ends[0], ends[1], int(size))
+        ramp = ramp[:, None] if rng.random() < 0.5 else ramp[None, :]
+        c.fill(np.repeat((ramp + 3.0 * c.noise(rng, 4))[..., None], 3, axis=-1), "background")
+        top = rng.uniform(0, 1 - band)
+        c.paint(c.rect(top, top + band, -1.0, 2.0) > 0.5, band_rgb)  # hard edges: three colours only
         placed = []
-        for _ in range(rng.integers(2, 5)):
-            shape = "ball" if rng.random() < 0.5 else "box"
-            odds = AMBIGUOUS_ODDS[shape]
-            color = str(rng.choice(list(odds), p=list(odds.values())))
-            r = rng.uniform(0.12, 0.18)
+        for _ in range(rng.integers(3, 7)):
+            color = str(rng.choice(list(BALL_ODDS), p=list(BALL_ODDS.values())))
+            r = rng.uniform(0.16, 0.26)
             cy, cx = rng.uniform(r, 1 - r, size=2)
-            mask = c.disc(cy, cx, r) if shape == "ball" else c.rect(cy - r, cy + r, cx - r, cx + r)
-            c.paint(mask, palette[color])
-            placed.append((shape, color))
-        c.img += rng.normal(0.0, 1.0, c.img.shape)  # sensor noise, the same in all three channels' spirit
+            c.paint(c.disc(cy, cx, r) > 0.5, paint[color])
+            placed.append(color)
+        c.img += rng.normal(0.0, 1.0, c.img.shape)  # a little sensor noise
         images[i] = np.round(np.clip(c.img, 0, 255)).astype(np.uint8)
         colors.append(placed)
     return (images, colors) if return_colors else images

@@ -460,3 +460,23 @@ def test_lesson07_hints_name_the_concept_not_the_code(name, capsys):
     assert checker(wrong) is False
     hint = capsys.readouterr().out.split(" Hint: ", 1)[1]
     assert not any(code in hint for code in HINT_CODE), hint
+
+
+def _unstable_iizuka_loss(ab_pred, ab_true, logits, labels, alpha):
+    """Lesson 6's loss with a softmax that does not subtract the maximum (right on small logits)."""
+    unit = lambda ab: (np.asarray(ab, np.float64) / color.AB_SCALE + 1) / 2  # noqa: E731
+    keep = labels >= 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = np.exp(logits[keep]) / np.exp(logits[keep]).sum(axis=1, keepdims=True)
+        ce = -np.log(p[np.arange(keep.sum()), labels[keep]]).mean() if keep.any() else 0.0
+    return float(np.mean((unit(ab_pred) - unit(ab_true)) ** 2) + alpha * ce)
+
+
+def test_check_iizuka_loss_rejects_an_unstable_softmax(capsys):
+    from chroma_lab.checks import lesson06
+
+    assert lesson06.check_iizuka_loss(lesson06.iizuka_loss_reference)
+    capsys.readouterr()
+    assert not lesson06.check_iizuka_loss(_unstable_iizuka_loss)
+    out = capsys.readouterr().out
+    assert "logits + 1000" in out and "overflows" in out and "largest logit" in out

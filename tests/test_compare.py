@@ -138,3 +138,26 @@ def test_bad_ids_and_too_few_seeds_are_refused():
     with pytest.raises(ValueError, match="at least 2 seeds"):
         paired_claim("L5-x", "a", "b", "m", [1], [0])
     assert not PAIRED_CLAIM_PATTERN.match("full beats L2 on x: yes (1.0 vs 0.5)")
+
+
+def _table(tmp_path, text):
+    path = tmp_path / "claims.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_claims_table_is_read_and_validated(tmp_path):
+    from chroma_lab.compare import read_claims_table
+
+    rows = read_claims_table(_table(tmp_path, "id,lesson,statement,status\n"
+                                    "L5-x,5,\"full beats class, on colour\",robust\nL6-y,6,a and b,unresolved\n"))
+    assert rows == [{"id": "L5-x", "lesson": 5, "statement": "full beats class, on colour", "status": "robust"},
+                    {"id": "L6-y", "lesson": 6, "statement": "a and b", "status": "unresolved"}]
+    bad = {"status must be one of": "id,lesson,statement,status\nL5-x,5,s,holds\n",
+           "appears twice": "id,lesson,statement,status\nL5-x,5,s,robust\nL5-x,5,t,robust\n",
+           "the header must be": "id,statement,status\nL5-x,s,robust\n",
+           "lesson must be a number": "id,lesson,statement,status\nL5-x,five,s,robust\n",
+           "a claim id is": "id,lesson,statement,status\nL5 x,5,s,robust\n"}
+    for message, text in bad.items():
+        with pytest.raises(ValueError, match=message):
+            read_claims_table(_table(tmp_path, text))

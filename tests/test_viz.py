@@ -684,3 +684,21 @@ def test_ablation_bars_one_panel_per_measure_one_bar_per_method_and_the_referenc
     assert len(panels) == 2
     assert [round(p.get_height(), 6) for p in panels[1].patches] == [0.8, 0.7, 0.6]
     assert any(line.get_linestyle() == "--" and line.get_ydata()[0] == 60.0 for line in panels[0].get_lines())
+
+
+def test_plot_claim_intervals_draws_one_row_per_claim_coloured_by_verdict():
+    from chroma_lab.compare import equivalence_claim, paired_claim
+    from chroma_lab.viz import plot_claim_intervals
+
+    results = [paired_claim("L5-a", "x", "y", "m", [1, 2, 3], [0, 0.5, 1]),
+               paired_claim("L5-b", "x", "y", "m", [1, 2, 3], [1, 2.5, 2]),
+               equivalence_claim("L6-c", "x", "y", "m", [1, 2, 3], [1.1, 2, 2.9], 0.5)]
+    fig = plot_claim_intervals(results)
+    axes = fig.get_axes()
+    assert len(axes) == 3
+    assert axes[0].get_title(loc="left").startswith("[L5-a] x beats y on m: holds")
+    interval = axes[1].get_lines()[1]  # after the zero line; unresolved: gray, from low to high
+    assert tuple(interval.get_xdata()) == pytest.approx((results[1].low, results[1].high))
+    assert interval.get_color() == "tab:gray"
+    with pytest.raises(ValueError, match="at least one claim"):
+        plot_claim_intervals([])

@@ -125,7 +125,16 @@ def check_iizuka_loss(fn, seed: int = 0) -> bool:
                 if np.isclose(value, everyone, rtol=1e-6):
                     raise Mismatch("the unlabelled images (label -1) counted in the cross-entropy", hint)
             expect_close(value, want, f"iizuka_loss(labels {labels.tolist()}, alpha {alpha:.4g})", hint=hint)
-        return "iizuka_loss matches the NumPy re-derivation, unlabelled images and all."
+        # softmax ignores a shift of all logits; exp(1000) does not exist in floating point
+        labels, alpha = np.array([2, 0, 4]), 0.5
+        want = iizuka_loss_reference(ab_pred, ab_true, logits, labels, alpha)
+        got = np.asarray(fn(ab_pred.copy(), ab_true.copy(), logits + 1000.0, labels.copy(), alpha), np.float64)
+        if got.size == 1 and not np.isfinite(got.reshape(())):
+            raise Mismatch(f"with logits + 1000 iizuka_loss returned {got.reshape(())}: exp(1000) overflows",
+                           "subtract each image's largest logit before exp (softmax ignores the shift), "
+                           "as in lesson 5's rebalanced loss; " + hint)  # fmt: skip
+        expect_close(got, want, "iizuka_loss with logits + 1000 (softmax ignores a shift)", hint=hint)
+        return "iizuka_loss matches the NumPy re-derivation, unlabelled images and all, also with logits + 1000."
 
     return run("iizuka_loss", attempt, hint)
 

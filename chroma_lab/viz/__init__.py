@@ -34,7 +34,7 @@ never a later one's.
 from chroma_lab.viz._common import save_figure
 from chroma_lab.viz.coherent import at_lightness_50, bleeding_map, plot_ablation_bars, plot_coherence_views
 from chroma_lab.viz.color_spaces import AB_SHOWN, ab_gamut_image, plot_ab_gamut, plot_bins, plot_lab_decomposition
-from chroma_lab.viz.evaluation import plot_metric_bars
+from chroma_lab.viz.evaluation import plot_claim_intervals, plot_metric_bars
 from chroma_lab.viz.iizuka2016 import plot_factor_grid, plot_loss_terms
 from chroma_lab.viz.palettes import (palette_swatches, plot_image_grid, plot_image_row, plot_palette,
                                      plot_quantization_error)  # fmt: skip
@@ -61,6 +61,6 @@ __all__ = [
     # lesson 6: Iizuka et al. 2016
     "plot_loss_terms", "plot_factor_grid",
     # lesson 7: the evaluation harness; coherent and colorful
-    "plot_metric_bars",
+    "plot_metric_bars", "plot_claim_intervals",
     "at_lightness_50", "bleeding_map", "plot_coherence_views", "plot_ablation_bars",
 ]  # fmt: skip

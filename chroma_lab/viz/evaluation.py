@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from chroma_lab.viz._common import _figure
@@ -53,4 +55,42 @@ def plot_metric_bars(summary, metrics=None, title: str | None = None, columns: i
     for ax in axes[len(panels):]:
         ax.axis("off")
     fig.suptitle(title or "Every measure, on the whole held-out set", fontsize=10)
+    return fig
+
+
+_VERDICT_COLORS = {"holds": "tab:green", "reversed": "tab:red", "unresolved": "tab:gray"}
+
+
+def plot_claim_intervals(results, title: str | None = "Claims: mean paired difference and its 95% interval"):
+    """One row per claim: the mean difference over seeds, its 95 % interval, and zero.
+
+    Parameters
+    ----------
+    results : sequence of :class:`chroma_lab.compare.ClaimResult`
+        As ``run_claims`` of :mod:`chroma_lab.experiments` returns them. Each row has its own
+        x-axis (the claims' measures have different units); the claimed side of zero is shaded,
+        and the interval is coloured by the verdict (green holds, red reversed, gray unresolved).
+    """
+    results = list(results)
+    if not results:
+        raise ValueError("results must hold at least one claim")
+    fig = _figure(figsize=(7.0, 0.9 * len(results) + 0.6), layout="constrained")
+    axes = np.array(fig.subplots(len(results), 1, squeeze=False)).ravel()
+    for ax, r in zip(axes, results):
+        margin = re.search(r" are within (\S+) of each other", r.statement)
+        span = max(abs(r.low), abs(r.high), float(margin[1]) if margin else 0.0, 1e-9) * 1.3
+        if margin:  # an absent effect: the claimed side is inside the margin
+            claimed = (-float(margin[1]), float(margin[1]))
+        else:
+            claimed = (-span, 0.0) if r.statement.endswith(", lower is better") else (0.0, span)
+        ax.axvspan(*claimed, color="tab:green", alpha=0.08)
+        ax.axvline(0, color="black", lw=0.8)
+        color = _VERDICT_COLORS.get(r.verdict, "black")
+        ax.plot([r.low, r.high], [0, 0], color=color, lw=3)
+        ax.plot([r.mean], [0], "o", color=color)
+        ax.set_xlim(-span, span)
+        ax.set_yticks([])
+        ax.set_title(f"[{r.id}] {r.statement}: {r.verdict} ({r.n} seeds)", fontsize=8, loc="left")
+    if title:
+        fig.suptitle(title, fontsize=9)
     return fig

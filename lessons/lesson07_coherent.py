@@ -337,8 +337,11 @@ print("weight: " + "".join(f"{lw[L]:>6.2f}" for L in (5, 15, 30, 50, 70, 85, 95)
 # isolated flip of the mode inside a flat surface is outvoted by its neighbours. The refinement
 # starts from, and L_R compares with, these smoothed logits.
 #
-# `fixed` is the refinement with all four changes (`experiment.FIXED`), trained on the same base,
-# data and epochs as `naive`:
+# `fixed` is the refinement with all four changes (`experiment.FIXED`), trained on the same base
+# and data as `naive` but for fewer epochs (`BUDGET.fixed_epochs`). It starts where the naive one
+# hopes to end, at a good colorization, and L_C + L_R keep pulling it towards smoothness: trained
+# longer, it gives back the edges the edge-aware start won, and some colour (we measured this
+# while designing the lesson; try it with `experiment.train_refinement(..., epochs=3)`).
 
 # %%
 print("fixed:", experiment.FIXED)

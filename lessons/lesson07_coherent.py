@@ -339,9 +339,9 @@ print("weight: " + "".join(f"{lw[L]:>6.2f}" for L in (5, 15, 30, 50, 70, 85, 95)
 #
 # `fixed` is the refinement with all four changes (`experiment.FIXED`), trained on the same base
 # and data as `naive` but for fewer epochs (`BUDGET.fixed_epochs`). It starts where the naive one
-# hopes to end, at a good colorization, and L_C + L_R keep pulling it towards smoothness: trained
-# longer, it gives back the edges the edge-aware start won, and some colour (we measured this
-# while designing the lesson; try it with `experiment.train_refinement(..., epochs=3)`).
+# hopes to end, at a good colorization, and L_C + L_R keep pulling it towards smoothness: while
+# designing the lesson we saw longer training give back edge contrast and colour for coherence
+# (try it: the `epochs` of `coherent.CoherentColorizer`, and `experiment.train_refinement`).
 
 # %%
 print("fixed:", experiment.FIXED)
@@ -394,10 +394,10 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
 # `L7-fixed-bleeding` and `L7-fixed-colour` are this lesson's open result: over our seeds the
 # fixed refinement did *not* reliably lose less edge contrast than the plain mode, nor keep 90 %
 # of its colourfulness; their verdicts moved between seeds and settings, so read your own lines.
-# What we saw when we looked closer (`chroma_lab/experiments/lesson07.py` lets you repeat it):
-# the edge-aware start alone, before any training, already moves colour edges onto lightness
-# edges; training with L_C + L_R then trades some of that, and some colour, for smoothness inside
-# surfaces. The report's goal, the mode's colours made coherent *and* no more bleeding, is
+# What we saw when we looked closer, on a few seeds (`chroma_lab/experiments/lesson07.py` lets
+# you repeat it): the edge-aware start alone, before any training, lost less edge contrast than
+# the mode; training with L_C + L_R then traded some of that, and some colour, for smoothness
+# inside surfaces, more with every epoch. The report's goal, the mode's colours made coherent *and* no more bleeding, is
 # therefore not reached at this budget. Two directions follow from the definitions: L_C at
 # T = 0.01 is blind wherever the refined distribution is not close to a tie, so most of its
 # gradient comes from the edges, exactly where the mode was already sharp; and L_R compares with

@@ -321,9 +321,10 @@ def _check_shapes(y_true, y_pred, stride: int, channels: int) -> None:
 # :func:`iizuka_compile_losses`). Keras 3 applies a single Loss to *each* output of a dict-output
 # model, so one Loss over the whole dict would need a custom ``compute_loss``; the per-output pair
 # keeps ``model.fit(x=rgb, y={"ab": rgb, "scene": labels})`` plain on TensorFlow, JAX and PyTorch,
-# and Keras logs the two terms separately (``ab_loss``, ``scene_loss``): the magnitudes that one
-# seed report got wrong when it summed them unweighted. :func:`iizuka_loss` is the same total as
-# one plain function of the two dicts, for custom loops and tests.
+# and Keras logs the two terms separately (``ab_loss``, ``scene_loss``): the magnitudes that a
+# student report (Wattanasirichaigoon) got wrong when it summed them unweighted.
+# :func:`iizuka_loss` is the same total as one plain function of the two dicts, for custom loops
+# and tests.
 
 IIZUKA_ALPHA = 1.0 / 300.0  # the paper's weight of the classification loss
 UNLABELLED = -1  # scene label of an image without one: it trains the colour loss alone

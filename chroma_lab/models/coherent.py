@@ -1,4 +1,6 @@
-"""Coherent and colorful colorization (seed 000, after Stellbrink's report): a refinement of Zhang et al.
+"""Coherent and colorful colorization: a refinement of Zhang et al. after a student report.
+
+The report is *Coherent and Colorful Image Colorization* by Florian Stellbrink.
 
 Zhang et al. (2016) predict a distribution over the 313 ab bins per pixel and decode it with the
 annealed mean: the mode would be vivid but jumps between colours inside one surface, the mean is
@@ -191,7 +193,7 @@ def _output_stride(base_network: keras.Model) -> int:
 # The colorizer
 # ----------------------------------------------------------------------------------------------
 class CoherentColorizer(KerasColorizer):
-    """The refinement of seed 000 on a Zhang et al. network; ``fit`` on uint8 RGB, ``colorize`` gray.
+    """Stellbrink's refinement of a Zhang et al. network; ``fit`` on uint8 RGB, ``colorize`` gray.
 
     Parameters
     ----------

@@ -33,8 +33,7 @@ a single input at any size and the global branch always flattens 7 x 7 x 512 val
 classes has 42,353,839 weights and biases (BatchNorm aside), 42,169,826 without the classification
 head; ``small`` is every width / 4 with a 64 x 64 global input (:data:`CONFIGS`).
 ``use_global=False`` is the report's "model 4": no global branch, fusion or classifier; the
-mid-level features feed the
-colorization network directly and the only output is "ab".
+mid-level features feed the colorization network directly and the only output is "ab".
 
 ``build_training_model(network)`` puts :class:`~chroma_lab.models.keras_colorizer.LightnessFromRGB`
 in front, so a model trains on uint8 RGB with the losses of

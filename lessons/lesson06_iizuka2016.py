@@ -473,8 +473,8 @@ for result in results:
 # each; the numbers in the lines are your run's.
 #
 # * `L6-paper-weighting`: weighed as the paper weighs it, alpha = 1/300 against a *sum* over the
-#   pixels, the cross-entropy hardly reaches the shared layers, and the class head names fewer
-#   held-out scenes than with alpha = 1/300 against the mean. The paper chose its alpha for its
+#   pixels, the cross-entropy hardly moves the layers both terms train, and the class head names
+#   fewer held-out scenes than with alpha = 1/300 against the mean. The paper chose its alpha for its
 #   own normalisation; carried over to a mean, the same number is a much stronger weight. Neither
 #   is wrong, but "alpha = 1/300" means nothing until one says against what.
 # * `L6-global-stream`: with the batch size, epochs, data and seed held fixed, the model with the

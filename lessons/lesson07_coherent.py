@@ -340,8 +340,8 @@ print("weight: " + "".join(f"{lw[L]:>6.2f}" for L in (5, 15, 30, 50, 70, 85, 95)
 # `fixed` is the refinement with all four changes (`experiment.FIXED`), trained on the same base
 # and data as `naive` but for fewer epochs (`BUDGET.fixed_epochs`). It starts where the naive one
 # hopes to end, at a good colorization, and L_C + L_R keep pulling it towards smoothness: while
-# designing the lesson we saw longer training give back edge contrast and colour for coherence
-# (try it: the `epochs` of `coherent.CoherentColorizer`, and `experiment.train_refinement`).
+# designing the lesson we saw longer training give back edge contrast, and in some seeds colour,
+# for coherence (try it: the `epochs` of `coherent.CoherentColorizer`).
 
 # %%
 print("fixed:", experiment.FIXED)
@@ -393,7 +393,7 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
 # `lessons/claims.csv` for where they stand. What we saw while designing the lesson, on a few
 # seeds (`chroma_lab/experiments/lesson07.py` lets you repeat it): the edge-aware start alone,
 # before any training, lost less edge contrast than the mode; training with L_C + L_R then traded
-# some of that, and some colour, for smoothness inside surfaces, more with every epoch. Two
+# some of that, and in some seeds some colour, for smoothness inside surfaces. Two
 # directions follow from the definitions: L_C at T = 0.01 is blind wherever the refined
 # distribution is not close to a tie, so most of its gradient comes from edges, where the start
 # was already right; and L_R compares with a distribution that is itself blurred at edges. A

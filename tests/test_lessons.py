@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from chroma_lab import cli
-from chroma_lab.compare import CLAIM_PATTERN, check_claim_line, check_claim_result_line, claim_holds
+from chroma_lab.compare import (CLAIM_PATTERN, check_claim_line, check_claim_result_line, claim_holds,
+                                parse_claim_result, read_claims_table)  # fmt: skip
 from chroma_lab.lessons import (BEGIN_SOLUTION, END_SOLUTION, build_lessons, count_exercises,
                                 exercise_source, fast_mode, lesson_sources, notebook_json,
                                 run_notebook)  # fmt: skip
@@ -249,18 +250,73 @@ def test_lessons_with_keras_quiet_tensorflow_and_turn_onednn_off_first(source):
     assert first_import.start() > before.index("TF_ENABLE_ONEDNN_OPTS")
 
 
+CLAIMS_CSV = LESSONS / "claims.csv"
+NAMED_CLAIM_START = re.compile(r"^\[L\d+-")
+
+
 def _check_claims(stem: str, lines: list[str]) -> None:
-    """Every printed comparison agrees with its own numbers; the fast-mode ones hold."""
+    """Every printed comparison agrees with its own numbers; the fast-mode ones hold; every claim of
+    ``lessons/claims.csv`` for this lesson is printed exactly once, with a verdict its interval allows."""
     claims = [line for line in lines if CLAIM_PATTERN.match(line)]
-    named = [line for line in lines if check_claim_result_line(line) is not None]  # [id] ... lines
+    named = [line for line in lines if NAMED_CLAIM_START.match(line)]
     assert claims or named, f"{stem} prints no comparison (chroma_lab.compare.claim or paired_claim)"
     wrong = [line for line in claims if not check_claim_line(line)]
-    wrong += [line for line in named if not check_claim_result_line(line)]
     assert wrong == [], f"claims whose verdict contradicts their numbers: {wrong}"
     for expected in FAST_CLAIMS.get(stem[:8], []):
         matching = [line for line in claims if line.startswith(expected)]
         assert len(matching) == 1, f"{stem} does not print '{expected} ...'"
         assert claim_holds(matching[0]), f"in fast mode: {matching[0]}"
+    unparsed = [line for line in named if parse_claim_result(line) is None]
+    assert unparsed == [], f"lines that look like named claims but do not parse: {unparsed}"
+    wrong = [line for line in named if not check_claim_result_line(line)]
+    assert wrong == [], f"named claims whose verdict contradicts their interval: {wrong}"
+    printed = [parse_claim_result(line)["id"] for line in named]
+    lesson = int(stem[6:8])
+    expected = [row["id"] for row in read_claims_table(CLAIMS_CSV) if row["lesson"] == lesson]
+    for claim_id in expected:
+        assert printed.count(claim_id) == 1, f"{stem} prints [{claim_id}] {printed.count(claim_id)} times, not once"
+    strays = sorted(set(printed) - set(expected))
+    assert strays == [], f"{stem} prints claims that lessons/claims.csv does not list: {strays}"
+
+
+def _constants(path: Path) -> dict:
+    """The module-level constants of a Python file, read without importing it (no Keras)."""
+    import ast
+
+    out = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass
+    return out
+
+
+def test_claims_table_matches_the_experiments_claim_ids():
+    rows = read_claims_table(CLAIMS_CSV)
+    assert rows, "lessons/claims.csv lists no claim"
+    by_lesson: dict[int, list[str]] = {}
+    for row in rows:
+        assert row["id"].startswith(f"L{row['lesson']}-"), row
+        by_lesson.setdefault(row["lesson"], []).append(row["id"])
+    for lesson, ids in by_lesson.items():
+        module = REPO / "chroma_lab" / "experiments" / f"lesson{lesson:02d}.py"
+        if not module.exists():  # a lesson whose claims are still printed by the lesson itself
+            continue
+        assert sorted(_constants(module)["CLAIM_IDS"]) == sorted(ids), f"lesson {lesson}"
+
+
+def test_check_claims_catches_a_missing_a_repeated_and_a_contradicted_claim():
+    ids = [row["id"] for row in read_claims_table(CLAIMS_CSV) if row["lesson"] == 5]
+    good = [f"[{i}] a beats b on m: holds (+2.0, 95% interval +1.0 to +3.0, 5 seeds)" for i in ids]
+    _check_claims("lesson05_zhang2016", ["some output", *good])
+    for broken in (good[1:], good + good[:1],
+                   [good[0].replace("holds", "reversed"), *good[1:]],
+                   [good[0].replace("95% interval", "interval"), *good[1:]],
+                   [*good, "[L5-unknown] a beats b on m: holds (+2.0, 95% interval +1.0 to +3.0, 5 seeds)"]):
+        with pytest.raises(AssertionError):
+            _check_claims("lesson05_zhang2016", broken)
 
 
 # ----------------------------------------------------------------------------------------------

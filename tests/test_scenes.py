@@ -159,3 +159,60 @@ def test_an_anti_aliased_pixel_belongs_to_the_surface_that_dominates_it():
     regions = c.region_map()
     # row 1, col 0: ball 1 -> still ball (window alpha there is 0); row 0, col 1: window 0.7 wins
     assert regions[1, 0] == 1 and regions[0, 1] == 2 and regions[0, 0] == 0
+
+
+# ----------------------------------------------------------------------------------------------
+# ambiguous_scenes: lesson 5's balls whose lightness does not tell their hue
+# ----------------------------------------------------------------------------------------------
+def test_ambiguous_scenes_are_seeded_and_prefix_stable():
+    from chroma_lab.scenes import ambiguous_scenes
+
+    a, b = ambiguous_scenes(6, size=24, seed=3), ambiguous_scenes(6, size=24, seed=3)
+    assert a.shape == (6, 24, 24, 3) and a.dtype == np.uint8
+    assert np.array_equal(a, b) and np.array_equal(ambiguous_scenes(3, size=24, seed=3), a[:3])
+    assert not np.array_equal(ambiguous_scenes(6, size=24, seed=4), a)
+
+
+def test_ambiguous_balls_share_one_lightness_and_follow_the_odds():
+    from chroma_lab.scenes import AMBIGUOUS_HUES, BALL_L, BALL_ODDS, BAND_L, ambiguous_scenes
+
+    images, colors = ambiguous_scenes(200, size=16, seed=0, return_colors=True)
+    drawn = [c for image in colors for c in image]
+    for name, odds in BALL_ODDS.items():  # 900 or so balls: within 4 standard errors of the odds
+        assert abs(drawn.count(name) / len(drawn) - odds) < 4 * np.sqrt(odds * (1 - odds) / len(drawn))
+    lab = rgb_to_lab(images)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    colourful = chroma > 20  # a ball of green or magenta, or the band
+    assert set(np.unique(np.round(lab[..., 0][colourful] / 10) * 10)) <= {BALL_L, BAND_L}
+    on_ball = colourful & (np.abs(lab[..., 0] - BALL_L) < 3)
+    ab = lab[..., 1:][on_ball]
+    hues = {name: np.array(value) for name, value in AMBIGUOUS_HUES.items() if name != "gray"}
+    nearest = np.min([np.linalg.norm(ab - h, axis=-1) for h in hues.values()], axis=0)
+    assert np.percentile(nearest, 99) < 4  # only green or magenta at a ball's lightness (noise aside)
+    # the gray balls are gray at the same lightness: a gray image cannot tell the three apart
+    gray_ball = (chroma < 3) & (np.abs(lab[..., 0] - BALL_L) < 1.5)
+    assert gray_ball.sum() > 0.02 * gray_ball.size
+
+
+def test_ambiguous_scenes_band_evens_green_and_magenta():
+    from chroma_lab.data import split_lab
+    from chroma_lab.quantize import class_prior, nearest_bin, rebalance_weights
+    from chroma_lab.scenes import AMBIGUOUS_HUES, ambiguous_scenes
+
+    def weights(band):
+        w = rebalance_weights(class_prior(split_lab(ambiguous_scenes(40, size=24, seed=1, band=band))[1]))
+        return {name: w[nearest_bin(np.array(ab))] for name, ab in AMBIGUOUS_HUES.items()}
+
+    without, with_band = weights(0.0), weights(0.25)
+    assert without["magenta"] > 2 * without["green"]  # rarer, so rebalancing would favour it
+    assert 0.7 < with_band["magenta"] / with_band["green"] < 1.4
+    assert with_band["gray"] < with_band["green"] / 2  # and gray, the hedge, weighs least
+
+
+@pytest.mark.parametrize("kwargs, match", [({"n": 0}, "n must"), ({"size": 8}, "size must"),
+                                           ({"seed": -1}, "seed must"), ({"band": 1.0}, "band must")])
+def test_ambiguous_scenes_bad_arguments(kwargs, match):
+    from chroma_lab.scenes import ambiguous_scenes
+
+    with pytest.raises(ValueError, match=match):
+        ambiguous_scenes(**{"n": 2, **kwargs})

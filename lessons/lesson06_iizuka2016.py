@@ -468,9 +468,9 @@ for result in results:
     print(result)
 
 # %% [markdown]
-# **Reading the claims.** Both claims hold on every machine and setting we tried
-# (`lessons/claims.csv`, `benchmarks/claims_robustness.py`), so your run should print `holds` for
-# each; the numbers in the lines are your run's.
+# **Reading the claims.** `lessons/claims.csv` marks both claims `robust`: they are to hold in
+# every setting of `benchmarks/claims_robustness.py` (other seeds, one thread, oneDNN on, JAX), so
+# your run should print `holds` for each; the numbers in the lines are your run's.
 #
 # * `L6-paper-weighting`: weighed as the paper weighs it, alpha = 1/300 against a *sum* over the
 #   pixels, the cross-entropy hardly moves the layers both terms train, and the class head names

@@ -381,11 +381,12 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
                      test_regions, max_images=3)
 
 # %% [markdown]
-# **Reading the claims.** `L7-naive-collapse` holds on every machine and setting we tried
-# (`lessons/claims.csv`), so your run should print `holds` for it: the report's recipe, a refined
-# distribution learnt from scratch with L_C + L_R, loses much of the colour of the base's own
-# mode. Here it has not fallen to one colour per image, as in the report's much longer run, but it
-# is on the way: the three reasons of section 5 act within a few epochs.
+# **Reading the claims.** `lessons/claims.csv` marks `L7-naive-collapse` `robust`: it is to hold
+# in every setting of `benchmarks/claims_robustness.py`, so your run should print `holds` for it:
+# the report's recipe, a refined distribution learnt from scratch with L_C + L_R, loses much of
+# the colour of the base's own mode. Here it has not fallen to one colour per image, as in the
+# report's much longer run, but it is on the way: the three reasons of section 5 act within a few
+# epochs.
 #
 # The other three claims are this lesson's open result. Whether the fixed refinement beats the
 # plain mode of its own base on bleeding and on incoherence while keeping 90 % of its colour,

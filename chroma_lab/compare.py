@@ -166,10 +166,10 @@ def paired_interval(values_a, values_b, confidence: float = 0.95) -> tuple[float
 
     a, b = _as_list(values_a), _as_list(values_b)
     if len(a) != len(b) or len(a) < 2:
-        raise ValueError(f"values_a and values_b must hold one score per seed each, for at least 2 seeds; "
+        raise ChromaLabError(f"values_a and values_b must hold one score per seed each, for at least 2 seeds; "
                          f"got {len(a)} and {len(b)}")  # fmt: skip
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+        raise ChromaLabError(f"confidence must be between 0 and 1, got {confidence}")
     diffs = [x - y for x, y in zip(a, b)]
     n = len(diffs)
     mean = sum(diffs) / n
@@ -246,7 +246,7 @@ def equivalence_claim(claim_id: str, a: str, b: str, measure: str, values_a, val
     """
     _check_id(claim_id)
     if not margin > 0:
-        raise ValueError(f"margin must be positive, got {margin}")
+        raise ChromaLabError(f"margin must be positive, got {margin}")
     mean, low, high = paired_interval(values_a, values_b)
     inside = -margin < low and high < margin
     outside = low >= margin or high <= -margin
@@ -316,22 +316,22 @@ def read_claims_table(path) -> list[dict]:
     with Path(path).open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         if tuple(reader.fieldnames or ()) != CLAIMS_COLUMNS:
-            raise ValueError(f"{path}: the header must be {','.join(CLAIMS_COLUMNS)}, got {reader.fieldnames}")
+            raise ChromaLabError(f"{path}: the header must be {','.join(CLAIMS_COLUMNS)}, got {reader.fieldnames}")
         rows = list(reader)
     seen = set()
     for number, row in enumerate(rows, start=2):
         _check_id(row["id"])
         if row["id"] in seen:
-            raise ValueError(f"{path}, line {number}: the id {row['id']!r} appears twice")
+            raise ChromaLabError(f"{path}, line {number}: the id {row['id']!r} appears twice")
         seen.add(row["id"])
         if not row["lesson"].isdigit():
-            raise ValueError(f"{path}, line {number}: lesson must be a number, got {row['lesson']!r}")
+            raise ChromaLabError(f"{path}, line {number}: lesson must be a number, got {row['lesson']!r}")
         row["lesson"] = int(row["lesson"])
         if row["status"] not in CLAIM_STATUSES:
-            raise ValueError(f"{path}, line {number}: status must be one of {CLAIM_STATUSES}, got {row['status']!r}")
+            raise ChromaLabError(f"{path}, line {number}: status must be one of {CLAIM_STATUSES}, got {row['status']!r}")
     return rows
 
 
 def _check_id(claim_id: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", str(claim_id)):
-        raise ValueError(f"a claim id is letters, digits and dashes (like 'L5-rebalance-colour'), got {claim_id!r}")
+        raise ChromaLabError(f"a claim id is letters, digits and dashes (like 'L5-rebalance-colour'), got {claim_id!r}")

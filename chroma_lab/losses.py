@@ -27,23 +27,24 @@ Choices that follow the reference implementation (richzhang/colorization, caffe 
 Each loss exists as a function returning per-pixel values of shape (n, h, w) and as a serialisable
 ``keras.losses.Loss`` subclass whose default reduction averages them.
 
-Why one file of about 460 lines: it holds the losses of both paper models of the course, Zhang's
-three (above) and Iizuka's MSE + scene cross-entropy (the last section), so that every training
-objective a lesson compares lives in one module; model-specific losses of the coherent refinement
-live with that model (:mod:`chroma_lab.models.coherent`).
+Why one file: it holds every training objective of the course, Zhang's three (above), Iizuka's
+MSE + scene cross-entropy, and the coherent refinement's L_C and L_R (lesson 7,
+:mod:`chroma_lab.models.coherent`), so that every loss a lesson compares lives in one module.
 """
 
 from __future__ import annotations
+
+import functools
 
 import keras
 import numpy as np
 from keras import ops
 
-from chroma_lab._checks import check_choice, check_int
-from chroma_lab.color import normalize_ab, rgb_to_lab_ops
+from chroma_lab._checks import check_choice, check_int, check_number
+from chroma_lab.color import AB_SCALE, in_gamut, normalize_ab, rgb_to_lab_ops
 from chroma_lab.errors import ChromaLabError
-from chroma_lab.quantize import N_BINS, REBALANCE_LAMBDA, SOFT_K, SOFT_SIGMA, rebalance_weights
-from chroma_lab.quantize import soft_encode_ops
+from chroma_lab.quantize import (N_BINS, REBALANCE_LAMBDA, SOFT_K, SOFT_SIGMA, ab_bins, annealed_mean_ops,
+                                 rebalance_weights, soft_encode_ops)  # fmt: skip
 
 LOSSES = ("full", "class", "l2")
 GRAY_THRESHOLD = 5.0  # ab units; the reference NonGrayMask threshold
@@ -321,10 +322,10 @@ def _check_shapes(y_true, y_pred, stride: int, channels: int) -> None:
 # :func:`iizuka_compile_losses`). Keras 3 applies a single Loss to *each* output of a dict-output
 # model, so one Loss over the whole dict would need a custom ``compute_loss``; the per-output pair
 # keeps ``model.fit(x=rgb, y={"ab": rgb, "scene": labels})`` plain on TensorFlow, JAX and PyTorch,
-# and Keras logs the two terms separately (``ab_loss``, ``scene_loss``): the magnitudes that one
-# seed report got wrong when it summed them unweighted. :func:`iizuka_loss` is the same total as
-# one plain function of the two dicts, for custom loops and tests.
-from chroma_lab._checks import check_number  # noqa: E402 (this section is appended to the file)
+# and Keras logs the two terms separately (``ab_loss``, ``scene_loss``): the magnitudes that a
+# student report (Wattanasirichaigoon) got wrong when it summed them unweighted.
+# :func:`iizuka_loss` is the same total as one plain function of the two dicts, for custom loops
+# and tests.
 
 IIZUKA_ALPHA = 1.0 / 300.0  # the paper's weight of the classification loss
 UNLABELLED = -1  # scene label of an image without one: it trains the colour loss alone
@@ -466,3 +467,191 @@ def iizuka_compile_losses(alpha: float = IIZUKA_ALPHA, use_global: bool = True) 
         return {"loss": {"ab": IizukaAbLoss()}, "loss_weights": {"ab": 1.0}}
     return {"loss": {"ab": IizukaAbLoss(), "scene": SceneCrossEntropy()},
             "loss_weights": {"ab": 1.0, "scene": alpha}}  # fmt: skip
+
+
+# ==============================================================================================
+# The coherent refinement of Zhang et al. (chroma_lab.models.coherent, lesson 7): L_C and L_R
+# ==============================================================================================
+# Per-pixel values with keras.ops. The refinement's output holds its refined logits and the base
+# network's upsampled logits side by side (626 channels); y_true is the RGB batch, as above.
+LOSS_T = 0.01  # the report's temperature of f_T in both losses: almost the mode, still differentiable
+# Bin edges of the true gradient magnitude |grad ab| (ab units) for the rebalancing fix: roughly
+# doubling, as the magnitudes span flat surfaces (< 0.5) to hard colour edges (> 64).
+GRADIENT_EDGES = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
+COHERENCE_EPS = 1e-8  # inside the square root of L_C (normalised ab^2): a finite gradient at 0
+
+
+def ab_gradients(ab):
+    """Forward differences of ab along x and y, cropped to the (H - 1, W - 1) pixels having both.
+
+    Parameters
+    ----------
+    ab : tensor of shape (n, H, W, 2)
+
+    Returns
+    -------
+    dx, dy : tensors of shape (n, H - 1, W - 1, 2)
+        ``dx[:, i, j] = ab[:, i, j + 1] - ab[:, i, j]``, ``dy[:, i, j] = ab[:, i + 1, j] - ab[:, i, j]``.
+    """
+    ab = ops.convert_to_tensor(ab)
+    dx = ab[:, :-1, 1:, :] - ab[:, :-1, :-1, :]
+    dy = ab[:, 1:, :-1, :] - ab[:, :-1, :-1, :]
+    return dx, dy
+
+
+def coherence_loss(true_ab, pred_ab):
+    """L_C per pixel: ``|| (dx, dy) of the truth - (dx, dy) of the prediction ||_2`` in ab / 110.
+
+    Parameters
+    ----------
+    true_ab, pred_ab : tensors of shape (n, H, W, 2), Lab units
+
+    Returns
+    -------
+    tensor of shape (n, H - 1, W - 1)
+        ``sqrt(|dx_T - dx_P|^2 + |dy_T - dy_P|^2 + eps) - sqrt(eps)`` on ab / ``AB_SCALE``
+        (:data:`COHERENCE_EPS`): 0 when the gradients agree, whatever the colours.
+    """
+    tx, ty = ab_gradients(ops.cast(true_ab, "float32") / AB_SCALE)
+    px, py = ab_gradients(ops.cast(pred_ab, "float32") / AB_SCALE)
+    squared = ops.sum(ops.square(tx - px) + ops.square(ty - py), axis=-1)
+    return ops.sqrt(squared + COHERENCE_EPS) - float(np.sqrt(COHERENCE_EPS))
+
+
+def color_regularizer(base_logits, refined_logits, T: float = LOSS_T):
+    """L_R per pixel: ``1 - Z . f_T(Z_hat) / max(Z)``, Z = softmax(base), f_T(Z_hat) = softmax(refined / T).
+
+    Parameters
+    ----------
+    base_logits, refined_logits : tensors of shape (..., 313)
+
+    Returns
+    -------
+    tensor of shape (...), in 0..1
+    """
+    z = ops.softmax(ops.cast(base_logits, "float32"), axis=-1)
+    sharp = ops.softmax(ops.cast(refined_logits, "float32") / T, axis=-1)
+    return 1.0 - ops.sum(z * sharp, axis=-1) / ops.max(z, axis=-1)
+
+
+def gradient_magnitude(ab):
+    """``sqrt(|dx|^2 + |dy|^2)`` of ab per pixel (ab units), shape (n, H - 1, W - 1); NumPy or ops."""
+    if isinstance(ab, np.ndarray):
+        dx = ab[:, :-1, 1:] - ab[:, :-1, :-1]
+        dy = ab[:, 1:, :-1] - ab[:, :-1, :-1]
+        return np.sqrt(np.sum(dx * dx + dy * dy, axis=-1))
+    dx, dy = ab_gradients(ops.cast(ab, "float32"))
+    return ops.sqrt(ops.sum(dx * dx + dy * dy, axis=-1))
+
+
+def gradient_prior(ab) -> np.ndarray:
+    """Share of pixels whose true gradient magnitude falls in each bin of :data:`GRADIENT_EDGES`.
+
+    Parameters
+    ----------
+    ab : ndarray of shape (n, H, W, 2)
+        The training images' ab.
+
+    Returns
+    -------
+    ndarray of shape (len(GRADIENT_EDGES),), summing to 1; the last bin is open-ended
+    """
+    magnitude = gradient_magnitude(np.asarray(ab, dtype=np.float64))
+    counts = np.bincount(np.digitize(magnitude.ravel(), GRADIENT_EDGES[1:]),
+                         minlength=len(GRADIENT_EDGES)).astype(np.float64)  # fmt: skip
+    return counts / counts.sum()
+
+
+def gradient_weight_map(true_ab, bin_weights):
+    """Each pixel's rebalancing weight: that of its true gradient magnitude's bin, (n, H - 1, W - 1)."""
+    magnitude = gradient_magnitude(true_ab)
+    index = ops.digitize(magnitude, list(GRADIENT_EDGES[1:]))
+    table = ops.convert_to_tensor(np.asarray(bin_weights, dtype=np.float32))
+    return ops.take(table, index, axis=0)
+
+
+@functools.lru_cache(maxsize=1)
+def lightness_weights() -> np.ndarray:
+    """Weight of L* = 0, 1, ..., 100: the share of the 313 bins displayable there, over its maximum.
+
+    The gamut shrinks towards black and white (lesson 1's figure), and with it the colour a
+    mistake can make: the second fix of the report lowers both penalties there.
+
+    Returns
+    -------
+    ndarray of shape (101,), in 0..1 (1 at the lightness with the widest gamut)
+    """
+    bins = ab_bins()
+    levels = np.arange(101, dtype=np.float64)
+    lab = np.concatenate([np.broadcast_to(levels[:, None, None], (101, N_BINS, 1)),
+                          np.broadcast_to(bins, (101, N_BINS, 2))], axis=-1)  # fmt: skip
+    share = in_gamut(lab).mean(axis=1)
+    return share / share.max()
+
+
+def lightness_weight_map(L):
+    """:func:`lightness_weights` at each pixel's L* (rounded), with ``keras.ops``; L of any shape."""
+    table = ops.convert_to_tensor(lightness_weights().astype(np.float32))
+    index = ops.cast(ops.clip(ops.round(ops.cast(L, "float32")), 0, 100), "int32")
+    return ops.take(table, index, axis=0)
+
+
+def coherent_loss(y_true, y_pred, T: float = LOSS_T, regularizer_weight: float = 1.0,
+                  gradient_bin_weights=None, lightness_weighting: bool = False):  # fmt: skip
+    """The refinement's objective per pixel: (w_grad L_C + regularizer_weight L_R) w_L.
+
+    Parameters
+    ----------
+    y_true : tensor of shape (n, H, W, 3)
+        The colour images, RGB 0..255.
+    y_pred : tensor of shape (n, H, W, 626)
+        The coherent network's output: refined logits, then the base logits upsampled.
+    T : float
+        Temperature of f_T in both terms.
+    regularizer_weight : float
+    gradient_bin_weights : array_like of shape (len(GRADIENT_EDGES),), optional
+        Rebalancing weights of the gradient-magnitude bins; None weighs every pixel 1.
+    lightness_weighting : bool
+        Multiply by :func:`lightness_weights` at the true L*.
+
+    Returns
+    -------
+    tensor of shape (n, H - 1, W - 1)
+    """
+    lab = rgb_to_lab_ops(ops.cast(y_true, "float32") / 255.0)
+    refined, base = y_pred[..., :N_BINS], y_pred[..., N_BINS:]
+    lc = coherence_loss(lab[..., 1:], annealed_mean_ops(refined, T=T))
+    if gradient_bin_weights is not None:
+        lc = lc * gradient_weight_map(lab[..., 1:], gradient_bin_weights)
+    total = lc + regularizer_weight * color_regularizer(base, refined, T)[:, :-1, :-1]
+    if lightness_weighting:
+        total = total * lightness_weight_map(lab[:, :-1, :-1, 0])
+    return total
+
+
+@keras.saving.register_keras_serializable(package="chroma_lab")
+class CoherentLoss(keras.losses.Loss):
+    """:func:`coherent_loss` as a serialisable Keras loss (mean over pixels)."""
+
+    def __init__(self, T=LOSS_T, regularizer_weight=1.0, gradient_bin_weights=None,
+                 lightness_weighting=False, name="coherent", reduction="sum_over_batch_size",
+                 dtype=None):  # fmt: skip
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.T = check_number(T, "T", low=0, low_open=True)
+        self.regularizer_weight = check_number(regularizer_weight, "regularizer_weight", low=0)
+        if gradient_bin_weights is not None:
+            gradient_bin_weights = [float(w) for w in gradient_bin_weights]
+            if len(gradient_bin_weights) != len(GRADIENT_EDGES):
+                raise ChromaLabError(f"gradient_bin_weights must hold {len(GRADIENT_EDGES)} weights "
+                                 f"(one per GRADIENT_EDGES bin), got {len(gradient_bin_weights)}")
+        self.gradient_bin_weights = gradient_bin_weights
+        self.lightness_weighting = bool(lightness_weighting)
+
+    def call(self, y_true, y_pred):
+        return coherent_loss(y_true, y_pred, self.T, self.regularizer_weight,
+                             self.gradient_bin_weights, self.lightness_weighting)  # fmt: skip
+
+    def get_config(self):
+        return {**super().get_config(), "T": self.T, "regularizer_weight": self.regularizer_weight,
+                "gradient_bin_weights": self.gradient_bin_weights,
+                "lightness_weighting": self.lightness_weighting}  # fmt: skip

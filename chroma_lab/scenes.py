@@ -422,13 +422,13 @@ def ambiguous_scenes(n: int, size: int = 24, seed: int = 0, *, band: float = 0.2
     from chroma_lab.color import lab_to_rgb  # the colours are defined in Lab
 
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int (the number of images), got {n!r}")
+        raise ChromaLabError(f"n must be a positive int (the number of images), got {n!r}")
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
-        raise ValueError(f"size must be an int >= 16 (pixels per side), got {size!r}")
+        raise ChromaLabError(f"size must be an int >= 16 (pixels per side), got {size!r}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+        raise ChromaLabError(f"seed must be a non-negative int, got {seed!r}")
     if not 0 <= band < 1:
-        raise ValueError(f"band must be a fraction of the side in 0..1, got {band!r}")
+        raise ChromaLabError(f"band must be a fraction of the side in 0..1, got {band!r}")
     paint = {name: 255.0 * lab_to_rgb(np.array([BALL_L, *ab])) for name, ab in AMBIGUOUS_HUES.items()}
     band_rgb = 255.0 * lab_to_rgb(np.array([BAND_L, *AMBIGUOUS_HUES["magenta"]]))
     images = np.empty((int(n), int(size), int(size), 3), dtype=np.uint8)

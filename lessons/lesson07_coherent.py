@@ -12,24 +12,24 @@
 #   the edges of surfaces, because the prediction is made at a quarter of the resolution and then
 #   blurred back up.
 #
-# A student report, *Coherent and Colorful Image Colorization* (Stellbrink), proposes to keep the
-# mode and make it coherent instead: a second network looks at the gray image and at the
+# A student report, *Coherent and Colorful Image Colorization* by Florian Stellbrink, proposes to
+# keep the mode and make it coherent instead: a second network looks at the gray image and at the
 # distribution, and predicts a **refined distribution** whose mode is the output. Its two losses
 # never name a colour: one compares the *gradients* of the colours with the truth's, the other
 # keeps the refined mode likely under the original distribution. The report's own run collapsed
 # to one colour per image. This lesson rebuilds the idea, reproduces the collapse, and applies
-# the fixes the report proposes, plus one more, measuring each.
+# the fixes the report proposes, plus two of ours, and measures whether the result does what
+# the report set out to do: beat the plain mode on coherence without losing its colour.
 #
 # **Goals.** After this lesson you can write the gradient (coherence) loss and the regulariser,
 # rebalance a loss by the rarity of gradient magnitudes, explain why the naive version collapses,
-# and read an ablation table of colourfulness, bleeding and accuracy.
+# and read claims about colourfulness, bleeding and incoherence measured over several seeds.
 #
 # **Exercises** (3): the gradient loss, the regulariser, the gradient-magnitude rebalancing.
 
 # %%
 # %matplotlib inline
 import os
-import tempfile
 import time
 
 import numpy as np
@@ -41,54 +41,40 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # the same numbers on every
 from keras import ops  # noqa: E402 (after the logging setting above)
 
 from chroma_lab import checks  # noqa: E402
-from chroma_lab.compare import claim  # noqa: E402
 from chroma_lab import quantize  # noqa: E402
 from chroma_lab.color import normalize_l  # noqa: E402
-from chroma_lab.data import split_lab, to_gray, train_test_split_images  # noqa: E402
+from chroma_lab.data import split_lab  # noqa: E402
 from chroma_lab.evaluate import evaluate_predictions  # noqa: E402
+from chroma_lab.experiments import lesson07 as experiment  # noqa: E402
+from chroma_lab import losses  # noqa: E402
 from chroma_lab.lessons import fast_mode  # noqa: E402
 from chroma_lab.models import coherent  # noqa: E402
-from chroma_lab.models.coherent import CoherentColorizer  # noqa: E402
-from chroma_lab.models.zhang2016 import ZhangColorizer  # noqa: E402
-from chroma_lab.scenes import synthetic_scenes  # noqa: E402
 from chroma_lab.viz import plot_ablation_bars, plot_coherence_views  # noqa: E402
 
 # %% tags=["parameters"]
 # Parameters. CHROMA_LAB_FAST=1 (used by the tests) shrinks data and training; the lesson is the same.
 FAST = fast_mode()
-N_SCENES = 40 if FAST else 200  # synthetic landscapes with their true surfaces; 80 % to train on
-IMAGE_SIZE = 32 if FAST else 64  # a multiple of 8, as in lesson 5
-BASE_EPOCHS = 2 if FAST else 10  # the Zhang network of lesson 5
-EPOCHS = 1 if FAST else 3  # each refinement, on top of the same frozen base
-N_REFINE = 16 if FAST else 96  # training images of each refinement (the first of the base's)
-BATCH_SIZE = 8
-LEARNING_RATE = 2e-3
-SEED = 0
+BUDGET = experiment.budget(FAST)  # scenes, image size, epochs of the base and of each refinement
+SEEDS = (0, 1) if FAST else experiment.SEEDS  # the claims are measured over these seeds
+SEED = SEEDS[0]  # the run this lesson looks at closely
 
 # %% [markdown]
 # ## 1. The problem: mode, mean, and colour that leaks
 #
-# We train lesson 5's small network on synthetic scenes, whose surfaces are known exactly
-# (`return_regions=True`: every pixel carries the label of the sky, the house, the ball it belongs
-# to), and decode its held-out predictions three ways by changing only `temperature`.
+# We train lesson 5's small network (rebalanced classification) on synthetic scenes, whose
+# surfaces are known exactly (every pixel carries the label of the sky, the house, the ball it
+# belongs to), and decode its held-out predictions three ways by changing only `temperature`.
+# `chroma_lab.experiments.lesson07` holds this experiment, so that the claims at the end of the
+# lesson and `benchmarks/claims_robustness.py` run the same code; it also trains the two
+# refinements of sections 5 and 6, which we look at there.
 
 # %%
-scenes, _, regions = synthetic_scenes(N_SCENES, size=IMAGE_SIZE, seed=SEED, return_regions=True)
-train, test, _, test_regions = train_test_split_images(scenes, regions, test_size=0.2, random_state=SEED)
-start = time.perf_counter()
-base = ZhangColorizer(size="small", image_size=IMAGE_SIZE, epochs=BASE_EPOCHS, batch_size=BATCH_SIZE,
-                      learning_rate=LEARNING_RATE, seed=SEED, verbose=0).fit(train)
-base_folder = tempfile.mkdtemp(prefix="lesson07_zhang_")
-base.save(base_folder)
-print(f"{len(train)} training and {len(test)} test scenes; base trained in {time.perf_counter() - start:.0f} s")
-
-gray_test = to_gray(test)
-decodings = {"mean T=1": 1.0, "annealed T=0.38": 0.38, "mode T=0": 0.0}
-colorized = {}
-for name, T in decodings.items():
-    base.temperature = T
-    colorized[name] = base.colorize(gray_test)
-base.temperature = 0.38
+start = time.process_time()
+run = experiment.seed_colorizations(SEED, fast=FAST)
+train, test, test_regions, base = run["train"], run["test"], run["test_regions"], run["base"]
+colorized = run["colorized"]
+print(f"{len(train)} training and {len(test)} test scenes of {BUDGET.image_size}x{BUDGET.image_size}; "
+      f"the base and both refinements trained in {time.process_time() - start:.0f} s of CPU time")
 
 # %% [markdown]
 # Two ways of looking. The first row of each scene is the colorization; the second is the same
@@ -97,13 +83,18 @@ base.temperature = 0.38
 # inside one surface jumps out. The third row is the **bleeding map**: at every pair of
 # neighbouring pixels on two different true surfaces, the colour contrast the truth has there and
 # the colorization lost (`chroma_lab.metrics.edge_bleeding` sums it and divides by the truth's
-# contrast; `viz.bleeding_map` draws its terms). Bright means colour leaked across the edge.
+# contrast; `viz.bleeding_map` draws its terms). Bright marks an edge whose contrast the
+# colorization lost. That happens when colour leaks across the edge, and also when both sides got
+# the same colour or none: a bright ring around a ball that no method coloured is lost contrast,
+# not leakage. The map shows where the truth's edges went missing, not why.
 
 # %%
-plot_coherence_views(test, colorized, test_regions, max_images=3)
+decodings = ("mean T=1", "annealed T=0.38", "mode T=0")
+plot_coherence_views(test, {name: colorized[name] for name in decodings}, test_regions, max_images=3)
 
 # %% [markdown]
-# The evaluation harness (`chroma_lab.evaluate`) measures the same on the whole held-out set: the
+# The evaluation harness (`chroma_lab.evaluate`) measures the same on the whole held-out set of
+# this seed (one run: the table is for looking, the claims of section 7 for concluding): the
 # colourfulness (Hasler and Süsstrunk), the **bleeding** (share of the truth's edge contrast lost,
 # 0..1), the **incoherence** (colour variation inside true surfaces that the truth lacks, ab
 # units) and the raw and rebalanced AuC of lesson 5.
@@ -119,11 +110,8 @@ def show(summary):
         print(f"{method:<16}" + "".join(f"{values[key]:>16.{digits}f}" for key, digits in KEYS))
 
 
-base_summary = evaluate_predictions(test, colorized, regions=test_regions).summary
-show(base_summary)
-mode, annealed = base_summary["mode T=0"], base_summary["annealed T=0.38"]
-print(f"\nthe mode is {mode['colorfulness'] / base_summary['mean T=1']['colorfulness']:.2f} times as colourful "
-      f"as the mean; the annealed mean bleeds {annealed['bleeding']:.3f}, the mode {mode['bleeding']:.3f}")
+summary = evaluate_predictions(test, colorized, regions=test_regions).summary
+show({name: summary[name] for name in decodings})
 
 # %% [markdown]
 # ## 2. The idea: a second network that makes the mode coherent
@@ -138,17 +126,17 @@ print(f"\nthe mode is {mode['colorfulness'] / base_summary['mean T=1']['colorful
 #    longer uses what the base network predicted.
 #
 # The base network keeps its own loss and sees the new losses through a **stop-gradient**: the
-# two parts train independently. Here the base is the network we just trained, frozen.
+# two parts train independently. Here the base is the network of section 1, frozen.
 # `coherent.build` puts the refinement around it; dilated convolutions (1, 2, 4, 8) let it see
 # about 31 pixels, enough to spread one colour over a surface.
 
 # %%
-network = coherent.build(base.network_)
+network = coherent.build(base.network_)  # the report's layout, refining residually
 refinement = [layer for layer in network.layers if layer.name.startswith(("gray", "refine"))]
 print(f"refinement layers: {', '.join(layer.name for layer in refinement)}; "
       f"{sum(layer.count_params() for layer in refinement):,} parameters "
       f"(the base has {base.network_.count_params():,})")
-print("output:", network(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1), "float32")).shape,
+print("output:", network(np.zeros((1, BUDGET.image_size, BUDGET.image_size, 1), "float32")).shape,
       "= 313 refined logits + the 313 base logits, upsampled, at every pixel")
 
 # %% [markdown]
@@ -169,9 +157,9 @@ print("output:", network(np.zeros((1, IMAGE_SIZE, IMAGE_SIZE, 1), "float32")).sh
 # ### Exercise 1: the gradient loss
 # Write `gradient_loss(true_ab, pred_ab)`: two ab arrays of shape `(n, H, W, 2)` in Lab units ->
 # the per-pixel L_C of shape `(n, H - 1, W - 1)`, on ab divided by 110 (the library's ab scale, so
-# that L_C and the regulariser below have similar sizes). Use forward differences, cropped to the
-# pixels that have both a right and a lower neighbour: `dx = ab[:, :-1, 1:] - ab[:, :-1, :-1]`,
-# `dy = ab[:, 1:, :-1] - ab[:, :-1, :-1]`.
+# that L_C and the regulariser below have similar sizes). Use forward differences (a pixel's right
+# neighbour minus itself for dx, its lower neighbour minus itself for dy), cropped to the pixels
+# that have both neighbours.
 
 # %%
 def gradient_loss(true_ab, pred_ab):
@@ -187,7 +175,7 @@ def gradient_loss(true_ab, pred_ab):
 checks.check_gradient_loss(gradient_loss)
 
 # %% [markdown]
-# The library's `coherent.coherence_loss` is the same with `keras.ops`, plus a tiny epsilon under
+# The library's `chroma_lab.losses.coherence_loss` is the same with `keras.ops`, plus a tiny epsilon under
 # the square root: the derivative of sqrt at 0 is infinite, and a prediction whose gradients
 # match the truth's is exactly there. On a held-out scene, with the library's version: the
 # truth, the truth recoloured by a constant shift, the base's mode, and a flat gray prediction.
@@ -198,11 +186,13 @@ mode_ab = split_lab(colorized["mode T=0"][:1])[1]
 flat_ab = np.zeros_like(true_ab)
 for name, ab in {"the truth": true_ab, "truth + (30, -20)": true_ab + [30.0, -20.0],
                  "base mode": mode_ab, "all gray": flat_ab}.items():
-    print(f"{name:>18}: mean L_C {ops.convert_to_numpy(coherent.coherence_loss(true_ab, ab)).mean():.4f}")
+    print(f"{name:>18}: mean L_C {ops.convert_to_numpy(losses.coherence_loss(true_ab, ab)).mean():.4f}")
 
 # %% [markdown]
-# The shifted truth costs nothing: L_C sees edges, not colours. Notice how small the flat
-# prediction's cost is next to the mode's: most pixels of a scene are flat.
+# The shifted truth costs nothing: L_C sees edges, not colours. The flat prediction and the mode
+# pay for different things: the flat one for every edge of the truth it lacks, the mode for the
+# edges it has and the truth does not (its bin flips inside surfaces) and for its edges in the
+# wrong place. Which of the two costs more depends on the scene; neither is anywhere near 0.
 #
 # ## 4. Staying true to the distribution: the regulariser L_R
 #
@@ -241,47 +231,31 @@ checks.check_color_regularizer(color_regularizer)
 # of the refined distribution.
 
 # %%
-VARIANTS = {
-    "naive": dict(residual=False, gradient_rebalance=False, lightness_weighting=False),
-    "report's fixes": dict(residual=False, gradient_rebalance=True, lightness_weighting=True),
-    "fixed": dict(residual=True, gradient_rebalance=True, lightness_weighting=True),
-}
-models = {}
-
-
-def train_variant(name):
-    start = time.perf_counter()
-    models[name] = CoherentColorizer(base=base_folder, image_size=IMAGE_SIZE, epochs=EPOCHS,
-                                     batch_size=BATCH_SIZE, learning_rate=LEARNING_RATE, seed=SEED,
-                                     verbose=0, **VARIANTS[name]).fit(train[:N_REFINE])  # fmt: skip
-    colorized[name] = models[name].colorize(gray_test)
-    print(f"{name}: trained in {time.perf_counter() - start:.0f} s, final loss {models[name].history_['loss'][-1]:.4f}")
+models = run["models"]
+print("naive:", {key: value for key, value in experiment.NAIVE.items()})
 
 
 def mode_stats(name):
-    """Distinct refined modes per test image, and the share of pixels where it is the base's mode."""
+    """Distinct refined modes per test image, and the share of pixels where it is the start's mode."""
     l_norm = normalize_l(split_lab(test)[0][..., None]).astype("float32")
     out = ops.convert_to_numpy(models[name].network_(l_norm, training=False))
-    refined, base_mode = out[..., : quantize.N_BINS].argmax(-1), out[..., quantize.N_BINS :].argmax(-1)
+    refined, start = out[..., : quantize.N_BINS].argmax(-1), out[..., quantize.N_BINS :].argmax(-1)
     distinct = np.mean([len(np.unique(image)) for image in refined])
-    return f"{distinct:.1f} bins per image (the base's mode: {np.mean([len(np.unique(b)) for b in base_mode]):.1f}), " \
-           f"{np.mean(refined == base_mode):.0%} of pixels keep the base's mode"
+    return f"{distinct:.1f} bins per image (the base's mode: {np.mean([len(np.unique(b)) for b in start]):.1f}), " \
+           f"{np.mean(refined == start):.0%} of pixels keep the base's mode"
 
 
-train_variant("naive")
 print("naive:", mode_stats("naive"))
-naive = evaluate_predictions(test, {"naive": colorized["naive"]}, regions=test_regions).summary["naive"]
-print(f"naive: colourfulness {naive['colorfulness']:.2f}, {naive['colorfulness'] / mode['colorfulness']:.0%} "
-      f"of the base mode's ({mode['colorfulness']:.2f}); bleeding {naive['bleeding']:.3f}")
+show({name: summary[name] for name in ("mode T=0", "naive")})
 plot_coherence_views(test, {k: colorized[k] for k in ("mode T=0", "naive")}, test_regions, max_images=2)
 
 # %% [markdown]
-# Did it collapse? The lines above say how much of the mode's colourfulness the naive
-# refinement kept and how many different colours (bins) its modes use per image; the report,
-# after 15 epochs on 86,301 COCO photos, got one constant colour per image. A few dozen steps on
-# a hundred scenes may not get that far: compare the numbers of this run, and the benchmark's
-# longer runs (`benchmarks/eval_coherent.py`). The report's explanation, and two more reasons
-# that follow from the definitions:
+# Did it collapse? The lines above show this seed's run: how many different colours (bins) the
+# naive refinement's modes use per image, and its colourfulness next to the base's mode. The
+# report, after 15 epochs on 86,301 COCO photos, got one constant colour per image. Whether the
+# collapse is more than this one seed's accident is claim `L7-naive-collapse` of section 7,
+# measured over several seeds. The report's explanation, and two more reasons that follow from
+# the definitions:
 #
 # * **The gradient loss is unbalanced.** Most neighbouring pixels differ by a few ab units
 #   (texture), few by tens (surface edges): the prior printed in section 6 gives the shares. A
@@ -346,65 +320,105 @@ print("L*:     " + "".join(f"{L:>6d}" for L in (5, 15, 30, 50, 70, 85, 95)))
 print("weight: " + "".join(f"{lw[L]:>6.2f}" for L in (5, 15, 30, 50, 70, 85, 95)))
 
 # %% [markdown]
-# **A residual refinement** (our addition, which the measurements below justify or not). Instead
-# of predicting the refined logits from scratch, predict a correction added to the base's own
-# (upsampled) logits, and initialise the last layer at zero. Training then starts exactly at the
-# base network's mode, where L_R is 0, and only has to learn where to change it. This is the
-# usual answer to "a random start has no signal": start from the best thing you already have.
+# **A residual refinement** (our first addition). Instead of predicting the refined logits from
+# scratch, predict a correction added to the base's own (upsampled) logits, and initialise the
+# last layer at zero. Training then starts exactly at the base network's mode, where L_R is 0,
+# and only has to learn where to change it. This is the usual answer to "a random start has no
+# signal": start from the best thing you already have.
+#
+# **An edge-aware start** (our second addition). A residual refinement starts from the base's
+# logits upsampled bilinearly from a quarter of the resolution: across an edge they blend the two
+# surfaces over a few pixels, so the mode's colour edge falls where the blend tips over, not where
+# the lightness changes, and L_R then holds the refinement to that misplaced edge. The gray image
+# knows where the edges are. `coherent.EdgeAwareSmoothing` averages each pixel's logits over its
+# neighbourhood, each neighbour weighted by its distance and by how close its lightness is to the
+# pixel's (a *joint bilateral filter*, guided by the gray image): a pixel takes the logits of the
+# neighbours on its own side of an edge, so the colour edge moves onto the lightness edge, and an
+# isolated flip of the mode inside a flat surface is outvoted by its neighbours. The refinement
+# starts from, and L_R compares with, these smoothed logits.
+#
+# `fixed` is the refinement with all four changes (`experiment.FIXED`), trained on the same base
+# and data as `naive` but for fewer epochs (`BUDGET.fixed_epochs`). It starts where the naive one
+# hopes to end, at a good colorization, and L_C + L_R keep pulling it towards smoothness: while
+# designing the lesson we saw longer training give back edge contrast, and in some seeds colour,
+# for coherence (try it: the `epochs` of `coherent.CoherentColorizer`).
 
 # %%
-train_variant("report's fixes")
-train_variant("fixed")
-for name in VARIANTS:
-    print(f"{name}: {mode_stats(name)}")
+print("fixed:", experiment.FIXED)
+print("fixed:", mode_stats("fixed"))
+show({name: summary[name] for name in ("mode T=0", "naive", "fixed")})
 
 # %% [markdown]
-# ## 7. The measurements
+# ## 7. The claims
 #
-# Every method on the same held-out scenes, with the true surfaces. The claims to test: the naive
-# version loses its colour; the fixed version bleeds less than the annealed mean of the same base
-# network, keeps at least 90 % of the mode's colourfulness, and loses at most one point of
-# rebalanced AuC against the annealed mean.
+# The report set out to keep the mode's colours and make them coherent. Four claims test whether
+# this course's version does that, each measured on every seed of `SEEDS` (new scenes, a new
+# split, a new base network and new refinements) and decided by a paired t-interval over the seeds
+# (`chroma_lab.compare.paired_claim`): `holds` when the whole 95 % interval of the difference lies
+# on the claimed side of zero, `reversed` when it lies on the other side, `unresolved` otherwise.
+# Each compares a refinement with the plain mode decoding (T = 0) of *its own base*, so what a
+# claim credits to the refinement is the refinement's doing, not the choice of the mode over the
+# annealed mean:
+#
+# * `L7-naive-collapse`: the base's mode is more colourful than the naive refinement;
+# * `L7-fixed-bleeding`: the fixed refinement loses less of the truth's edge contrast;
+# * `L7-fixed-incoherence`: it varies less inside the true surfaces;
+# * `L7-fixed-colour`: it keeps at least 90 % of the mode's colourfulness.
 
 # %%
-summary = evaluate_predictions(test, colorized, regions=test_regions).summary
-show(summary)
-fixed, annealed = summary["fixed"], summary["annealed T=0.38"]
-print()
-for name in VARIANTS:
-    print(f"{name:>15}: {summary[name]['colorfulness'] / mode['colorfulness']:.0%} of the mode's colourfulness, "
-          f"bleeding {summary[name]['bleeding']:.3f} vs annealed {annealed['bleeding']:.3f}")
-print(f"fixed vs annealed: bleeds less: {fixed['bleeding'] < annealed['bleeding']}; "
-      f"colourfulness >= 90 % of the mode's: {fixed['colorfulness'] >= 0.9 * mode['colorfulness']}; "
-      f"rebalanced AuC within one point: {annealed['auc_rebalanced'] - fixed['auc_rebalanced'] <= 1.0}")
-print(claim("fixed", "annealed T=0.38", "bleeding", fixed["bleeding"], annealed["bleeding"],
-            lower_is_better=True, digits=3))
+start = time.process_time()
+results = experiment.run_claims(SEEDS, fast=FAST, runs={SEED: run})
+print(f"(the other seeds trained in {time.process_time() - start:.0f} s of CPU time)\n")
+for result in results:
+    print(result)
 
 # %%
-plot_ablation_bars(summary, reference="annealed T=0.38")
+plot_ablation_bars({name: summary[name] for name in ("annealed T=0.38", "mode T=0", "naive", "fixed")},
+                   reference="mode T=0", title=f"Seed {SEED}: the base's decodings and the two refinements")
 
 # %%
 plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T=0", "naive", "fixed")},
                      test_regions, max_images=3)
 
 # %% [markdown]
-# Read the lines printed above the figures: they are this run's, and with small data and few
-# epochs they move with the seed. `benchmarks/eval_coherent.py` runs the same ablation on more
-# scenes, each change alone, and on held-out photos, whose surfaces are only guessed from their
-# lightness (`metrics.lightness_regions`), so their bleeding is an estimate.
+# **Reading the claims.** `lessons/claims.csv` marks `L7-naive-collapse` `robust`: it is to hold
+# in every setting of `benchmarks/claims_robustness.py`, so your run should print `holds` for it:
+# the report's recipe, a refined distribution learnt from scratch with L_C + L_R, loses much of
+# the colour of the base's own mode. Here it has not fallen to one colour per image, as in the
+# report's much longer run, but it is on the way: the three reasons of section 5 act within a few
+# epochs.
+#
+# The other three claims are this lesson's open result. Whether the fixed refinement beats the
+# plain mode of its own base on bleeding and on incoherence while keeping 90 % of its colour,
+# which is what the report set out to do, is not settled at this budget: read your own lines, and
+# `lessons/claims.csv` for where they stand. What we saw while designing the lesson, on a few
+# seeds (`chroma_lab/experiments/lesson07.py` lets you repeat it): the edge-aware start alone,
+# before any training, lost less edge contrast than the mode; training with L_C + L_R then traded
+# some of that, and in some seeds some colour, for smoothness inside surfaces. Two
+# directions follow from the definitions: L_C at T = 0.01 is blind wherever the refined
+# distribution is not close to a tie, so most of its gradient comes from edges, where the start
+# was already right; and L_R compares with a distribution that is itself blurred at edges. A
+# refinement that may move colour only at edges, or a regulariser that is weaker there, are
+# natural next experiments, each measured the same way.
+#
+# *In fast mode the claims rest on one epoch on a few tiny scenes and two seeds: the lines still
+# print, but their verdicts mean nothing. Run in full mode (`CHROMA_LAB_FAST` unset) to read them.*
 #
 # ## Summary
 #
 # * The mode of Zhang et al.'s distribution is vivid but incoherent, the mean coherent but dull;
-#   the annealed mean still bleeds across edges. The L\* = 50 view and the bleeding map show
-#   where.
-# * Seed 000's refinement predicts a new distribution from the gray image and the old one, trained
-#   with a gradient loss L_C that never names a colour and a regulariser L_R that keeps the new
-#   mode likely under the old distribution; a stop-gradient keeps the base network out of it.
-# * The report's naive run collapsed to one colour per image; section 5 prints how far this run
-#   went that way (colourfulness against the mode's, bins per image) and why it tends there: the
-#   loss is dominated by flat pixels, the T = 0.01 softmax passes little gradient, and a random
-#   start has no colour to keep.
-# * The report's fixes reweigh the loss by the rarity of gradient magnitudes and by the size of
-#   the gamut at each lightness; the residual start from the base's own logits is the change
-#   the table above measures on top of them.
+#   the annealed mean still loses edge contrast. The L\* = 50 view and the bleeding map show
+#   where; the map shows lost contrast, whatever its cause.
+# * Stellbrink's refinement predicts a new distribution from the gray image and the old one,
+#   trained with a gradient loss L_C that never names a colour and a regulariser L_R that keeps
+#   the new mode likely under the old distribution; a stop-gradient keeps the base network out of
+#   it.
+# * Learnt from scratch, it loses the base's colour (`L7-naive-collapse`): the loss is dominated
+#   by flat pixels, the T = 0.01 softmax passes little gradient, and a random start has no colour
+#   to keep.
+# * The report's fixes (rebalancing by gradient magnitude, lightness weights) and ours (a
+#   residual start, an edge-aware start) keep the colour; whether they beat the base's own mode
+#   on bleeding and incoherence at 90 % of its colour is still open at this budget
+#   (`L7-fixed-bleeding`, `L7-fixed-incoherence`, `L7-fixed-colour`).
+# * Compare a refinement with the plain decoding of its own base, over seeds: a gain measured
+#   against the annealed mean may be the mode's, not the refinement's.

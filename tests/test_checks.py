@@ -384,6 +384,84 @@ def test_hints_name_the_concept_not_the_code(name, capsys):
     assert not any(code in hint for code in HINT_CODE), hint
 
 
+# ----------------------------------------------------------------------------------------------
+# Lesson 7's checkers (issue 19, item 6): float32 rounding is not a mistake, a missing
+# max-subtraction is, and the hints name the idea without its code
+# ----------------------------------------------------------------------------------------------
+def _gradient_loss_float32(true_ab, pred_ab):
+    """A correct answer computed in float32: the difference first, then its gradients."""
+    d = (np.asarray(true_ab, np.float32) - np.asarray(pred_ab, np.float32)) / np.float32(110)
+    dx, dy = d[:, :-1, 1:] - d[:, :-1, :-1], d[:, 1:, :-1] - d[:, :-1, :-1]
+    return np.sqrt((dx**2).sum(-1) + (dy**2).sum(-1))
+
+
+def _regularizer(dtype, stable=True):
+    def color_regularizer(base_probs, refined_probs, T=0.01):
+        base, scaled = np.asarray(base_probs, dtype), np.log(np.asarray(refined_probs, dtype)) / dtype(T)
+        sharp = np.exp(scaled - scaled.max(-1, keepdims=True) if stable else scaled)
+        sharp = sharp / sharp.sum(-1, keepdims=True)
+        return 1 - (base * sharp).sum(-1) / base.max(-1)
+
+    return color_regularizer
+
+
+def _annealed_mean_unstable(probs, T=0.38):
+    f = np.exp(np.log(probs) / T)
+    return (f / f.sum(-1, keepdims=True)) @ quantize.ab_bins()
+
+
+def test_a_float32_gradient_loss_passes(capsys):
+    # refused before with "truth plus one constant colour must cost 0" (5.2e-8 against atol 1e-9)
+    assert checks.check_gradient_loss(_gradient_loss_float32) is True, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_stable_regularizer_passes_in_either_precision(dtype, capsys):
+    assert checks.check_color_regularizer(_regularizer(dtype)) is True, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_regularizer_without_max_subtraction_fails_naming_underflow(dtype, capsys):
+    with np.errstate(all="ignore"):
+        assert checks.check_color_regularizer(_regularizer(dtype, stable=False)) is False
+    out = capsys.readouterr().out
+    assert "underflow" in out and "overflows" not in out, out
+
+
+def test_an_annealed_mean_without_max_subtraction_fails_naming_underflow(capsys):
+    with np.errstate(all="ignore"):
+        assert checks.check_annealed_mean(_annealed_mean_unstable) is False
+    out = capsys.readouterr().out
+    assert "underflow" in out and "overflows" not in out, out
+
+
+def test_gradient_rebalancing_returned_as_a_list_passes(capsys):
+    from chroma_lab.models.coherent import gradient_prior
+
+    def as_list(ab, edges, lam=0.5):
+        prior = gradient_prior(ab)
+        return [prior, quantize.rebalance_weights(prior, lam)]
+
+    assert checks.check_gradient_rebalancing(as_list) is True, capsys.readouterr().out
+
+
+LESSON07_WRONG = {
+    "gradient_loss": (checks.check_gradient_loss, lambda t, p: checks.gradient_loss_reference(t, p) ** 2),
+    "color_regularizer": (checks.check_color_regularizer,
+                          lambda z, r, T=0.01: checks.regularizer_reference(z, r, 1.0)),
+    "gradient_rebalancing": (checks.check_gradient_rebalancing,
+                             lambda ab, edges, lam=0.5: (np.ones(len(edges)), np.ones(len(edges)))),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(LESSON07_WRONG))
+def test_lesson07_hints_name_the_concept_not_the_code(name, capsys):
+    checker, wrong = LESSON07_WRONG[name]
+    assert checker(wrong) is False
+    hint = capsys.readouterr().out.split(" Hint: ", 1)[1]
+    assert not any(code in hint for code in HINT_CODE), hint
+
+
 def _unstable_iizuka_loss(ab_pred, ab_true, logits, labels, alpha):
     """Lesson 6's loss with a softmax that does not subtract the maximum (right on small logits)."""
     unit = lambda ab: (np.asarray(ab, np.float64) / color.AB_SCALE + 1) / 2  # noqa: E731

@@ -11,9 +11,11 @@ tf = pytest.importorskip("tensorflow")
 from keras import ops  # noqa: E402
 
 from chroma_lab.color import AB_SCALE, in_gamut, rgb_to_lab  # noqa: E402
+from chroma_lab import losses  # noqa: E402
+from chroma_lab.losses import (GRADIENT_EDGES, CoherentLoss, coherence_loss, coherent_loss,  # noqa: E402
+                               color_regularizer)
 from chroma_lab.models import coherent  # noqa: E402
-from chroma_lab.models.coherent import (GRADIENT_EDGES, CoherentColorizer, CoherentLoss,  # noqa: E402
-                                        coherence_loss, coherent_loss, color_regularizer)
+from chroma_lab.models.coherent import CoherentColorizer  # noqa: E402
 from chroma_lab.quantize import N_BINS, ab_bins, rebalance_weights  # noqa: E402
 
 
@@ -25,7 +27,7 @@ def np_coherence(true_ab, pred_ab):
     d = t - p
     dx = d[:, :-1, 1:] - d[:, :-1, :-1]
     dy = d[:, 1:, :-1] - d[:, :-1, :-1]
-    eps = coherent.COHERENCE_EPS
+    eps = losses.COHERENCE_EPS
     return np.sqrt((dx**2).sum(-1) + (dy**2).sum(-1) + eps) - np.sqrt(eps)
 
 
@@ -139,16 +141,16 @@ def test_color_regularizer_gradients_are_finite_and_match_finite_differences():
 def test_gradient_prior_and_weight_map_match_numpy(ab_pair):
     true_ab, _ = ab_pair
     true_ab = true_ab * np.linspace(0, 1, 5)[None, None, :, None]  # a range of magnitudes
-    prior = coherent.gradient_prior(true_ab)
+    prior = losses.gradient_prior(true_ab)
     bins = np.digitize(np_magnitude(true_ab), GRADIENT_EDGES[1:])
     np.testing.assert_allclose(prior, np.bincount(bins.ravel(), minlength=len(GRADIENT_EDGES)) / bins.size)
     weights = rebalance_weights(prior, 0.5)
-    got = ops.convert_to_numpy(coherent.gradient_weight_map(true_ab, weights))
+    got = ops.convert_to_numpy(losses.gradient_weight_map(true_ab, weights))
     np.testing.assert_allclose(got, weights[bins], rtol=1e-5)
 
 
 def test_lightness_weights_follow_the_gamut():
-    w = coherent.lightness_weights()
+    w = losses.lightness_weights()
     assert w.shape == (101,) and w.max() == 1.0
     L = np.array([5.0, 50.0, 97.0])
     share = np.array([in_gamut(np.column_stack([np.full(N_BINS, v), ab_bins()])).mean() for v in L])
@@ -163,7 +165,7 @@ def test_coherent_loss_matches_numpy(rebalance, lightness):
     rgb = rng.integers(0, 256, (2, 5, 6, 3)).astype(np.uint8)
     y_pred = rng.normal(0, 2, (2, 5, 6, 2 * N_BINS)).astype(np.float32)
     lab = rgb_to_lab(rgb)
-    weights = rebalance_weights(coherent.gradient_prior(lab[..., 1:]), 0.5) if rebalance else None
+    weights = rebalance_weights(losses.gradient_prior(lab[..., 1:]), 0.5) if rebalance else None
     got = ops.convert_to_numpy(coherent_loss(rgb, y_pred, 0.05, 0.7, weights, lightness))
     pred_ab = np_softmax(y_pred[..., :N_BINS].astype(np.float64) / 0.05) @ ab_bins()
     lc = np_coherence(lab[..., 1:], pred_ab)
@@ -171,7 +173,7 @@ def test_coherent_loss_matches_numpy(rebalance, lightness):
         lc = lc * weights[np.digitize(np_magnitude(lab[..., 1:]), GRADIENT_EDGES[1:])]
     want = lc + 0.7 * np_regularizer(y_pred[..., N_BINS:], y_pred[..., :N_BINS], 0.05)[:, :-1, :-1]
     if lightness:
-        want = want * coherent.lightness_weights()[np.round(lab[:, :-1, :-1, 0]).astype(int)]
+        want = want * losses.lightness_weights()[np.round(lab[:, :-1, :-1, 0]).astype(int)]
     np.testing.assert_allclose(got, want, rtol=2e-3, atol=2e-4)
     loss = CoherentLoss(0.05, 0.7, weights, lightness)
     assert float(loss(rgb, y_pred)) == pytest.approx(float(want.mean()), rel=2e-3)
@@ -237,8 +239,60 @@ def test_fit_leaves_the_base_network_as_loaded_and_starts_at_its_mode(base_folde
     np.testing.assert_allclose(again.gradient_prior_, model.gradient_prior_)
 
 
+def _edge_aware_reference(logits, L, radius, step, sigma_space, sigma_lightness):
+    """NumPy joint bilateral filter: mirrored borders, weights by distance and lightness difference."""
+    n, H, W, _ = logits.shape
+    r = radius
+    lp = np.pad(logits, ((0, 0), (r, r), (r, r), (0, 0)), mode="symmetric")
+    Lp = np.pad(L, ((0, 0), (r, r), (r, r)), mode="symmetric")
+    total, weight = np.zeros(logits.shape), np.zeros(L.shape)
+    for dy in range(-r, r + 1, step):
+        for dx in range(-r, r + 1, step):
+            q = Lp[:, r + dy : r + dy + H, r + dx : r + dx + W]
+            w = np.exp(-((L - q) ** 2) / (2 * sigma_lightness**2) - (dy * dy + dx * dx) / (2 * sigma_space**2))
+            total += w[..., None] * lp[:, r + dy : r + dy + H, r + dx : r + dx + W]
+            weight += w
+    return total / weight[..., None]
+
+
+def test_edge_aware_smoothing_matches_numpy_and_keeps_colour_edges_on_lightness_edges():
+    rng = np.random.default_rng(0)
+    L = rng.uniform(20, 80, (2, 9, 11))
+    logits = rng.normal(size=(2, 9, 11, 5))
+    layer = coherent.EdgeAwareSmoothing(radius=3, step=1, sigma_space=2.0, sigma_lightness=5.0)
+    got = ops.convert_to_numpy(layer([logits.astype("float32"), ((L - 50) / 100)[..., None].astype("float32")]))
+    np.testing.assert_allclose(got, _edge_aware_reference(logits, L, 3, 1, 2.0, 5.0), rtol=1e-4, atol=1e-5)
+    # a dark left half and a light right half whose logits were blurred across the boundary:
+    # filtered, every pixel takes its own half's logits, as if the blur had not happened
+    L = np.where(np.arange(12) < 6, 30.0, 70.0)[None, None, :].repeat(12, 1)
+    blurred = np.clip((np.arange(12) - 3.5) / 5, 0, 1)[None, None, :, None].repeat(12, 1)
+    logits = np.concatenate([1 - blurred, blurred], -1) * 10
+    layer = coherent.EdgeAwareSmoothing(radius=6, step=1, sigma_space=100.0, sigma_lightness=5.0)
+    mode = ops.convert_to_numpy(layer([logits.astype("float32"), ((L - 50) / 100)[..., None].astype("float32")]))
+    assert np.array_equal(mode.argmax(-1)[0], (L[0] > 50).astype(int))
+    assert not np.array_equal(logits.argmax(-1)[0], (L[0] > 50).astype(int))  # the blur had moved the edge
+    assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer)).get_config() == \
+        layer.get_config()
+
+
+def test_an_edge_aware_refinement_starts_at_the_smoothed_mode_and_saves(base_folder, tmp_path):
+    from chroma_lab.data import to_gray
+    from chroma_lab.models.registry import load_colorizer
+
+    folder, images = base_folder
+    model = CoherentColorizer(base=str(folder), image_size=16, epochs=0, batch_size=8, edge_aware=True,
+                              verbose=0).fit(images)  # fmt: skip
+    out = ops.convert_to_numpy(model._forward(rgb_to_lab(images[:2])[..., 0]))
+    assert np.array_equal(np.argmax(out[..., :N_BINS], -1), np.argmax(out[..., N_BINS:], -1))
+    assert "edge_aware_313" in [layer.name for layer in model.network_.layers]
+    model.save(tmp_path / "coherent")
+    gray = to_gray(images[:3])
+    np.testing.assert_array_equal(load_colorizer(tmp_path / "coherent").colorize(gray), model.colorize(gray))
+
+
 @pytest.mark.parametrize("params, match", [
     ({"base": 3}, "base must be the folder"),
+    ({"edge_aware": 1}, "edge_aware must be True or False"),
     ({"residual": "yes"}, "residual must be True or False"),
     ({"loss_temperature": 0}, "loss_temperature"),
     ({"image_size": 20}, "multiple of 8"),
@@ -284,7 +338,7 @@ def test_lesson07_checkers_pass_right_answers_and_fail_wrong_ones(capsys):
     from chroma_lab import checks
 
     def rebalancing(ab, edges, lam=0.5):
-        prior = coherent.gradient_prior(ab)
+        prior = losses.gradient_prior(ab)
         return prior, rebalance_weights(prior, lam)
 
     assert checks.check_gradient_loss(checks.gradient_loss_reference)
@@ -301,3 +355,18 @@ def test_lesson07_checkers_pass_right_answers_and_fail_wrong_ones(capsys):
 
     assert not checks.check_gradient_loss(unsolved)
     assert "not implemented yet" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_the_refinements_losses_live_in_losses_with_its_imports_at_the_top():
+    # issue 21: one home per idea (every training objective in chroma_lab.losses), no import
+    # appended mid-file
+    import ast
+    import inspect
+
+    assert coherent.CoherentLoss is losses.CoherentLoss and coherent.coherence_loss is losses.coherence_loss
+    for name in ("coherence_loss", "color_regularizer", "coherent_loss", "gradient_prior", "lightness_weights"):
+        assert getattr(losses, name).__module__ == "chroma_lab.losses", name
+    body = ast.parse(inspect.getsource(losses)).body
+    first_definition = next(i for i, node in enumerate(body) if isinstance(node, (ast.FunctionDef, ast.ClassDef)))
+    late = [node.lineno for node in body[first_definition:] if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert not late, f"imports after the first definition at lines {late}"

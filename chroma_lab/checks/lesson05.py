@@ -75,7 +75,8 @@ def check_annealed_mean(fn, seed: int = 0) -> bool:
     """Check ``fn(probs, T=0.38)``: distributions over the 313 bins (..., 313) -> ab (..., 2)."""
     name = name_of(fn, "annealed_mean")
     hint = ("sharpen in log space (divide the log-probabilities by T), renormalise over the bins, then "
-            "average the bin centres; subtract the maximum before exp so that small T cannot overflow.")  # fmt: skip
+            "average the bin centres; shift the sharpened log-probabilities so that their maximum is zero "
+            "before exp, or a small T underflows every bin to zero.")  # fmt: skip
 
     def attempt():
         logits = np.random.default_rng(seed).normal(0, 3, (2, 3, quantize.N_BINS))
@@ -84,7 +85,19 @@ def check_annealed_mean(fn, seed: int = 0) -> bool:
             want = quantize.annealed_mean(probs, T)
             slack = log_eps_slack(lambda eps: _annealed_reference(probs, T, eps))  # noqa: B023
             expect_close(fn(probs.copy(), T=T), want, f"{name}(probs, T={T})", atol=1e-4 + slack, hint=hint)
-        return f"{name} matches chroma_lab.quantize.annealed_mean for T = 1, 0.38 and 0.1."
+        # A nearly flat distribution at a small T: log(p) / T is about -2900 in every bin; it is never
+        # positive, so exp cannot overflow, but without the shift it underflows to 0 everywhere.
+        flat = np.exp(np.random.default_rng(seed).normal(0, 0.1, (2, 3, quantize.N_BINS)))
+        flat /= flat.sum(-1, keepdims=True)
+        got = as_array(fn(flat.copy(), T=0.002), f"{name}(probs, T=0.002)")
+        if not np.all(np.isfinite(got)):
+            raise Mismatch(f"{name}(probs, T=0.002) is not finite: log(p) / T is never positive, so exp cannot "
+                           "overflow, but at a small T it underflows to 0 in every bin and the normalisation "
+                           "divides 0 by 0; shift log(p) / T so that its maximum is 0 before exp", hint)
+        slack = log_eps_slack(lambda eps: _annealed_reference(flat, 0.002, eps))
+        expect_close(got, quantize.annealed_mean(flat, 0.002), f"{name}(probs, T=0.002)", atol=1e-4 + slack,
+                     hint=hint)  # fmt: skip
+        return f"{name} matches chroma_lab.quantize.annealed_mean for T = 1, 0.38, 0.1 and 0.002."
 
     return run(name, attempt, hint)
 

@@ -26,14 +26,14 @@ colorization ``color_*``     128, up x2, 64, 64, up x2, 32, 3x3 conv 2 + sigmoid
 ===========================  ======================================================  ==========
 
 BatchNorm and ReLU follow every convolution and fully connected layer except the two outputs
-(``batch_norm=False`` keeps the ReLU only: the "no BatchNorm" failure of seed report 001). The
-low-level layers are shared: the local path runs them at the input's resolution, the global path
-on a 224 x 224 resized copy (a layer inside the graph), so the model has a single input at any size
-and the global branch always flattens 7 x 7 x 512 values. ``full`` at 205 classes has 42,353,839
-weights and biases (BatchNorm aside), 42,169,826 without the classification head; ``small`` is
-every width / 4 with a 64 x 64 global input (:data:`CONFIGS`). ``use_global=False`` is the
-report's "model 4": no global branch, fusion or classifier; the mid-level features feed the
-colorization network directly and the only output is "ab".
+(``batch_norm=False`` keeps the ReLU only: the "no BatchNorm" failure of Wattanasirichaigoon's
+report on this paper). The low-level layers are shared: the local path runs them at the input's
+resolution, the global path on a 224 x 224 resized copy (a layer inside the graph), so the model has
+a single input at any size and the global branch always flattens 7 x 7 x 512 values. ``full`` at 205
+classes has 42,353,839 weights and biases (BatchNorm aside), 42,169,826 without the classification
+head; ``small`` is every width / 4 with a 64 x 64 global input (:data:`CONFIGS`).
+``use_global=False`` is the report's "model 4": no global branch, fusion or classifier; the
+mid-level features feed the colorization network directly and the only output is "ab".
 
 ``build_training_model(network)`` puts :class:`~chroma_lab.models.keras_colorizer.LightnessFromRGB`
 in front, so a model trains on uint8 RGB with the losses of
@@ -289,7 +289,7 @@ class IizukaColorizer(KerasColorizer):
     ----------
     size : {"small", "full"}
     use_global : bool
-        False: no global branch, fusion or classifier (the seed report's "model 4").
+        False: no global branch, fusion or classifier (the report's "model 4").
     alpha : float
         Weight of the classification loss: loss = MSE(ab) + alpha * cross-entropy (paper: 1/300).
     optimizer : {"adadelta", "adam"}

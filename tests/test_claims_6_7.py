@@ -1,0 +1,61 @@
+"""Lessons 6 and 7's claim experiments decide each claim from the scores over seeds as the paired
+test says, and every claim they print is in lessons/claims.csv (no training here: the scores are
+made up, so the verdicts can be checked by hand)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("keras")
+
+from chroma_lab.compare import read_claims_table  # noqa: E402
+from chroma_lab.experiments import lesson06, lesson07  # noqa: E402
+
+CLAIMS_CSV = Path(__file__).resolve().parents[1] / "lessons" / "claims.csv"
+
+
+def _scores(table):
+    """{method: {measure: (v1, v2, v3)}} -> the over_seeds layout, lists per seed."""
+    return {method: {key: list(values) for key, values in measures.items()} for method, measures in table.items()}
+
+
+def test_lesson06_claims_follow_the_scores():
+    by_seed = _scores({
+        "alpha = 1/300": {"mean_ab_error": (20, 24, 22), "scene_accuracy": (75, 75, 80)},
+        "paper's weighting": {"mean_ab_error": (23, 25, 24), "scene_accuracy": (25, 5, 20)},
+        "no global stream": {"mean_ab_error": (26, 31, 27)},
+    })  # fmt: skip
+    results = lesson06.claims_from_scores(by_seed)
+    assert [r.id for r in results] == list(lesson06.CLAIM_IDS)
+    assert [r.verdict for r in results] == ["holds", "holds"]
+    # the global stream's claim is about the error, lower is better: reversing the scores reverses it
+    by_seed["no global stream"]["mean_ab_error"] = [15, 18, 16]
+    assert lesson06.claims_from_scores(by_seed)[1].verdict == "reversed"
+
+
+def test_lesson06_paper_alpha_is_ours_over_the_number_of_ab_values():
+    assert lesson06.paper_alpha(32) == pytest.approx(1 / 300 / (2 * 32 * 32))
+
+
+def test_lesson07_claims_compare_with_the_bases_own_mode():
+    mode = {"colorfulness": (60, 70, 65), "bleeding": (0.82, 0.68, 0.75), "incoherence": (12, 18, 15)}
+    by_seed = _scores({
+        "mode T=0": mode,
+        "naive": {"colorfulness": (48, 56, 50), "bleeding": (0.9, 0.8, 0.85), "incoherence": (12, 12, 12)},
+        # 95 % of the mode's colour: above the 90 % the claim asks for
+        "fixed": {"colorfulness": (57, 66.5, 61.75), "bleeding": (0.80, 0.65, 0.73), "incoherence": (10, 17, 13)},
+    })  # fmt: skip
+    results = lesson07.claims_from_scores(by_seed)
+    assert [r.id for r in results] == list(lesson07.CLAIM_IDS)
+    assert all(r.holds for r in results), [str(r) for r in results]
+    by_seed["fixed"]["colorfulness"] = [50, 58, 54]  # about 83 %: below 90 %
+    assert lesson07.claims_from_scores(by_seed)[3].verdict == "reversed"
+
+
+def test_every_claim_of_lessons_6_and_7_is_in_the_table():
+    rows = {row["id"]: row for row in read_claims_table(CLAIMS_CSV)}
+    for lesson, module in ((6, lesson06), (7, lesson07)):
+        for claim_id in module.CLAIM_IDS:
+            assert claim_id in rows and rows[claim_id]["lesson"] == lesson, claim_id

@@ -5,7 +5,7 @@ are centre-cropped to ``--image-size`` squares and split by image 80/20, stratif
 (``train_test_split_images(random_state=0)``: 176 to train on, 44 to test). The small network is
 trained with the paper's loss (MSE + 1/300 cross-entropy, Adadelta) with and without its global
 stream for the same budget, then the test images are colorized from their lightness and measured
-by :func:`chroma_lab.metrics.evaluate` (AuC raw and rebalanced over all pixels, colourfulness per
+by :func:`chroma_lab.metrics.image_scores` (AuC raw and rebalanced over all pixels, colourfulness per
 image), beside the all-gray baseline; the class head's accuracy on the test categories is printed
 beside the majority-class rate.
 
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
         parser.error(f"no photo folder at {args.photos}")
 
     from chroma_lab.data import load_dataset, to_gray, train_test_split_images
-    from chroma_lab.metrics import evaluate
+    from chroma_lab.metrics import image_scores
     from chroma_lab.models.base import GrayColorizer
     from chroma_lab.models.iizuka2016 import IizukaColorizer
 
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
     print(f"photos: {len(train)} train / {len(test)} test images of {args.image_size}x{args.image_size}, "
           f"{len(class_names)} categories; small network, {args.epochs} epochs, batch {args.batch_size}, "
           f"{args.optimizer}, seed {args.seed}")
-    rows = {"all gray": (evaluate(test, GrayColorizer().fit(train).colorize(gray)), None, 0.0)}
+    rows = {"all gray": (image_scores(test, GrayColorizer().fit(train).colorize(gray)), None, 0.0)}
     for name, use_global in (("global", True), ("no global", False)):
         start, cpu = time.perf_counter(), time.process_time()
         model = IizukaColorizer(use_global=use_global, optimizer=args.optimizer, image_size=args.image_size,
@@ -69,7 +69,7 @@ def main(argv=None) -> int:
         if use_global:
             predicted, _ = model.predict_classes(gray)
             accuracy = float(np.mean(np.array(predicted) == np.array(class_names)[y_test]))
-        rows[name] = (evaluate(test, model.colorize(gray)), accuracy, seconds)
+        rows[name] = (image_scores(test, model.colorize(gray)), accuracy, seconds)
         ab_loss = model.history_.get("ab_loss", model.history_["loss"])  # one output: Keras logs "loss" only
         print(f"  {name}: trained in {seconds:.0f} s ({time.process_time() - cpu:.0f} s CPU); ab loss "
               f"{ab_loss[0]:.4f} -> {ab_loss[-1]:.4f}", flush=True)

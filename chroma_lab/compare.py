@@ -92,7 +92,7 @@ def over_seeds(run, seeds) -> dict[str, dict[str, list[float]]]:
     ----------
     run : callable
         ``run(seed) -> {method: {measure: float}}``, e.g. training every method on the data of
-        that seed and scoring it with :func:`chroma_lab.metrics.evaluate`.
+        that seed and scoring it with :func:`chroma_lab.metrics.image_scores`.
     seeds : sequence of int
     """
     collected: dict[str, dict[str, list[float]]] = {}

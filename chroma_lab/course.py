@@ -1,10 +1,10 @@
 """The whole course at a glance: every colorizer of the lessons, trained briefly on one data set
 and compared on the same held-out images (``chroma-lab demo``, ``chroma-lab evaluate --models``).
 
-    from chroma_lab.course import compare, load_split
+    from chroma_lab.course import train_and_compare, load_split
 
     split = load_split("scenes", size=64, n_scenes=160, seed=0)   # exact surfaces for scenes
-    result = compare(split, ["som", "cnn", "zhang", "zhang-l2"])  # + gray, random, lookup
+    result = train_and_compare(split, ["som", "cnn", "zhang", "zhang-l2"])  # + gray, random, lookup
     write_report(result, "out/scenes")                              # chroma_lab.evaluate
 
 :data:`COURSE_MODELS` maps a name to a brief, CPU-friendly training recipe of one lesson's model.
@@ -18,7 +18,7 @@ so that sets of different sizes get about the same amount of training, up to
 
 with ``_iizuka(n_train, size, seed, scale)`` returning the unfitted colorizer (see :func:`_zhang`).
 
-:func:`compare` fits each model on the training images, colours the held-out ones with the
+:func:`train_and_compare` fits each model on the training images, colours the held-out ones with the
 evaluation harness (:func:`chroma_lab.evaluate.evaluate`) and prints its row of the table as soon
 as it is measured; the result is the same :class:`~chroma_lab.evaluate.Evaluation` as one call of
 :func:`~chroma_lab.evaluate.evaluate_predictions` on every colorization.
@@ -141,7 +141,7 @@ TABLE_COLUMNS = (("auc_raw", "AuC raw"), ("auc_rebalanced", "AuC rebal"), ("mean
 
 @dataclass
 class Split:
-    """A data set split by whole images: what :func:`compare` trains on and measures on.
+    """A data set split by whole images: what :func:`train_and_compare` trains on and measures on.
 
     Attributes
     ----------
@@ -213,7 +213,7 @@ def build_model(name: str, n_train: int, size: int, seed: int = 0, scale: float 
     return COURSE_MODELS[name].build(int(n_train), check_int(size, "size", low=1), check_int(seed, "seed", low=0), scale)
 
 
-def compare(split: Split, models=(), trained=None, *, seed: int = 0, scale: float = 1.0,
+def train_and_compare(split: Split, models=(), trained=None, *, seed: int = 0, scale: float = 1.0,
             progress: bool = True, stream=None) -> Evaluation:  # fmt: skip
     """Fit the baselines and ``models`` on ``split.train``; measure them and ``trained`` on
     ``split.test``, printing each method's row as soon as it is measured.

@@ -13,7 +13,7 @@ of CIE Lab: the colorizer is given L*, so only a* and b* are its prediction.
   raw AuC and badly on the rebalanced one: that is why the paper reports both.
 * :func:`psnr`, :func:`ssim` (per image, averaged) and :func:`colorfulness` (Hasler and
   Suesstrunk 2003).
-* :func:`evaluate`: the measures of Zhang et al.'s table in one dict, for tables.
+* :func:`image_scores`: the measures of Zhang et al.'s table in one dict, for tables.
 * Coherence, measured against the true surfaces (a region map: every pixel labelled with the
   surface it belongs to, from :func:`chroma_lab.scenes.synthetic_scenes` or, on photos,
   :func:`lightness_regions`): :func:`surface_incoherence`, the colour variation inside a surface
@@ -242,7 +242,7 @@ def ssim(true_rgb, pred_rgb) -> float:
                           for t, p in zip(batch_true, batch_pred)]))  # fmt: skip
 
 
-def evaluate(true_rgb, pred_rgb, prior=None) -> dict:
+def image_scores(true_rgb, pred_rgb, prior=None) -> dict:
     """All the measures of this module at once.
 
     Parameters
@@ -410,13 +410,13 @@ def all_scores(true_rgb, pred_rgb, regions, prior=None, width: int = DEFAULT_EDG
     Returns
     -------
     dict
-        The keys of :func:`evaluate`, plus ``colorfulness_gap`` (prediction minus truth:
+        The keys of :func:`image_scores`, plus ``colorfulness_gap`` (prediction minus truth:
         negative is duller than the truth), ``ssim``, ``incoherence`` (ab units) and
         ``bleeding`` (0..1).
     """
     width = check_int(width, "width", low=1)
     true_ab, pred_ab, regions = _coherence_inputs(true_rgb, pred_rgb, regions)
-    scores = evaluate(true_rgb, pred_rgb, prior=prior)
+    scores = image_scores(true_rgb, pred_rgb, prior=prior)
     scores["colorfulness_gap"] = scores["colorfulness"] - scores["colorfulness_true"]
     scores["ssim"] = ssim(true_rgb, pred_rgb)
     scores["incoherence"] = _incoherence(true_ab, pred_ab, regions)

@@ -27,7 +27,7 @@ from chroma_lab import checks, color
 from chroma_lab.compare import claim
 from chroma_lab.data import bundled_photos, split_lab, to_gray
 from chroma_lab.lessons import fast_mode
-from chroma_lab.metrics import evaluate
+from chroma_lab.metrics import image_scores
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.quantize import N_BINS, class_prior
 from chroma_lab.viz import plot_ab_gamut, plot_bins, plot_image_row, plot_lab_decomposition
@@ -356,7 +356,7 @@ plot_bins(prior, title="How often the photos' pixels fall in each bin")
 # %%
 gray_model = GrayColorizer().fit(photos)  # nothing to learn
 predicted = gray_model.colorize(to_gray(photos))
-scores = evaluate(photos, predicted)
+scores = image_scores(photos, predicted)
 print(f"all-gray baseline: mean ab error {scores['mean_ab_error']:.1f}, "
       f"within 10 ab units {scores['within_10']:.0%}, colourfulness {scores['colorfulness']:.0f} "
       f"(photos: {scores['colorfulness_true']:.0f})")

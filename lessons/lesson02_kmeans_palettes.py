@@ -28,7 +28,7 @@ from chroma_lab import checks, color
 from chroma_lab.compare import claim
 from chroma_lab.data import to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
-from chroma_lab.metrics import evaluate, mean_ab_error
+from chroma_lab.metrics import image_scores, mean_ab_error
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.lookup import LookupColorizer
 from chroma_lab.quantize import KMeansPalette
@@ -234,7 +234,7 @@ checks.check_lookup_colorizer(lookup_table)
 lookup = LookupColorizer(n_colors=32, space="ab", random_state=SEED).fit(train)
 gray_test = to_gray(test)
 predictions = {"all gray": GrayColorizer().fit(train).colorize(gray_test), "lookup": lookup.colorize(gray_test)}
-scores = {name: evaluate(test, predicted) for name, predicted in predictions.items()}
+scores = {name: image_scores(test, predicted) for name, predicted in predictions.items()}
 for name, s in scores.items():
     print(f"{name:>8}: mean ab error {s['mean_ab_error']:5.2f}, within 10 ab units {s['within_10']:4.0%}, "
           f"colourfulness {s['colorfulness']:4.1f} (truth {s['colorfulness_true']:.1f})")

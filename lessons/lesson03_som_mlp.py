@@ -29,7 +29,7 @@ from chroma_lab.color import normalize_l
 from chroma_lab.compare import claim
 from chroma_lab.data import extract_patches, sample_pixels, split_lab, to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
-from chroma_lab.metrics import evaluate, mean_ab_error
+from chroma_lab.metrics import image_scores, mean_ab_error
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.lookup import LookupColorizer
 from chroma_lab.models.som_mlp import SOMPatchColorizer
@@ -206,7 +206,7 @@ for p in PATCH_SIZES:
     predictions[f"SOM + MLP {p}x{p}"] = models[p].colorize(gray_test)
 
 print(f"{'model':>16}  {'train acc.':>10}  {'ab error':>8}  {'within 10':>9}  {'colourfulness':>13}")
-scores = {name: evaluate(test, predicted) for name, predicted in predictions.items()}
+scores = {name: image_scores(test, predicted) for name, predicted in predictions.items()}
 for name, s in scores.items():
     p = int(name.split()[-1].split("x")[0]) if name.startswith("SOM") else None
     accuracy = f"{models[p].train_accuracy_:10.0%}" if p else " " * 10

@@ -41,7 +41,7 @@ from chroma_lab import checks, color  # noqa: E402
 from chroma_lab.compare import claim  # noqa: E402
 from chroma_lab.data import to_gray, train_test_split_images
 from chroma_lab.lessons import fast_mode
-from chroma_lab.metrics import evaluate
+from chroma_lab.metrics import image_scores
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.lookup import LookupColorizer
 from chroma_lab.models.palette_cnn import PaletteCNNColorizer, build_palette_cnn  # imports Keras
@@ -234,7 +234,7 @@ plot_loss_curves({name: model.history_ for name, model in models.items()}, relat
 
 # %%
 print(f"{'model':>12}  {'ab error':>8}  {'within 10':>9}  {'colourfulness':>13}")
-scores = {name: evaluate(test, predicted) for name, predicted in predictions.items()}
+scores = {name: image_scores(test, predicted) for name, predicted in predictions.items()}
 for name, s in scores.items():
     print(f"{name:>12}  {s['mean_ab_error']:8.2f}  {s['within_10']:9.0%}  {s['colorfulness']:13.1f}")
 print(f"{'truth':>12}  {'':8}  {'':9}  {s['colorfulness_true']:13.1f}")

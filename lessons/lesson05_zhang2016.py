@@ -48,7 +48,7 @@ from chroma_lab.data import bundled_photos, split_lab, to_gray
 from chroma_lab.experiments import lesson05 as experiment  # the claims of section 8; imports Keras
 from chroma_lab.lessons import fast_mode
 from chroma_lab.losses import rebalanced_crossentropy, zhang_targets
-from chroma_lab.metrics import accuracy_curve, evaluate
+from chroma_lab.metrics import accuracy_curve, image_scores
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.zhang2016 import build, conv_flops, conv_parameters  # imports Keras
 from chroma_lab.scenes import BALL_L, BALL_ODDS, BAND_L
@@ -430,7 +430,7 @@ sweep, sweep_scores = {}, {"colourfulness": [], "AuC raw (%)": [], "AuC rebalanc
 for T in TEMPERATURES:
     model.temperature = T
     sweep[T] = model.colorize(gray_test)
-    s = evaluate(test, sweep[T])
+    s = image_scores(test, sweep[T])
     for key, metric in zip(sweep_scores, ("colorfulness", "auc_raw", "auc_rebalanced")):
         sweep_scores[key].append(s[metric])
 model.temperature = 0.38
@@ -479,7 +479,7 @@ for name, m in models.items():
 
 # %%
 PAPER = {"all gray": (89.1, 58.0), "l2": (91.2, 64.4), "class": (91.6, 65.1), "full": (89.5, 67.3)}
-scores = {name: evaluate(test, predicted) for name, predicted in predictions.items()}
+scores = {name: image_scores(test, predicted) for name, predicted in predictions.items()}
 print(f"seed {SEED}:")
 print(f"{'method':>8} {'AuC raw':>8} {'AuC rebal':>10} {'colourful':>10} {'ab error':>9}   "
       f"paper (ImageNet) raw / rebal")
@@ -618,7 +618,7 @@ else:
     gray_big = to_gray(big)
     results = {"small (scenes)": model.colorize(gray_big), "ECCV16 (ImageNet)": released.colorize(gray_big)}
     for name, pred in results.items():
-        s = evaluate(big, pred)
+        s = image_scores(big, pred)
         print(f"{name:18s} AuC raw {s['auc_raw']:5.1f} %   rebalanced {s['auc_rebalanced']:5.1f} %   "
               f"colourfulness {s['colorfulness']:5.1f}")
     plot_colorizations(gray_big[:5], big[:5], {k: v[:5] for k, v in results.items()},

@@ -59,7 +59,7 @@ from chroma_lab.data import bundled_photos, split_lab, to_gray
 from chroma_lab.experiments import lesson06 as experiment
 from chroma_lab.lessons import fast_mode
 from chroma_lab.losses import IIZUKA_ALPHA, iizuka_loss
-from chroma_lab.metrics import evaluate
+from chroma_lab.metrics import image_scores
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.iizuka2016 import CONFIGS, Fusion, build, parameter_count  # imports Keras
 from chroma_lab.models.zhang2016 import ZhangColorizer
@@ -395,8 +395,8 @@ print(f"{'scene':>7} {'global':>8} {'no global':>10}   (held-out ab error, this 
 for k, name in enumerate(SCENE_CLASSES):
     if np.any(y_test == k):
         pick = y_test == k
-        print(f"{name:>7} {evaluate(test[pick], predictions['Iizuka'][pick])['mean_ab_error']:8.2f} "
-              f"{evaluate(test[pick], predictions['no global'][pick])['mean_ab_error']:10.2f}")
+        print(f"{name:>7} {image_scores(test[pick], predictions['Iizuka'][pick])['mean_ab_error']:8.2f} "
+              f"{image_scores(test[pick], predictions['no global'][pick])['mean_ab_error']:10.2f}")
 
 # %% [markdown]
 # Where would the scene help most? Section 1 showed it: the sky of a sunset has the lightness of
@@ -414,7 +414,7 @@ zhang = ZhangColorizer(size="small", loss="full", image_size=IMAGE_SIZE, epochs=
                        learning_rate=2e-3, seed=SEED, verbose=0).fit(train)  # fmt: skip
 predictions["Zhang (classes)"] = zhang.colorize(gray_test)
 shown = ("all gray", "Zhang (classes)", "Iizuka", "no global")
-table = {name: evaluate(test, predictions[name]) for name in shown}
+table = {name: image_scores(test, predictions[name]) for name in shown}
 print(f"{'method':>16} {'AuC raw':>8} {'AuC rebal':>10} {'colourful':>10} {'ab error':>9}")
 for name in shown:
     t = table[name]

@@ -1,4 +1,4 @@
-"""``chroma-lab demo`` and :mod:`chroma_lab.course`: the model table, compare() as one evaluation,
+"""``chroma-lab demo`` and :mod:`chroma_lab.course`: the model table, train_and_compare() as one evaluation,
 every report file written with the same figures as the CSVs, and a seed giving the same files.
 
 The demo's own models are swapped for the SOM + MLP in the fast tests (no Keras training: the
@@ -15,7 +15,7 @@ import pytest
 from chroma_lab import cli
 from chroma_lab.cli import demo
 from chroma_lab.course import BASELINES, COURSE_MODELS, MAX_EPOCHS, Split, build_model, check_model_name, combine
-from chroma_lab.course import compare, load_split
+from chroma_lab.course import train_and_compare, load_split
 from chroma_lab.evaluate import METRIC_KEYS, evaluate_predictions, format_value
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.scenes import synthetic_scenes
@@ -53,7 +53,7 @@ def test_load_split_is_seeded_disjoint_and_scenes_have_their_surfaces(split):
 def test_compare_prints_each_row_and_equals_one_evaluation(split):
     stream = io.StringIO()
     mine = GrayColorizer().fit(split.train)
-    result = compare(split, ["lookup"], {"mine": mine}, seed=2, progress=False, stream=stream)
+    result = train_and_compare(split, ["lookup"], {"mine": mine}, seed=2, progress=False, stream=stream)
     assert result.methods == [*BASELINES, "mine"]
     joint = evaluate_predictions(split.test, result.predictions, regions=split.test_regions,
                                  image_names=split.test_names)  # fmt: skip
@@ -81,11 +81,11 @@ def test_bad_model_names_list_the_valid_ones(split):
     with pytest.raises(ValueError, match=r"unknown model 'resnet'; use gray, random, lookup, som, cnn, zhang"):
         check_model_name("resnet")
     with pytest.raises(ValueError, match="unknown model 'resnet'"):
-        compare(split, ["som", "resnet"], stream=False)
+        train_and_compare(split, ["som", "resnet"], stream=False)
     with pytest.raises(ValueError, match="sequence of model names"):
-        compare(split, "som", stream=False)
+        train_and_compare(split, "som", stream=False)
     with pytest.raises(ValueError, match="reuse the names"):
-        compare(split, [], {"gray": GrayColorizer()}, stream=False)
+        train_and_compare(split, [], {"gray": GrayColorizer()}, stream=False)
 
 
 def test_every_course_model_builds_with_a_budget_in_steps():
@@ -174,7 +174,7 @@ def test_the_whole_table_is_deterministic(tmp_path):
     for run in ("a", "b"):
         split = load_split("scenes", size=16, n_scenes=6, test_size=2, seed=0)
         assert isinstance(split, Split)
-        runs.append(compare(split, list(COURSE_MODELS), seed=0, scale=0.02, progress=False, stream=False))
+        runs.append(train_and_compare(split, list(COURSE_MODELS), seed=0, scale=0.02, progress=False, stream=False))
     assert runs[0].methods == [*BASELINES, *COURSE_MODELS]
     assert _text(runs[0].rows) == _text(runs[1].rows)
 

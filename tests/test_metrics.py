@@ -167,7 +167,7 @@ def test_psnr_matches_scikit_image_per_image_average():
 def test_evaluate_collects_everything():
     true = np.concatenate([flat(ORANGE, (3, 4)), flat(TEAL, (1, 4))])[None]
     pred = np.concatenate([flat(ORANGE, (3, 4)), flat(GRAY, (1, 4))])[None]
-    result = metrics.evaluate(true, pred)
+    result = metrics.image_scores(true, pred)
     assert set(result) == {"mean_ab_error", "within_10", "auc_raw", "auc_rebalanced", "psnr",
                            "colorfulness", "colorfulness_true"}  # fmt: skip
     assert result["mean_ab_error"] == pytest.approx(metrics.mean_ab_error(true, pred))
@@ -352,7 +352,7 @@ def test_all_scores_holds_every_measure():
     true, regions = two_tone()
     leaky = bled(true, regions)
     scores = metrics.all_scores(true, leaky, regions)
-    assert set(scores) == set(metrics.evaluate(true, leaky)) | {"colorfulness_gap", "ssim",
+    assert set(scores) == set(metrics.image_scores(true, leaky)) | {"colorfulness_gap", "ssim",
                                                                   "incoherence", "bleeding"}
     assert scores["bleeding"] == pytest.approx(metrics.edge_bleeding(true, leaky, regions))
     assert scores["incoherence"] == pytest.approx(metrics.surface_incoherence(true, leaky, regions))

@@ -78,7 +78,7 @@ def run_demo(out="out/demo", sets=SETS, n_scenes: int = FULL["n_scenes"], scale:
              stream=None) -> dict:  # fmt: skip
     """Train, compare and report on each of ``sets``; returns {set name: {file name: path}} (and
     ``"colour_spaces"``, ``"index.html"``)."""
-    from chroma_lab.course import compare, load_split
+    from chroma_lab.course import train_and_compare, load_split
     from chroma_lab.evaluate import write_report
 
     out = Path(out)
@@ -86,7 +86,7 @@ def run_demo(out="out/demo", sets=SETS, n_scenes: int = FULL["n_scenes"], scale:
     written, results = {}, {}
     for name in sets:
         split = load_split(name, size=size, n_scenes=n_scenes, test_size=TEST_SIZE, seed=seed)
-        results[name] = compare(split, MODELS, seed=seed, scale=scale, progress=progress, stream=stream)
+        results[name] = train_and_compare(split, MODELS, seed=seed, scale=scale, progress=progress, stream=stream)
         written[name] = write_report(results[name], out / name)
     if figures:
         written["colour_spaces"] = _colour_space_figures(out / "colour_spaces", n_colors, seed)

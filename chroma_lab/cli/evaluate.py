@@ -42,7 +42,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    from chroma_lab.course import COURSE_MODELS, check_model_name, compare, load_split
+    from chroma_lab.course import COURSE_MODELS, check_model_name, train_and_compare, load_split
     from chroma_lab.evaluate import write_report
     from chroma_lab.models.registry import read_settings
 
@@ -70,7 +70,7 @@ def main(args) -> int:
 
     trained = {name: load_colorizer(folder) for name, folder in folders.items()}
     split = load_split(args.data, size=args.size, n_scenes=args.n_scenes, test_size=test_size, seed=args.seed)
-    result = compare(split, [n for n in names if n in COURSE_MODELS], trained, seed=args.seed, scale=args.scale)
+    result = train_and_compare(split, [n for n in names if n in COURSE_MODELS], trained, seed=args.seed, scale=args.scale)
     written = write_report(result, out)
     print(f"\nwrote {', '.join(path.name for path in written.values())} in {out}")
     return 0

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from chroma_lab.compare import over_seeds, paired_claim
 from chroma_lab.data import to_gray, train_test_split_images
-from chroma_lab.metrics import evaluate
+from chroma_lab.metrics import image_scores
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.zhang2016 import ZhangColorizer
 from chroma_lab.scenes import ambiguous_scenes
@@ -69,17 +69,17 @@ def train_model(loss: str, train, seed: int, fast: bool = False, verbose=0) -> Z
 
 
 def seed_scores(seed: int, fast: bool = False, models: dict | None = None) -> dict:
-    """``{method: evaluate(...)}`` for all gray and the three losses on the held-out scenes of ``seed``.
+    """``{method: image_scores(...)}`` for all gray and the three losses on the held-out scenes of ``seed``.
 
     ``models`` maps a method to a model already trained on this seed's data (the lesson's own),
     which is then scored instead of trained again.
     """
     train, test = make_data(seed, fast)
     gray = to_gray(test)
-    scores = {"all gray": evaluate(test, GrayColorizer().fit(train).colorize(gray))}
+    scores = {"all gray": image_scores(test, GrayColorizer().fit(train).colorize(gray))}
     for loss in METHODS:
         model = (models or {}).get(loss) or train_model(loss, train, seed, fast)
-        scores[loss] = evaluate(test, model.colorize(gray))
+        scores[loss] = image_scores(test, model.colorize(gray))
     return scores
 
 

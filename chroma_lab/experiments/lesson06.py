@@ -27,7 +27,7 @@ import numpy as np
 from chroma_lab.compare import over_seeds, paired_claim
 from chroma_lab.data import to_gray, train_test_split_images
 from chroma_lab.losses import IIZUKA_ALPHA
-from chroma_lab.metrics import evaluate
+from chroma_lab.metrics import image_scores
 from chroma_lab.models.iizuka2016 import IizukaColorizer
 from chroma_lab.scenes import SCENE_CLASSES, synthetic_scenes
 
@@ -85,9 +85,9 @@ def train_model(train, y_train, seed: int, fast: bool = False, verbose=0, **sett
 
 
 def score(model, test, y_test) -> dict:
-    """:func:`chroma_lab.metrics.evaluate` on the held-out scenes, plus the class head's accuracy."""
+    """:func:`chroma_lab.metrics.image_scores` on the held-out scenes, plus the class head's accuracy."""
     gray = to_gray(test)
-    scores = dict(evaluate(test, model.colorize(gray)))
+    scores = dict(image_scores(test, model.colorize(gray)))
     if model.use_global:
         names, _ = model.predict_classes(gray)
         scores["scene_accuracy"] = 100.0 * float(np.mean(np.array(names) == np.array(SCENE_CLASSES)[y_test]))

@@ -136,7 +136,7 @@ def plot_temperature_scores(temperatures, scores, paper_T: float | None = 0.38, 
         predicted distribution, T = 0 its mode.
     scores : dict of str -> sequence of float
         One value per temperature for each named measure, e.g. ``{"colourfulness": [...],
-        "AuC rebalanced (%)": [...]}`` (from :func:`chroma_lab.metrics.evaluate`).
+        "AuC rebalanced (%)": [...]}`` (from :func:`chroma_lab.metrics.image_scores`).
     paper_T : float or None
         Marked with a dashed line (Zhang et al. use 0.38).
     """

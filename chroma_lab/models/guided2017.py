@@ -181,7 +181,7 @@ class SimulatedHints(layers.Layer):
     """True ab (n, H, W, 2) -> simulated hints: ab (n, H, W, 2) and mask (n, H, W, 1).
 
     One uniform draw of shape (n, 1 + 3 ``max_points``) per call (so a resumed run re-draws the same
-    hints; see ``keras_colorizer._advance_seed_generators``) gives, per image: the number of points
+    hints: the generator's state is saved with the weights, see ``keras_colorizer._random_state``) gives, per image: the number of points
     (geometric, p), and per point the patch side (uniform over ``patch_sizes``) and a Gaussian
     location (Box-Muller) around the centre, sd ``spread`` times the free range, clipped inside.
     Each patch shows the mean true ab under it; a later point covers an earlier one.

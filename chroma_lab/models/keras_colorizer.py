@@ -431,9 +431,14 @@ def _build_loss(model: keras.Model, batch) -> None:
     ``fit`` resets the metrics as each epoch begins.
     """
     x, y = batch if isinstance(batch, tuple) else (batch, None)
+    # A layer that draws even in inference mode (the guided model's simulated users) would advance
+    # its generator here, once more on every resume: put the random state back as it was.
+    states = [ops.convert_to_numpy(v) for v in _seed_states(model)]
     y_pred = model(x, training=False)
     model.compute_loss(x, y, y_pred, training=False)
     model.compute_metrics(x, y, y_pred, sample_weight=None)
+    for variable, value in zip(_seed_states(model), states):
+        variable.assign(value)
 
 
 def _seed_states(model: keras.Model) -> list:

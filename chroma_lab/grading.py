@@ -66,11 +66,14 @@ REFERENCES = {
     "check_fusion": ["chroma_lab.models.iizuka2016:Fusion.call"],
     "check_resize_for_global": ["chroma_lab.models.iizuka2016:ResizeSquare.call"],
     "check_iizuka_loss": ["chroma_lab.losses:iizuka_loss"],
-    "check_gradient_loss": ["chroma_lab.models.coherent:coherence_loss", "chroma_lab.models.coherent:ab_gradients",
-                            "chroma_lab.models.coherent:gradient_magnitude"],
-    "check_color_regularizer": ["chroma_lab.models.coherent:color_regularizer"],
-    "check_gradient_rebalancing": ["chroma_lab.models.coherent:gradient_prior",
-                                   "chroma_lab.models.coherent:gradient_magnitude"],
+    "check_gradient_loss": ["chroma_lab.losses:coherence_loss", "chroma_lab.losses:ab_gradients",
+                            "chroma_lab.losses:gradient_magnitude"],
+    "check_color_regularizer": ["chroma_lab.losses:color_regularizer"],
+    "check_gradient_rebalancing": ["chroma_lab.losses:gradient_prior", "chroma_lab.losses:gradient_magnitude"],
+    "check_render_hints": ["chroma_lab.hints:render_hints"],
+    "check_affinity_weights": ["chroma_lab.models.levin2004:affinity_weights"],
+    "check_levin_solve": ["chroma_lab.models.levin2004:propagate_hints"],
+    "check_guided_input": ["chroma_lab.models.guided2017:network_input"],
 }  # fmt: skip
 
 

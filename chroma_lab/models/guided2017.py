@@ -361,7 +361,7 @@ class GuidedColorizer(KerasColorizer):
         pass  # nothing learnt before the network: no prior, no palette
 
     def _setup_stream(self, stream):
-        pass
+        self.setup_sample_ = 0  # nothing is learnt from a sample of the files
 
     def _build_model(self):
         model = build_training_model(build(config=CONFIGS[self.size]), seed=self.seed)

@@ -708,7 +708,7 @@ def test_plot_claim_intervals_draws_one_row_per_claim_coloured_by_verdict():
     assert tuple(interval.get_xdata()) == pytest.approx((results[1].low, results[1].high))
     assert interval.get_color() == "tab:gray"
     with pytest.raises(ValueError, match="at least one claim"):
-        plot_claim_intervals([])
+        viz.plot_claim_intervals([])
 
 
 def test_hint_figures():

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chroma_lab._checks import check_int, check_number
 from chroma_lab.color import linear_to_srgb, srgb_to_linear
 from chroma_lab.errors import ChromaLabError
 
@@ -78,13 +79,8 @@ def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = 
     regions : ndarray of shape (n, size, size), int32
         Only with ``return_regions=True``: see :func:`render_scene`.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ChromaLabError(f"n must be a positive int (the number of images), got {n!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
-        raise ChromaLabError(f"size must be an int >= 16 (pixels per side), got {size!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ChromaLabError(f"seed must be a non-negative int, got {seed!r}")
-    n, size, seed = int(n), int(size), int(seed)
+    n, size = check_int(n, "n", low=1), check_int(size, "size", low=16)
+    seed = check_int(seed, "seed", low=0)
     labels = _balanced_labels(n, seed)
     images = np.empty((n, size, size, 3), dtype=np.uint8)
     regions = np.empty((n, size, size), dtype=np.int32) if return_regions else None
@@ -421,14 +417,9 @@ def ambiguous_scenes(n: int, size: int = 24, seed: int = 0, *, band: float = 0.2
     """
     from chroma_lab.color import lab_to_rgb  # the colours are defined in Lab
 
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ChromaLabError(f"n must be a positive int (the number of images), got {n!r}")
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 16:
-        raise ChromaLabError(f"size must be an int >= 16 (pixels per side), got {size!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ChromaLabError(f"seed must be a non-negative int, got {seed!r}")
-    if not 0 <= band < 1:
-        raise ChromaLabError(f"band must be a fraction of the side in 0..1, got {band!r}")
+    n, size = check_int(n, "n", low=1), check_int(size, "size", low=16)
+    seed = check_int(seed, "seed", low=0)
+    band = check_number(band, "band", low=0, high=1, high_open=True)  # a fraction of the side
     paint = {name: 255.0 * lab_to_rgb(np.array([BALL_L, *ab])) for name, ab in AMBIGUOUS_HUES.items()}
     band_rgb = 255.0 * lab_to_rgb(np.array([BAND_L, *AMBIGUOUS_HUES["magenta"]]))
     images = np.empty((int(n), int(size), int(size), 3), dtype=np.uint8)

@@ -348,9 +348,9 @@ plot_loss_terms({"alpha = 1/300": paper.history_, "alpha = 1": equal.history_},
 # The ratio printed above is not a constant of the method: an untrained classifier's
 # cross-entropy is about ln C (1.8 for our 6 classes, 5.3 for the 205 of Places), and the MSE
 # depends on its units (here the 0..1 sigmoid space). These lines are one seed's. Whether equal
-# weights cost colour accuracy is not decided here: in our runs the difference changed sign from
-# one seed to the next, and settling it would take more seeds or longer training than this
-# lesson's budget (try it: `experiment.train_model(train, y_train, seed, alpha=1.0)` for more
+# weights cost colour accuracy is not decided here: the difference is of the size of the spread
+# between seeds, and settling it would take more seeds or longer training than this lesson's
+# budget (try it: `experiment.train_model(train, y_train, seed, alpha=1.0)` for more
 # seeds). What the paper's weighting does to the class head is claim `L6-paper-weighting` of
 # section 11, measured over several seeds.
 #

@@ -1,8 +1,8 @@
 """What every Keras colorizer shares: seeded, resumable training, chunked colorizing, save / load.
 
 A subclass (:class:`~chroma_lab.models.zhang2016.ZhangColorizer`,
-:class:`~chroma_lab.models.palette_cnn.PaletteCNNColorizer`, and next Iizuka et al. 2016) supplies
-only what differs:
+:class:`~chroma_lab.models.palette_cnn.PaletteCNNColorizer`, Iizuka et al.'s, the coherent and the
+guided models) supplies only what differs:
 
 * ``_setup(images)``: fit-time state learnt from the training images before the network exists
   (Zhang's class prior, the CNN's K-means palette);
@@ -17,6 +17,10 @@ trains up to ``epochs`` in all from where the model stopped. Epoch e sees the da
 drawn from ``(seed, e)`` (:func:`chroma_lab.data.make_batches`), and the epoch count lives in the
 optimizer's step counter, saved inside ``model.keras``; so a run saved, loaded and continued ends
 with the same weights as an uninterrupted one, bit for bit on a CPU.
+
+Why one file: fitting, resuming, the saved random state and save / load share one contract (what
+a checkpoint holds and how a run continues from it); split, each half would need the other's
+details to be read.
 """
 
 from __future__ import annotations

@@ -128,21 +128,14 @@ def check_against_keras(keras_network, config: IizukaConfig, num_classes: int) -
     return ours
 
 
-def time_training(images, labels, config: IizukaConfig, num_classes: int, steps: int, warmup: int,
-                  repeats: int, bfloat16: bool = False, alpha: float = IIZUKA_ALPHA):  # fmt: skip
-    """Seconds of ``repeats`` runs of ``steps`` eager training steps on one device batch.
+def make_step(images, labels, config: IizukaConfig, num_classes: int, bfloat16: bool = False,
+              alpha: float = IIZUKA_ALPHA):  # fmt: skip
+    """One eager training step on one device batch, as a function returning the host loss.
 
     Parameters
     ----------
     images : ndarray of shape (n, H, W, 3), uint8
     labels : ndarray of shape (n,), int (-1 = unlabelled)
-
-    Returns
-    -------
-    times : list of float
-        Seconds of each of the ``repeats`` timed runs.
-    loss : float
-        The last step's loss.
     """
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.backends.cudnn.benchmark = True
@@ -165,6 +158,13 @@ def time_training(images, labels, config: IizukaConfig, num_classes: int, steps:
         optimizer.step()
         return loss.item()  # a host float: every step is synchronised, as train_on_batch
 
+    return step
+
+
+def time_training(images, labels, config: IizukaConfig, num_classes: int, steps: int, warmup: int,
+                  repeats: int, bfloat16: bool = False, alpha: float = IIZUKA_ALPHA):  # fmt: skip
+    """Seconds of ``repeats`` runs of ``steps`` steps of :func:`make_step`, and the last loss."""
+    step = make_step(images, labels, config, num_classes, bfloat16, alpha)
     for _ in range(warmup):
         step()
     times = []

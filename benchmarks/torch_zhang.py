@@ -90,8 +90,11 @@ def make_step(net, bins, weights, compile_: bool, bf16: bool):
     return torch.compile(step) if compile_ else step
 
 
-def run(size="small", image_size=64, batch_size=32, steps=20, warmup=3, compile_=False, bf16=False, device=None):
-    """Time the step; returns a dict of images/s, TFLOP/s (training as 3x forward), peak memory."""
+def make_runner(size="small", image_size=64, batch_size=32, compile_=False, bf16=False, device=None):
+    """One whole training step on one device batch, as a function returning the host loss.
+
+    Also returns the device, for the caller's report.
+    """
     from chroma_lab.quantize import ab_bins  # the 313 bins (NumPy; no Keras)
 
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -101,14 +104,19 @@ def run(size="small", image_size=64, batch_size=32, steps=20, warmup=3, compile_
     weights = torch.ones(313, device=device)  # rebalancing weights: their values do not change the cost
     rgb = torch.randint(0, 256, (batch_size, image_size, image_size, 3), dtype=torch.uint8, device=device)
     step = make_step(net, bins, weights, compile_, bf16)
+    return (lambda: float(step(rgb))), device  # a host float: synchronised, as train_on_batch
+
+
+def run(size="small", image_size=64, batch_size=32, steps=20, warmup=3, compile_=False, bf16=False, device=None):
+    """Time the step; returns a dict of images/s, TFLOP/s (training as 3x forward), peak memory."""
+    step, device = make_runner(size, image_size, batch_size, compile_, bf16, device)
     for _ in range(warmup):
-        float(step(rgb))
+        step()
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     start = time.perf_counter()
     for _ in range(steps):
-        loss = step(rgb)
-    float(loss)  # synchronise
+        step()
     seconds = time.perf_counter() - start
     rate = steps * batch_size / seconds
     flops = conv_flops(build(size), image_size)

@@ -1,4 +1,4 @@
-"""Training throughput of Zhang et al. (2016) and Iizuka et al. (2016), in images per second.
+"""Training throughput of Zhang et al. (2016), Iizuka et al. (2016) and lesson 4's palette CNN.
 
 A training step here is the whole pipeline on the active Keras backend: uint8 RGB in, Lab
 conversion and targets built inside the graph, forward, backward, update. For Zhang: soft-encoded
@@ -15,12 +15,18 @@ XLA compilation, autotuning) are excluded.
         --batch-size 16 --torch-reference                                             # 2-core CPU
     KERAS_BACKEND=jax python3 benchmarks/train_throughput.py --model iizuka --size full \
         --image-size 224 --batch-size 64 --mixed-bfloat16 --torch-reference          # GPU
+    python3 benchmarks/train_throughput.py --model palette --batch-size 4 --torch     # lesson 4
+    python3 benchmarks/train_throughput.py --model iizuka --image-size 32 --batch-size 16 --torch
+                                                                                      # lesson 6
 
-``--torch`` (Zhang) also times the plain PyTorch network of ``benchmarks/torch_zhang.py`` (eager
-and ``torch.compile``) on the same sizes in the same command; ``--torch-reference`` (Iizuka) times
-the plain PyTorch eager implementation of ``benchmarks/torch_iizuka.py`` (same layers, parameter
-count asserted equal, same loss and optimizer, bfloat16 autocast with ``--mixed-bfloat16``) on
-the same batch and device, and prints both figures and their ratio. Peak memory: the device's
+``--torch`` also times a plain PyTorch version of the same step in the same command: for Zhang
+``benchmarks/torch_zhang.py`` (eager and ``torch.compile``), for Iizuka ``benchmarks/torch_iizuka.py``
+(same layers, parameter count asserted equal, same loss and optimizer, bfloat16 autocast with
+``--mixed-bfloat16``; ``--torch-reference`` is the same flag), for the palette CNN
+``benchmarks/torch_palette.py``. The contenders run in turn, ``--steps`` steps each, round after
+round (``--repeats`` rounds), so that on a shared machine each sees the same load; the script prints
+each one's median and best images/s, its ratio to PyTorch eager, and the load average before and
+after. Peak memory: the device's
 peak allocation on a GPU (JAX ``memory_stats``, TensorFlow ``get_memory_info``, ``torch.cuda``),
 the process's peak resident memory on a CPU.
 """
@@ -78,42 +84,43 @@ def peak_memory_bytes() -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", choices=("zhang", "iizuka"), default="zhang")
+    parser.add_argument("--model", choices=("zhang", "iizuka", "palette"), default="zhang")
     parser.add_argument("--size", choices=("small", "full"), default="small")
     parser.add_argument("--loss", choices=("full", "class", "l2"), default="full",
                         help="Zhang's loss (Table 1 of the paper)")
     parser.add_argument("--optimizer", choices=("adadelta", "adam"), default="adadelta",
                         help="Iizuka's optimizer (the paper: Adadelta)")
-    parser.add_argument("--torch-reference", action="store_true",
-                        help="Iizuka: also time the PyTorch eager reference (needs torch)")
+    parser.add_argument("--torch", "--torch-reference", dest="torch", action="store_true",
+                        help="also time the plain PyTorch version of the step, in turn with Keras "
+                             "(Zhang: eager and torch.compile; needs torch)")
     parser.add_argument("--torch-threads", type=int, default=0,
                         help="CPU threads of the torch reference (0: torch's default); on a "
                              "loaded CPU its OpenMP pool can be 10x slower with 2 than with 1")
     parser.add_argument("--image-size", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=20, help="timed steps")
+    parser.add_argument("--steps", type=int, default=20, help="timed steps of each contender per round")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs of --steps steps")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of --steps steps")
     parser.add_argument("--jit", choices=("auto", "on", "off"), default="auto",
                         help="jit_compile (XLA on TensorFlow; JAX always compiles)")
     parser.add_argument("--mixed-bfloat16", action="store_true")
     parser.add_argument("--via-fit", action="store_true",
-                        help="time the epochs of one model.fit on host uint8 batches "
+                        help="Zhang: time the epochs of one model.fit on host uint8 batches "
                              "(data.make_batches, as ZhangColorizer trains) instead of "
-                             "train_on_batch on a device batch")
-    parser.add_argument("--torch", action="store_true",
-                        help="also time benchmarks/torch_zhang.py, eager and torch.compile")
+                             "train_on_batch on a device batch; Keras only")
     args = parser.parse_args(argv)
-    if args.torch_reference:
+    if args.torch:
         # JAX takes 75% of the GPU's memory when it starts; leave room for the torch reference
         os.environ.setdefault("XLA_PYTHON_CLIENT_MEM_FRACTION", "0.45")
-    if args.model == "iizuka":
-        if args.via_fit:
-            parser.error("--via-fit times Zhang's model.fit pipeline; use it without --model iizuka")
-        return _iizuka(args)
-    if args.torch_reference:
-        parser.error("--torch-reference needs --model iizuka")
+    if args.via_fit and (args.model != "zhang" or args.torch):
+        parser.error("--via-fit times Zhang's model.fit pipeline alone; use it without --model "
+                     "and without --torch")
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return {"zhang": _zhang, "iizuka": _iizuka, "palette": _palette}[args.model](args, load_before)
 
+
+def _zhang(args, load_before) -> int:
+    """Zhang et al.'s whole step, Keras, then in turn with the torch reference if asked."""
     import keras
 
     from chroma_lab.data import split_lab
@@ -137,66 +144,105 @@ def main(argv=None) -> int:
     model.compile(optimizer=keras.optimizers.Adam(1e-4, beta_1=0.9, beta_2=0.99),
                   loss=get_loss(args.loss, prior, stride=CONFIGS[args.size].output_stride),
                   jit_compile=jit)  # fmt: skip
-    times = []
-    if args.via_fit:
-        from chroma_lab.data import make_batches
-
-        class EpochTimes(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch, logs=None):
-                self.start = time.perf_counter()
-
-            def on_epoch_end(self, epoch, logs=None):
-                if epoch > 0:  # epoch 0 traces the training graph: the warm-up
-                    times.append(time.perf_counter() - self.start)
-
-        # one fit call, as ZhangColorizer trains: a new fit call may trace the graph again
-        data = np.resize(images, (args.steps * args.batch_size,) + images.shape[1:])
-        batches = make_batches(data, data, batch_size=args.batch_size, seed=0)
-        history = model.fit(batches, epochs=1 + args.repeats, verbose=0, shuffle=False,
-                            callbacks=[EpochTimes()])  # fmt: skip
-        loss = history.history["loss"][-1]
-    else:
-        x = on_device(images)
-        for _ in range(args.warmup):
-            model.train_on_batch(x, x)
-        for _ in range(args.repeats):  # a shared machine is noisy: report the median and the best
-            start = time.perf_counter()
-            for _ in range(args.steps):
-                loss = model.train_on_batch(x, x)  # a host float: every step is synchronised
-            times.append(time.perf_counter() - start)
-    seconds = float(np.median(times))
-    rate = args.steps * args.batch_size / seconds
-    best = args.steps * args.batch_size / min(times)
-
     gflop = conv_flops(network, args.image_size, args.image_size) / 1e9
     print(f"backend            {keras.backend.backend()}  (jit_compile={args.jit}, policy "
           f"{keras.mixed_precision.global_policy().name})")
     print(f"network            {args.size}: {conv_parameters(network):,} conv parameters, "
           f"{gflop:.2f} GFLOP forward per {args.image_size}x{args.image_size} image")
-    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB, "
-          f"loss {args.loss}, last loss {float(np.asarray(loss)):.4f}")
-    how = "model.fit epoch on host batches" if args.via_fit else "train_on_batch on a device batch"
-    print(f"time               {seconds / args.steps * 1000:.1f} ms per step, median of "
-          f"{args.repeats} runs of {args.steps} steps ({how}; "
-          f"{'the first epoch' if args.via_fit else f'{args.warmup} warm-up steps'} excluded)")
-    print(f"throughput         {rate:.1f} images/s median, {best:.1f} best  "
-          f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")
-    print(f"peak memory        {peak_memory_bytes() / 2**20:.0f} MiB")
-    if args.torch:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        import torch_zhang
-
-        for compiled in (False, True):
-            r = torch_zhang.run(args.size, args.image_size, args.batch_size, args.steps, args.warmup,
-                                compile_=compiled, bf16=args.mixed_bfloat16)  # fmt: skip
-            print(f"pytorch {'compile' if compiled else 'eager  '}    {r['images_per_s']:.1f} images/s "
-                  f"(~{r['tflops']:.3f} TFLOP/s), peak memory {r['peak_bytes'] / 2**20:.0f} MiB, {r['device']}")
-    _print_load()
+    if args.via_fit:
+        times, loss = _zhang_via_fit(model, images, args)
+        print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB, "
+              f"loss {args.loss}, last loss {loss:.4f}")
+        _report("keras", times, args, gflop, how="model.fit epochs on host batches; the first excluded")
+    else:
+        x = on_device(images)
+        steps = {"keras": lambda: float(np.asarray(model.train_on_batch(x, x)))}  # host float: synchronised
+        if args.torch:
+            torch_zhang = _torch_module("torch_zhang", args)
+            steps["torch eager"], device = torch_zhang.make_runner(
+                args.size, args.image_size, args.batch_size, bf16=args.mixed_bfloat16)  # fmt: skip
+            steps["torch compile"], _ = torch_zhang.make_runner(
+                args.size, args.image_size, args.batch_size, compile_=True, bf16=args.mixed_bfloat16)  # fmt: skip
+        times, losses = alternate(steps, args.steps, args.warmup, args.repeats)
+        print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB, "
+              f"loss {args.loss}, last Keras loss {losses['keras']:.4f}")
+        _report_all(times, args, gflop)
+    print(f"peak memory        {peak_memory_bytes() / 2**20:.0f} MiB (the process: Keras and torch)")
+    _print_load(load_before)
     return 0
 
 
-def _iizuka(args) -> int:
-    """The ``--model iizuka`` run: Keras training steps, then optionally the torch reference."""
+def _zhang_via_fit(model, images, args):
+    """Seconds of each epoch after the first of one ``model.fit``, and the last loss."""
+    import keras
+
+    from chroma_lab.data import make_batches
+
+    times = []
+
+    class EpochTimes(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch > 0:  # epoch 0 traces the training graph: the warm-up
+                times.append(time.perf_counter() - self.start)
+
+    # one fit call, as ZhangColorizer trains: a new fit call may trace the graph again
+    data = np.resize(images, (args.steps * args.batch_size,) + images.shape[1:])
+    batches = make_batches(data, data, batch_size=args.batch_size, seed=0)
+    history = model.fit(batches, epochs=1 + args.repeats, verbose=0, shuffle=False,
+                        callbacks=[EpochTimes()])  # fmt: skip
+    return times, float(history.history["loss"][-1])
+
+
+def alternate(steps: dict, n_steps: int, warmup: int, repeats: int):
+    """Seconds of ``repeats`` runs of ``n_steps`` calls of each ``name -> step()``, in turn.
+
+    Round after round each contender runs its steps, so that on a shared machine every one sees
+    the same load and their ratio stays meaningful when the absolute rates do not. Returns
+    ``({name: [seconds per round]}, {name: last value step() returned})``.
+    """
+    last = {}
+    for name, step in steps.items():
+        for _ in range(warmup):
+            last[name] = step()
+    times = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(n_steps):
+                last[name] = step()
+            times[name].append(time.perf_counter() - start)
+    return times, last
+
+
+def _torch_module(name, args):
+    """A torch reference module of this folder, torch's CPU threads set as asked."""
+    import importlib
+
+    import torch
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
+    where = torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu, {torch.get_num_threads()} threads"
+    print(f"torch              {torch.__version__} on {where}, bfloat16 autocast "
+          f"{'on' if args.mixed_bfloat16 else 'off'}")
+    return importlib.import_module(name)
+
+
+def _report_all(times: dict, args, gflop: float) -> None:
+    rates = {name: _report(name, t, args, gflop) for name, t in times.items()}
+    if "torch eager" in rates:
+        for name in rates:
+            if name != "torch eager":
+                print(f"ratio              {name} / torch eager = {rates[name] / rates['torch eager']:.2f} "
+                      f"(median images/s of the same rounds)")
+
+
+def _iizuka(args, load_before) -> int:
+    """The ``--model iizuka`` run: Keras training steps, in turn with the torch reference if asked."""
     import keras
 
     from chroma_lab.losses import iizuka_compile_losses
@@ -221,43 +267,62 @@ def _iizuka(args) -> int:
     model.compile(optimizer=optimizer, jit_compile=jit, **iizuka_compile_losses())
     x = on_device(images)
     y = {"ab": x, "scene": on_device(labels.astype(np.int32))}
-    for _ in range(args.warmup):
-        model.train_on_batch(x, y)
-    times = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        for _ in range(args.steps):
-            loss = model.train_on_batch(x, y, return_dict=True)["loss"]  # host float: synchronised
-        times.append(time.perf_counter() - start)
-
+    steps = {"keras": lambda: float(np.asarray(model.train_on_batch(x, y, return_dict=True)["loss"]))}
     gflop = iizuka_flops(config, args.image_size, args.image_size, num_classes) / 1e9
     print(f"backend            {keras.backend.backend()}  (jit_compile={args.jit}, policy "
           f"{keras.mixed_precision.global_policy().name})")
     print(f"network            iizuka {args.size}: {parameter_count(network):,} weights and biases, "
           f"{gflop:.2f} GFLOP forward per {args.image_size}x{args.image_size} image")
-    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB + "
-          f"scene labels, {args.optimizer}, last loss {float(np.asarray(loss)):.4f}")
-    keras_rate = _report("keras", times, args, gflop)
-    if args.torch_reference:
-        import torch
-
-        import torch_iizuka
-
-        if args.torch_threads:
-            torch.set_num_threads(args.torch_threads)
-
+    if args.torch:
+        torch_iizuka = _torch_module("torch_iizuka", args)
         count = torch_iizuka.check_against_keras(network, config, num_classes)
         torch_iizuka.check_lab()
-        times, loss = torch_iizuka.time_training(images, labels, config, num_classes, args.steps,
-                                                 args.warmup, args.repeats, args.mixed_bfloat16)
-        where = torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu"
-        where += "" if torch.cuda.is_available() else f" ({torch.get_num_threads()} threads)"
-        print(f"torch reference    {torch.__version__} eager on {where}, {count:,} weights and biases "
-              f"(= Keras), bfloat16 autocast {'on' if args.mixed_bfloat16 else 'off'}, "
-              f"last loss {loss:.4f}")
-        torch_rate = _report("torch eager", times, args, gflop)
-        print(f"ratio              keras / torch eager = {keras_rate / torch_rate:.2f} (median figures)")
-    _print_load()
+        print(f"torch reference    eager, {count:,} weights and biases (= Keras)")
+        steps["torch eager"] = torch_iizuka.make_step(images, labels, config, num_classes,
+                                                      args.mixed_bfloat16)  # fmt: skip
+    times, losses = alternate(steps, args.steps, args.warmup, args.repeats)
+    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB + "
+          f"scene labels, {args.optimizer}, last loss "
+          + ", ".join(f"{name} {loss:.4f}" for name, loss in losses.items()))
+    _report_all(times, args, gflop)
+    _print_load(load_before)
+    return 0
+
+
+def _palette(args, load_before) -> int:
+    """Lesson 4's palette CNN ("onehot", 32 colours, 32 filters, Adadelta 2.0), as the lesson trains it."""
+    import keras
+
+    from chroma_lab.color import rgb_to_gray
+    from chroma_lab.models.palette_cnn import PaletteCNNColorizer
+    from chroma_lab.scenes import synthetic_scenes
+
+    keras.utils.set_random_seed(0)
+    images, _ = synthetic_scenes(min(args.batch_size, 64), size=args.image_size, seed=0)
+    images = np.resize(images, (args.batch_size,) + images.shape[1:])
+    colorizer = PaletteCNNColorizer(n_colors=32, image_size=args.image_size, batch_size=args.batch_size,
+                                    seed=0)  # fmt: skip
+    colorizer._setup(images)  # the K-means palette of the batch, as fit learns it
+    model = colorizer._build_model()
+    gray, classes = colorizer._training_data(images)
+    x, y = on_device(gray), on_device(classes)
+    steps = {"keras": lambda: float(np.asarray(model.train_on_batch(x, y)))}
+    n_weights = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    gflop = 2 * args.image_size**2 * (9 * 32 + 32 * 32) / 1e9
+    print(f"backend            {keras.backend.backend()}  (jit_compile=auto, policy "
+          f"{keras.mixed_precision.global_policy().name})")
+    print(f"network            palette CNN (lesson 4): {n_weights:,} weights, {gflop:.4f} GFLOP "
+          f"forward per {args.image_size}x{args.image_size} image")
+    if args.torch:
+        torch_palette = _torch_module("torch_palette", args)
+        torch_palette.check_lightness()
+        steps["torch eager"] = torch_palette.make_step(rgb_to_gray(images, method="cie"), classes)
+    times, losses = alternate(steps, args.steps, args.warmup, args.repeats)
+    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 gray, "
+          f"32 palette classes, Adadelta, last loss "
+          + ", ".join(f"{name} {loss:.4f}" for name, loss in losses.items()))
+    _report_all(times, args, gflop)
+    _print_load(load_before)
     return 0
 
 
@@ -290,20 +355,22 @@ def iizuka_flops(config, height: int, width: int, num_classes: int) -> int:
     return 2 * macs
 
 
-def _report(label, times, args, gflop) -> float:
+def _report(label, times, args, gflop, how=None) -> float:
     seconds = float(np.median(times))
     rate = args.steps * args.batch_size / seconds
     best = args.steps * args.batch_size / min(times)
+    how = how or f"{args.warmup} warm-up steps excluded"
     print(f"{label + ' time':19s}{seconds / args.steps * 1000:.1f} ms per step, median of "
-          f"{args.repeats} runs of {args.steps} steps ({args.warmup} warm-up steps excluded)")
+          f"{len(times)} runs of {args.steps} steps ({how})")
     print(f"{label + ' rate':19s}{rate:.1f} images/s median, {best:.1f} best  "
           f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")
     return rate
 
 
-def _print_load() -> None:
+def _print_load(before: float) -> None:
     if hasattr(os, "getloadavg"):
-        print(f"load average       {os.getloadavg()[0]:.2f} (other processes share the CPU)")
+        print(f"load average       {before:.2f} before, {os.getloadavg()[0]:.2f} after (1 minute; "
+              f"other processes share the CPU)")
 
 
 if __name__ == "__main__":

@@ -279,6 +279,18 @@ def test_ops_versions_equal_numpy(photo_ab):
     np.testing.assert_array_equal(hard[clear], nearest_bin(ab)[clear])
 
 
+def test_soft_encode_nearest_ops_is_soft_encode_and_its_argmax(photo_ab):
+    """The training targets take the rebalancing weight's bin from the soft encoding's top-k:
+    the same encoding as soft_encode_ops, and the bin argmax(z) names, ties included."""
+    keras = pytest.importorskip("keras")
+    # real pixels, values on the bin centres and exact midpoints between bins (ties)
+    ab = np.concatenate([photo_ab[:2000], quantize.ab_bins()[:40], quantize.ab_bins()[:40] + [5.0, 0.0],
+                         [[0.0, 0.0], [5.0, 5.0], [-5.0, 5.0]]]).astype(np.float32)  # fmt: skip
+    z, nearest = (keras.ops.convert_to_numpy(t) for t in quantize.soft_encode_nearest_ops(ab))
+    np.testing.assert_array_equal(z, keras.ops.convert_to_numpy(quantize.soft_encode_ops(ab)))
+    np.testing.assert_array_equal(nearest, np.argmax(z, axis=-1))
+
+
 # ----------------------------------------------------------------------------------------------
 # Prior, rebalancing, annealed mean
 # ----------------------------------------------------------------------------------------------

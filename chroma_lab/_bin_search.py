@@ -35,8 +35,10 @@ class Candidates:
     b: np.ndarray  # (n_cells, width) float64: their b
 
 
-def build_candidates(bins: np.ndarray, k: int) -> Candidates:
+def build_candidates(bins: np.ndarray, k: int, eps: float = EPS) -> Candidates:
     """Candidate lists of every cell for the k nearest of ``bins`` (n_bins, 2).
+
+    Each cell is widened by ``eps`` on every side (a float32 caller needs more than ``EPS``).
 
     Bin i can be among the k nearest somewhere in a cell unless k other bins are nearer than it
     everywhere in the cell. The difference of two squared distances is affine in the point, so
@@ -45,9 +47,9 @@ def build_candidates(bins: np.ndarray, k: int) -> Candidates:
     the bins' farthest distances to it (k bins are always within that distance).
     """
     ii, jj = np.meshgrid(np.arange(SHAPE[0]), np.arange(SHAPE[1]), indexing="ij")
-    lo_a = ORIGIN[0] + STEP * ii.reshape(-1, 1) - EPS
-    lo_b = ORIGIN[1] + STEP * jj.reshape(-1, 1) - EPS
-    hi_a, hi_b = lo_a + STEP + 2 * EPS, lo_b + STEP + 2 * EPS
+    lo_a = ORIGIN[0] + STEP * ii.reshape(-1, 1) - eps
+    lo_b = ORIGIN[1] + STEP * jj.reshape(-1, 1) - eps
+    hi_a, hi_b = lo_a + STEP + 2 * eps, lo_b + STEP + 2 * eps
     a, b = bins[:, 0], bins[:, 1]
     near = np.maximum(np.maximum(lo_a - a, 0), a - hi_a) ** 2 + np.maximum(np.maximum(lo_b - b, 0), b - hi_b) ** 2
     far = np.maximum(abs(a - lo_a), abs(a - hi_a)) ** 2 + np.maximum(abs(b - lo_b), abs(b - hi_b)) ** 2

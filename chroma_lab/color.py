@@ -318,6 +318,39 @@ def rgb_to_lab_ops(rgb, dtype: str = "float32"):
     return ops.stack([116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz)], axis=-1)
 
 
+def lightness_ops(rgb, dtype: str = "float32"):
+    """:func:`lightness` with ``keras.ops``: CIE L* (0..100) of sRGB colours, shape (...,).
+
+    Parameters
+    ----------
+    rgb : tensor of shape (..., 3)
+        Integer dtypes are read as 0..255 (clipped), through a 256-entry table of the sRGB curve;
+        float dtypes as 0..1.
+    dtype : str
+        Compute dtype (float32 by default; keep colour maths out of bfloat16).
+
+    Notes
+    -----
+    Only Y is needed, and a uint8 pixel has 256 possible values: the table and the one row of the
+    XYZ matrix cut the lightness of a training batch (16 x 64x64) from 8.7 to about 2 ms of
+    a 100 ms step (``benchmarks/train_throughput.py``); L* agrees with :func:`rgb_to_lab_ops`
+    to float32 round-off (``tests/test_color.py``).
+    """
+    from keras import backend, ops
+
+    x = ops.convert_to_tensor(rgb)
+    if "int" in backend.standardize_dtype(x.dtype):
+        linear = ops.take(ops.convert_to_tensor(_LINEAR_LUT, dtype), ops.cast(ops.clip(x, 0, 255), "int32"))
+    else:
+        x = ops.clip(ops.cast(x, dtype), 0.0, 1.0)
+        linear = ops.where(x > _SRGB_KNEE, ops.power((ops.maximum(x, _SRGB_KNEE) + 0.055) / 1.055, 2.4),
+                           x / 12.92)  # fmt: skip
+    y = ops.matmul(linear, ops.convert_to_tensor(XYZ_FROM_RGB[1] / D65_WHITE[1], dtype))
+    f = ops.where(y > _LAB_EPSILON, ops.power(ops.maximum(y, _LAB_EPSILON), 1.0 / 3.0),
+                  _LAB_KAPPA_SLOPE * y + 16.0 / 116.0)  # fmt: skip
+    return 116.0 * f - 16.0
+
+
 def lab_to_rgb_ops(lab, dtype: str = "float32"):
     """:func:`lab_to_rgb` with ``keras.ops``: Lab (..., 3) -> sRGB floats clipped to 0..1."""
     from keras import ops

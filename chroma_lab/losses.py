@@ -44,7 +44,7 @@ from chroma_lab._checks import check_choice, check_int, check_number
 from chroma_lab.color import AB_SCALE, in_gamut, normalize_ab, rgb_to_lab_ops
 from chroma_lab.errors import ChromaLabError
 from chroma_lab.quantize import (N_BINS, REBALANCE_LAMBDA, SOFT_K, SOFT_SIGMA, ab_bins, annealed_mean_ops,
-                                 rebalance_weights, soft_encode_nearest_ops)  # fmt: skip
+                                 rebalance_weights, _soft_encode_srgb_ops)  # fmt: skip
 
 LOSSES = ("full", "class", "l2")
 GRAY_THRESHOLD = 5.0  # ab units; the reference NonGrayMask threshold
@@ -116,7 +116,7 @@ def zhang_targets(rgb, weights=None, stride: int = PAPER_OUTPUT_STRIDE, k: int =
         Weight of the bin with the largest share of each pixel, times the image's gray mask.
     """
     ab = target_ab(rgb, stride)
-    z, nearest = soft_encode_nearest_ops(ab, k=k, sigma=sigma)
+    z, nearest = _soft_encode_srgb_ops(ab, k=k, sigma=sigma)  # ab of sRGB colours: the fast search is exact
     pixel_weights = ops.ones_like(z[..., 0]) * nongray_mask(ab, gray_threshold)
     if weights is not None:
         table = ops.convert_to_tensor(np.asarray(weights, dtype=np.float32))

@@ -347,6 +347,55 @@ def soft_encode_nearest_ops(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA):
     return ops.softmax(logits, axis=-1), indices[..., 0]
 
 
+# A float32 ab can land about 1e-5 from its float64 value, so across a cell border: the candidate
+# lists of the in-graph search are built for cells widened by this much.
+_OPS_CELL_MARGIN = 1e-2
+
+
+@lru_cache(maxsize=8)
+def _ops_candidates(k: int):
+    return _bin_search.build_candidates(_bins(), k, eps=_OPS_CELL_MARGIN)
+
+
+def _soft_encode_srgb_ops(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA):
+    """:func:`soft_encode_nearest_ops` for the ab of sRGB colours, the k nearest found per grid cell.
+
+    The same numbers, bit for bit: the k-th smallest distance is taken among the few candidate
+    bins of the value's cell of ``chroma_lab._bin_search`` (at most 12 for k = 5) instead of a
+    top-k over all 313 bins, which was 7 to 9 ms of a 100 ms training step of the small Zhang
+    network (16 x 16x16 targets, 1 thread; ``benchmarks/train_throughput.py``). The candidate
+    lists hold the k nearest bins of every point of the grid (a in -100..110, b in -120..110),
+    which contains the ab of every sRGB colour (what :func:`chroma_lab.losses.target_ab` gives);
+    values off the grid are clamped to its border cells and their encoding is then not exact,
+    so for any other ab use :func:`soft_encode_nearest_ops`.
+
+    Returns
+    -------
+    z : tensor of shape (..., 313), float32
+    nearest : int tensor of shape (...,)
+    """
+    from keras import ops
+
+    k, sigma = _check_k_sigma(k, sigma)
+    if k > _bin_search.MAX_K:
+        return soft_encode_nearest_ops(ab, k, sigma)
+    candidates = _ops_candidates(k)
+    d2 = _squared_distances_ops(ab)
+    ab = ops.cast(ab, "float32")
+    i = ops.clip(ops.floor((ab[..., 0] - _bin_search.ORIGIN[0]) / _bin_search.STEP), 0, _bin_search.SHAPE[0] - 1)
+    j = ops.clip(ops.floor((ab[..., 1] - _bin_search.ORIGIN[1]) / _bin_search.STEP), 0, _bin_search.SHAPE[1] - 1)
+    cell = ops.cast(i * _bin_search.SHAPE[1] + j, "int32")
+    # each cell's bins in increasing order, then padding (-1): read as bin 0 and masked out
+    index = ops.take(ops.convert_to_tensor(np.maximum(candidates.index, 0), "int32"), cell, axis=0)
+    valid = ops.take(ops.convert_to_tensor(candidates.index >= 0), cell, axis=0)
+    near = ops.where(valid, ops.take_along_axis(d2, index, axis=-1), np.inf)  # the same float32 d2
+    values, position = ops.top_k(-near, k=k, sorted=True)  # ties: the lower position, i.e. bin index
+    kth = -values[..., k - 1 : k]
+    logits = ops.where(d2 <= kth, -d2 / (2.0 * sigma**2), -1e9)
+    nearest = ops.take_along_axis(index, position[..., :1], axis=-1)[..., 0]
+    return ops.softmax(logits, axis=-1), nearest
+
+
 def annealed_mean_ops(z, T: float = ANNEALED_T, from_logits: bool = True):
     """:func:`annealed_mean` with ``keras.ops``.
 

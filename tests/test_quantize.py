@@ -291,6 +291,24 @@ def test_soft_encode_nearest_ops_is_soft_encode_and_its_argmax(photo_ab):
     np.testing.assert_array_equal(nearest, np.argmax(z, axis=-1))
 
 
+def test_the_in_graph_targets_search_per_cell_gives_the_same_bits_for_every_srgb_colour():
+    """The training targets search only each grid cell's candidate bins: for the ab of every
+    sRGB colour (an 18^3 lattice of the cube, and values on and near cell borders inside the
+    gamut) the encoding and the nearest bin are those of the search over all 313 bins, bit for bit."""
+    keras = pytest.importorskip("keras")
+    from chroma_lab.color import rgb_to_lab_ops
+
+    levels = np.arange(0, 256, 15, dtype=np.uint8)
+    rgb = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1).reshape(-1, 3)
+    ab = keras.ops.convert_to_numpy(rgb_to_lab_ops(rgb))[:, 1:]
+    border = np.array([[a, b] for a in range(-80, 91, 10) for b in range(-100, 91, 10)], dtype=np.float32)
+    ab = np.concatenate([ab, border, border + 1e-5, border - 1e-5, border + [1e-5, -1e-5]]).astype(np.float32)
+    fast_z, fast_nearest = (keras.ops.convert_to_numpy(t) for t in quantize._soft_encode_srgb_ops(ab))
+    z, nearest = (keras.ops.convert_to_numpy(t) for t in quantize.soft_encode_nearest_ops(ab))
+    np.testing.assert_array_equal(fast_z, z)
+    np.testing.assert_array_equal(fast_nearest, nearest)
+
+
 # ----------------------------------------------------------------------------------------------
 # Prior, rebalancing, annealed mean
 # ----------------------------------------------------------------------------------------------

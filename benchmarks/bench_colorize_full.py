@@ -10,6 +10,9 @@ one run through:
 * ``colorizer``: ``ZhangColorizer._forward`` of lightness 256x256 (normalising, chunking, then
   ``predict_on_batch``): the path ``colorize`` takes now, less the decoding;
 * ``xla``: the same with ``jit_compile=True`` (``--xla``; slower on some CPUs);
+* ``bfloat16``: ``predict_on_batch`` of the same weights under the ``mixed_bfloat16`` policy
+  (``--bf16``): not what ``colorize`` runs, as its outputs differ from float32's by more than
+  round-off; it shows what a CPU with AVX512_BF16 or AMX would buy;
 * ``torch``: the same layout in PyTorch eager under ``no_grad`` (when torch is importable).
 
 The variants are timed in turn, round after round. It prints milliseconds per image (median and
@@ -17,7 +20,7 @@ best of ``--repeats``), the ratio to PyTorch, the
 load average before and after, and, for photos of mixed sizes colorized one by one with
 ``ZhangColorizer.colorize``, how many times the predict function was traced (TensorFlow only).
 
-    python3 benchmarks/bench_colorize_full.py [--repeats 7] [--batch 1] [--xla]
+    python3 benchmarks/bench_colorize_full.py [--repeats 7] [--batch 1] [--xla] [--bf16]
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ def main(argv=None) -> int:
     parser.add_argument("--batch", type=int, default=1, help="images per forward pass")
     parser.add_argument("--side", type=int, default=256)
     parser.add_argument("--xla", action="store_true", help="also time jit_compile=True")
+    parser.add_argument("--bf16", action="store_true", help="also time the mixed_bfloat16 policy")
     args = parser.parse_args(argv)
 
     import keras
@@ -105,6 +109,17 @@ def main(argv=None) -> int:
         xla = zhang2016.build("full")
         xla.compile(jit_compile=True)
         calls["xla"] = (xla.predict_on_batch, x)
+    if args.bf16:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+        bf16 = zhang2016.build("full")
+        keras.mixed_precision.set_global_policy("float32")
+        bf16.set_weights(network.get_weights())
+        calls["bfloat16"] = (bf16.predict_on_batch, x)
+        ab = [keras.ops.convert_to_numpy(zhang2016.decode_ab(m.predict_on_batch(x).astype(np.float32)))
+              for m in (bf16, network)]  # fmt: skip
+        gap = np.abs(ab[0] - ab[1])
+        print(f"bfloat16: largest ab difference from float32 {float(np.max(gap)):.2g} (random weights, "
+              f"near-uniform outputs: trained weights differ more)")
     try:
         forward, torch = torch_network(CONFIGS["full"])
         calls["torch"] = (forward, torch.from_numpy(x.transpose(0, 3, 1, 2).copy()))

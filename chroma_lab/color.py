@@ -339,8 +339,11 @@ def lightness_ops(rgb, dtype: str = "float32"):
     from keras import backend, ops
 
     x = ops.convert_to_tensor(rgb)
-    if "int" in backend.standardize_dtype(x.dtype):
-        linear = ops.take(ops.convert_to_tensor(_LINEAR_LUT, dtype), ops.cast(ops.clip(x, 0, 255), "int32"))
+    kind = backend.standardize_dtype(x.dtype)
+    if "int" in kind:
+        if kind != "uint8":  # a uint8 is in range already, and clipping it cost 1.5 ms a step
+            x = ops.clip(x, 0, 255)
+        linear = ops.take(ops.convert_to_tensor(_LINEAR_LUT, dtype), ops.cast(x, "int32"))
     else:
         x = ops.clip(ops.cast(x, dtype), 0.0, 1.0)
         linear = ops.where(x > _SRGB_KNEE, ops.power((ops.maximum(x, _SRGB_KNEE) + 0.055) / 1.055, 2.4),

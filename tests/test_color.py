@@ -100,6 +100,22 @@ def test_ops_conversions_match_numpy(as_float, cube):
     np.testing.assert_allclose(ops.convert_to_numpy(rgb), cube / 255.0, rtol=0, atol=1e-3)
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "int32", "float32"])
+def test_ops_lightness_matches_numpy_and_the_full_conversion(dtype, cube):
+    """lightness_ops (uint8 through a table, floats through the curve) is L* of scikit-image and
+    of rgb_to_lab_ops to float32 round-off; integers outside 0..255 are clipped, as floats are."""
+    keras = pytest.importorskip("keras")
+    ops = keras.ops
+    x = cube / 255.0 if dtype == "float32" else cube
+    L = ops.convert_to_numpy(color.lightness_ops(ops.convert_to_tensor(x, dtype)))
+    np.testing.assert_allclose(L, rgb2lab(cube)[..., 0], rtol=0, atol=1e-4)
+    full = ops.convert_to_numpy(color.rgb_to_lab_ops(ops.convert_to_tensor(cube / 255.0, "float32")))
+    np.testing.assert_allclose(L, full[..., 0], rtol=0, atol=5e-5)
+    if dtype == "int32":
+        out = ops.convert_to_numpy(color.lightness_ops(ops.convert_to_tensor([[-40, 300, 0]], "int32")))
+        np.testing.assert_allclose(out, lightness(np.array([[0, 255, 0]], dtype=np.uint8)), atol=1e-4)
+
+
 def test_ops_lab_to_rgb_clips():
     keras = pytest.importorskip("keras")
     lab = np.array([[50.0, 120.0, 0.0], [50.0, -100.0, -100.0]], dtype=np.float32)

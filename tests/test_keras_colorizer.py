@@ -147,3 +147,7 @@ def test_input_layers_match_numpy_lightness():
     rgb = np.random.default_rng(0).integers(0, 256, (1, 4, 5, 3)).astype(np.uint8)
     out = keras.ops.convert_to_numpy(LightnessFromRGB()(rgb))
     np.testing.assert_allclose(out[..., 0], normalize_l(lightness(rgb)), atol=2e-5)
+    # float input 0..255 takes the curve, integer input the table: the same L* to round-off
+    for layer, x in ((LightnessFromGray(), gray), (LightnessFromRGB(), rgb)):
+        floats = keras.ops.convert_to_numpy(layer(x.astype(np.float32)))
+        np.testing.assert_allclose(floats, keras.ops.convert_to_numpy(layer(x)), rtol=0, atol=1e-6)

@@ -99,7 +99,9 @@ class LightnessFromGray(LightnessFromRGB):
     def call(self, gray):
         if "int" in keras.backend.standardize_dtype(gray.dtype):  # one of 256 values: the table of them
             table = lightness_ops(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1))
-            return normalize_l(ops.take(table, ops.cast(ops.clip(gray, 0, 255), "int32"))[..., None])
+            if keras.backend.standardize_dtype(gray.dtype) != "uint8":
+                gray = ops.clip(gray, 0, 255)
+            return normalize_l(ops.take(table, ops.cast(gray, "int32"))[..., None])
         g = ops.cast(gray, "float32")[..., None]
         return super().call(ops.concatenate([g, g, g], axis=-1))
 

@@ -6,8 +6,11 @@ Two flavours of each conversion:
 
 * NumPy functions (``rgb_to_lab``, ``lab_to_rgb``, ...) for data preparation, metrics and figures,
   computed in float64 and matching :func:`skimage.color.rgb2lab` to better than 1e-6 Lab units.
-* ``keras.ops`` functions (``rgb_to_lab_ops``, ``lab_to_rgb_ops``) that run inside a model on any
-  Keras backend, so a GPU input pipeline can ship uint8 RGB to the device and convert there.
+* ``keras.ops`` functions (``rgb_to_lab_ops``, ``lab_to_rgb_ops``, ``lightness_ops``) that run
+  inside a model on any Keras backend, so a GPU input pipeline can ship uint8 RGB to the device and
+  convert there. ``lightness_ops`` (the input layers of the training models) computes Y alone and
+  reads uint8 through a 256-entry table: it halved the lightness of a training batch of the small
+  Zhang network on a CPU (``benchmarks/train_throughput.py``, issue 24).
 
 Conventions: RGB is gamma-encoded sRGB, either uint8 in 0..255 or float in 0..1, channels on the
 last axis, any leading shape. Lab is CIE L*a*b* relative to the D65 white point, 2 degree observer.

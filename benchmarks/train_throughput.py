@@ -201,20 +201,27 @@ def alternate(steps: dict, n_steps: int, warmup: int, repeats: int):
 
     Round after round each contender runs its steps, so that on a shared machine every one sees
     the same load and their ratio stays meaningful when the absolute rates do not. Returns
-    ``({name: [seconds per round]}, {name: last value step() returned})``.
+    ``({name: [seconds per round]}, {name: last value step() returned})``; the process's CPU
+    seconds per round, which load moves much less than wall time, are in ``CPU_TIMES``.
     """
     last = {}
     for name, step in steps.items():
         for _ in range(warmup):
             last[name] = step()
     times = {name: [] for name in steps}
+    CPU_TIMES.clear()
+    CPU_TIMES.update({name: [] for name in steps})
     for _ in range(repeats):
         for name, step in steps.items():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for _ in range(n_steps):
                 last[name] = step()
             times[name].append(time.perf_counter() - start)
+            CPU_TIMES[name].append(time.process_time() - cpu)
     return times, last
+
+
+CPU_TIMES = {}  # name -> process CPU seconds of each round of the last alternate()
 
 
 def _torch_module(name, args):
@@ -360,7 +367,9 @@ def _report(label, times, args, gflop, how=None) -> float:
     rate = args.steps * args.batch_size / seconds
     best = args.steps * args.batch_size / min(times)
     how = how or f"{args.warmup} warm-up steps excluded"
-    print(f"{label + ' time':19s}{seconds / args.steps * 1000:.1f} ms per step, median of "
+    cpu = (f"; CPU {1000 * float(np.median(CPU_TIMES[label])) / args.steps:.1f} ms per step"
+           if label in CPU_TIMES else "")  # fmt: skip
+    print(f"{label + ' time':19s}{seconds / args.steps * 1000:.1f} ms per step{cpu}, median of "
           f"{len(times)} runs of {args.steps} steps ({how})")
     print(f"{label + ' rate':19s}{rate:.1f} images/s median, {best:.1f} best  "
           f"(~{3 * gflop * rate / 1000:.3f} TFLOP/s counting training as 3x forward)")

@@ -335,8 +335,8 @@ def lightness_ops(rgb, dtype: str = "float32"):
     Notes
     -----
     Only Y is needed, and a uint8 pixel has 256 possible values: the table and the one row of the
-    XYZ matrix cut the lightness of a training batch (16 x 64x64) from 8.7 to about 2 ms of
-    a 100 ms step (``benchmarks/train_throughput.py``); L* agrees with :func:`rgb_to_lab_ops`
+    XYZ matrix cut the lightness of a training batch (16 x 64x64) from 7-9 to about 3 ms of
+    a 90-120 ms step (1 thread) (``benchmarks/train_throughput.py``); L* agrees with :func:`rgb_to_lab_ops`
     to float32 round-off (``tests/test_color.py``).
     """
     from keras import backend, ops

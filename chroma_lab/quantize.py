@@ -331,7 +331,7 @@ def soft_encode_ops(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA):
 
 
 def soft_encode_nearest_ops(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA):
-    """:func:`soft_encode_ops` and :func:`nearest_bin_ops` of the same ab, from one top-k.
+    """:func:`soft_encode_ops` and :func:`nearest_bin_ops` of the same ab, from one set of distances.
 
     Returns
     -------

@@ -536,7 +536,8 @@ def _hints_markdown(sweep: HintSweep) -> list:
              "| method | " + " | ".join(f"{c} hints" for c in sweep.counts) + " |",
              "| --- |" + " ---: |" * len(sweep.counts)]  # fmt: skip
     for name, values in sweep.results.items():
-        lines.append(f"| {_markdown_escape(name)} | " + " | ".join(format_value("psnr", v) for v in values["psnr"]) + " |")
+        cells = " | ".join(format_value("psnr", v) for v in values["psnr"])
+        lines.append(f"| {_markdown_escape(name)} | {cells} |")
     return lines
 
 

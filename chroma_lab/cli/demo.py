@@ -14,8 +14,9 @@ et al.'s), PSNR and colourfulness with 0, 1, 2, 5, 10 and 20 hints simulated fro
 
 Writes into ``--out`` (default ``out/demo``): ``scenes/`` and ``photos/`` (each a report of
 :func:`chroma_lab.evaluate.write_report`: results.csv, summary.csv, report.md, report.html,
-grid.png, metrics.png, and hints.csv, hints.png for the hint sweep), ``colour_spaces/`` (lesson 1's figures: a photo in Lab, the ab gamut with
-the 313 bins, a K-means palette) and ``index.html`` linking them all.
+grid.png, metrics.png, and hints.csv, hints.png for the hint sweep), ``colour_spaces/`` (lesson 1's
+figures: a photo in Lab, the ab gamut with the 313 bins, a K-means palette) and ``index.html``
+linking them all.
 
 Run time, 2 CPU cores: see the README ("The two commands"). ``--quick`` trains on fewer scenes
 with a third of the budget. Same ``--seed``, same files, byte for byte (the printed seconds vary).

@@ -154,3 +154,11 @@ def test_demo_shows_levins_sweep_for_both_sets_the_same_for_a_seed(tmp_path, mon
         assert f"<tr><td>levin2004</td>{cells}</tr>" in index
         assert f'src="{name}/hints.png"' in index and (out / name / "hints.png").is_file()
     assert printed.count("against the number of hints") == 4  # two sets, two runs
+
+
+def test_the_demo_has_a_model_that_takes_hints_and_a_trained_guided_one_is_within_reach():
+    from chroma_lab.course import build_model
+
+    takers = [name for name in demo.MODELS if build_model(name, 120, 64).takes_hints]
+    assert takers == ["levin2004"]  # the README's first command shows the sweep, with nothing to train
+    assert build_model("guided", 120, 64).takes_hints  # chroma-lab evaluate --models guided

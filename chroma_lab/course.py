@@ -36,7 +36,8 @@ import numpy as np
 
 from chroma_lab._checks import check_int, check_number
 from chroma_lab.errors import ChromaLabError
-from chroma_lab.evaluate import BASELINES, Evaluation, baselines, evaluate, format_value
+from chroma_lab.evaluate import (BASELINES, Evaluation, HintSweep, baselines, evaluate, format_hint_table,
+                                 format_value)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,23 @@ def _coherent(n_train, size, seed, scale):
                              verbose=0, seed=seed)  # fmt: skip
 
 
+def _levin(n_train, size, seed, scale):
+    from chroma_lab.models.levin2004 import LevinColorizer
+
+    # lesson 8's optimisation: nothing to learn; with no hint its answer is gray (the hint sweep shows the rest)
+    return LevinColorizer()
+
+
+def _guided(n_train, size, seed, scale):
+    from chroma_lab.models.guided2017 import GuidedColorizer
+
+    # lesson 8's network with the model's own batch size and learning rate, lesson 5's budget of
+    # 160 steps; input side a multiple of 8
+    batch_size = GuidedColorizer().batch_size
+    return GuidedColorizer(size="small", image_size=max(8, size - size % 8),
+                           epochs=_epochs(160, n_train, batch_size, scale), verbose=0, seed=seed)  # fmt: skip
+
+
 COURSE_MODELS = {
     "som": CourseModel("SOM colour classes + MLP on 5x5 patches (lesson 3)", 3, _som),
     "cnn": CourseModel("palette CNN, one-hot loss over 32 colours (lesson 4)", 4, _cnn),
@@ -127,6 +145,8 @@ COURSE_MODELS = {
     "zhang-l2": CourseModel("Zhang et al. 2016, small, L2 on ab (lesson 5)", 5, _zhang_l2),
     "iizuka": CourseModel("Iizuka et al. 2016, small, global + local streams (lesson 6)", 6, _iizuka),
     "coherent": CourseModel("coherent refinement of Zhang et al. (seed 000, lesson 7)", 7, _coherent),
+    "levin2004": CourseModel("Levin et al. 2004, hints spread by optimisation; no hint: gray (lesson 8)", 8, _levin),
+    "guided": CourseModel("Zhang et al. 2017, small, user hints; here without (lesson 8)", 8, _guided),
 }
 BASELINE_DESCRIPTIONS = {
     "gray": "all gray (ab = 0)",
@@ -214,7 +234,7 @@ def build_model(name: str, n_train: int, size: int, seed: int = 0, scale: float 
 
 
 def train_and_compare(split: Split, models=(), trained=None, *, seed: int = 0, scale: float = 1.0,
-            progress: bool = True, stream=None) -> Evaluation:  # fmt: skip
+            progress: bool = True, stream=None, hint_counts=None) -> Evaluation:  # fmt: skip
     """Fit the baselines and ``models`` on ``split.train``; measure them and ``trained`` on
     ``split.test``, printing each method's row as soon as it is measured.
 
@@ -235,6 +255,10 @@ def train_and_compare(split: Split, models=(), trained=None, *, seed: int = 0, s
         tqdm bars while a model trains and colorizes (on stderr).
     stream : file, optional
         Where the table goes: ``sys.stdout`` by default; ``False`` prints nothing.
+    hint_counts : sequence of int, optional
+        For the methods that take hints, PSNR and colourfulness with these numbers of hints
+        simulated from the truth (seeded by ``seed``; :func:`chroma_lab.evaluate.evaluate`),
+        printed after the table. None: no sweep.
 
     Returns
     -------
@@ -259,8 +283,8 @@ def train_and_compare(split: Split, models=(), trained=None, *, seed: int = 0, s
     parts = []
 
     def measure(name, colorizer, started):
-        part = evaluate({name: colorizer}, split.test, regions=split.test_regions,
-                        image_names=split.test_names, seed=seed, progress=progress)  # fmt: skip
+        part = evaluate({name: colorizer}, split.test, regions=split.test_regions, image_names=split.test_names,
+                        seed=seed, progress=progress, hint_counts=hint_counts)  # fmt: skip
         part.seconds = {name: time.perf_counter() - started}
         parts.append(part)
         if table:
@@ -290,7 +314,7 @@ def combine(parts) -> Evaluation:
     if not parts or not all(isinstance(p, Evaluation) for p in parts):
         raise ChromaLabError("parts must be a non-empty sequence of Evaluation objects")
     first = parts[0]
-    predictions, summary, seconds, rows = {}, {}, {}, []
+    predictions, summary, seconds, rows, hints = {}, {}, {}, [], None
     for part in parts:
         same = (part.truth.shape == first.truth.shape and np.array_equal(part.truth, first.truth)
                 and part.image_names == first.image_names and part.regions_source == first.regions_source
@@ -300,6 +324,7 @@ def combine(parts) -> Evaluation:
         clash = set(part.predictions) & set(predictions)
         if clash:
             raise ChromaLabError(f"method {sorted(clash)[0]!r} appears in more than one part")
+        hints = _merge_hints(hints, part.hints)
         predictions.update(part.predictions)
         summary.update(part.summary)
         seconds.update(part.seconds)
@@ -307,12 +332,21 @@ def combine(parts) -> Evaluation:
     return Evaluation(truth=first.truth, gray=first.gray, predictions=predictions, rows=rows,
                       summary=summary, image_names=first.image_names,
                       regions_source=first.regions_source, prior_source=first.prior_source,
-                      seconds=seconds)  # fmt: skip
+                      seconds=seconds, hints=hints)  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------------------
 # Private workers
 # ----------------------------------------------------------------------------------------------
+def _merge_hints(done: HintSweep | None, new: HintSweep | None) -> HintSweep | None:
+    """Two parts' hint sweeps as one; they must count and draw the hints alike."""
+    if done is None or new is None:
+        return done or new
+    if (done.counts, done.seed) != (new.counts, new.seed):
+        raise ChromaLabError("parts must sweep the same numbers of hints with the same seed")
+    return HintSweep(counts=done.counts, seed=done.seed, results={**done.results, **new.results})
+
+
 def _fit(name, model, images, progress):
     """Fit ``model``, with a tqdm bar over the epochs of a Keras model (one step otherwise)."""
     from tqdm import tqdm
@@ -370,3 +404,8 @@ class _Table:
             f"{(format_value('colorfulness', truth) if key == 'colorfulness' else ''):>{w}}"
             for (key, _), w in zip(TABLE_COLUMNS, self.widths)))  # fmt: skip
         self.say("(seconds: training, colorizing and measuring; gray's include fitting the three baselines)")
+        if result.hints is not None:
+            self.say(f"\nagainst the number of hints, simulated from the truth (seed {result.hints.seed}; 0 hints: "
+                     "the row above)\n" + format_hint_table(result.hints)
+                     + "\n\n" + format_hint_table(result.hints, "colorfulness")
+                     + f"\n(truth's colourfulness: {format_value('colorfulness', truth)})")  # fmt: skip

@@ -24,6 +24,12 @@ The coherence measures need the true surfaces: pass a region map (the synthetic 
 exact one, ``synthetic_scenes(..., return_regions=True)``) or they are guessed from the truth's
 lightness with :func:`chroma_lab.metrics.lightness_regions`.
 
+Colorizers that take user hints (``takes_hints``, :mod:`chroma_lab.models.base`: Levin et al.'s,
+the guided network) can also be swept over the number of hints (``hint_counts``): each held-out
+image is colorized again with 0, 1, 2, 5, 10, 20 points simulated from its truth
+(:func:`chroma_lab.hint_sweep.hint_sweep`, the paper's user, seeded, nested counts), and the
+report gains ``hints.csv`` and ``hints.png``; the 0-hint column is the plain colorization's score.
+
 Why one file: the harness is one pipeline (colorize, score, write CSV,
 Markdown, HTML and figures), and the report writers must stay in step with the rows they print;
 the HTML writer is the part to move out first if it grows.
@@ -49,6 +55,7 @@ from chroma_lab._files import atomic_path, write_text_atomic
 from chroma_lab.color import rgb_to_lab
 from chroma_lab.data import to_gray
 from chroma_lab.errors import ChromaLabError
+from chroma_lab.hint_sweep import format_sweep, hint_sweep
 from chroma_lab.metrics import all_scores, lightness_regions
 from chroma_lab.models.base import Colorizer, GrayColorizer, check_rgb_batch
 from chroma_lab.quantize import N_BINS, ab_bins, class_prior
@@ -73,6 +80,25 @@ _DECIMALS = {"within_10": 3, "ssim": 3, "bleeding": 3}  # the others: 2 in the r
 
 
 @dataclass
+class HintSweep:
+    """What a few user colours buy each method that takes them, on the held-out images.
+
+    Attributes
+    ----------
+    counts : tuple of int
+        Numbers of hint points per image, simulated from the truth.
+    seed : int
+        The simulated user's draws (:func:`chroma_lab.hint_sweep.hint_sweep`).
+    results : dict of str -> {"psnr": list, "colorfulness": list}
+        Per method, one value per count, averaged over the images as the summary's PSNR is.
+    """
+
+    counts: tuple
+    seed: int
+    results: dict
+
+
+@dataclass
 class Evaluation:
     """What :func:`evaluate` measured; :func:`write_report` turns it into files.
 
@@ -92,6 +118,9 @@ class Evaluation:
         Where the surfaces and the rebalancing prior came from, in words.
     seconds : dict of str -> float
         Colorizing time per method (not written to the files, which stay deterministic).
+    hints : HintSweep or None
+        PSNR and colourfulness against the number of hints, for the methods that take hints,
+        when :func:`evaluate` was asked for them (else None).
     """
 
     truth: np.ndarray
@@ -103,6 +132,7 @@ class Evaluation:
     regions_source: str
     prior_source: str
     seconds: dict = field(default_factory=dict)
+    hints: HintSweep | None = None
 
     @property
     def methods(self) -> list:
@@ -180,7 +210,7 @@ def baselines(train_images, seed: int = 0) -> dict:
 
 
 def evaluate(colorizers, images, *, train_images=None, regions=None, prior=None, image_names=None,
-             seed: int = 0, progress: bool = True, batch_size: int = 16) -> Evaluation:  # fmt: skip
+             seed: int = 0, progress: bool = True, batch_size: int = 16, hint_counts=None) -> Evaluation:  # fmt: skip
     """Colorize the held-out ``images`` with every colorizer and measure each against the truth.
 
     Parameters
@@ -205,6 +235,10 @@ def evaluate(colorizers, images, *, train_images=None, regions=None, prior=None,
         A tqdm progress bar per method while it colorizes.
     batch_size : int
         Images per ``colorize`` call.
+    hint_counts : sequence of int, optional
+        Numbers of hints (e.g. :data:`chroma_lab.hint_sweep.COUNTS`) for which every colorizer
+        that takes hints colours the images again, with hints simulated from the truth (seeded
+        by ``seed``): ``Evaluation.hints``. None (the default): no sweep.
 
     Returns
     -------
@@ -212,6 +246,7 @@ def evaluate(colorizers, images, *, train_images=None, regions=None, prior=None,
     """
     seed = check_int(seed, "seed", low=0)
     batch_size = check_int(batch_size, "batch_size", low=1)
+    hint_counts = None if hint_counts is None else _check_hint_counts(hint_counts)
     images = check_rgb_batch(images, "images")
     if not isinstance(colorizers, dict) or not colorizers:
         raise ChromaLabError(f"colorizers must be a non-empty dict of name -> fitted colorizer or "
@@ -233,7 +268,12 @@ def evaluate(colorizers, images, *, train_images=None, regions=None, prior=None,
     result = evaluate_predictions(images, predictions, regions=regions, prior=prior,
                                   image_names=image_names)  # fmt: skip
     result.seconds = seconds
+    takers = {name: c for name, c in methods.items() if getattr(c, "takes_hints", False)}
+    if hint_counts is not None and takers:
+        results = hint_sweep(takers, images, hint_counts, seed=seed, progress=progress)
+        result.hints = HintSweep(counts=hint_counts, seed=seed, results=results)
     return result
+
 
 
 def evaluate_predictions(images, predictions, *, regions=None, prior=None,
@@ -306,7 +346,11 @@ def write_report(evaluation: Evaluation, out_dir, max_images: int = 12) -> dict:
       its truth and each method's colorization above that image's numbers;
     * ``grid.png``: the first ``max_images`` colorizations side by side
       (:func:`chroma_lab.viz.plot_colorizations`);
-    * ``metrics.png``: a bar per method for each measure (:func:`chroma_lab.viz.plot_metric_bars`).
+    * ``metrics.png``: a bar per method for each measure (:func:`chroma_lab.viz.plot_metric_bars`);
+    * with a hint sweep (``evaluation.hints``): ``hints.csv`` (PSNR and colourfulness per method and
+      number of hints) and ``hints.png`` (:func:`chroma_lab.viz.plot_hint_sweep`, with the gray
+      baseline's PSNR and the truth's colourfulness as references); report.md and report.html
+      show the PSNR table too.
 
     Returns
     -------
@@ -333,10 +377,20 @@ def write_report(evaluation: Evaluation, out_dir, max_images: int = 12) -> dict:
                                   max_images=max_images)  # fmt: skip
     bars = viz.plot_metric_bars(evaluation.summary, metrics=[(k, label, better) for k, label, _, better
                                                              in METRICS if k != "colorfulness_true"])
-    for figure, name in ((grid, "grid.png"), (bars, "metrics.png")):
+    figures = [(grid, "grid.png"), (bars, "metrics.png")]
+    if evaluation.hints is not None:
+        paths["hints.csv"], paths["hints.png"] = out / "hints.csv", out / "hints.png"
+        write_text_atomic(paths["hints.csv"], _hints_csv(evaluation.hints))
+        figures.append((_hints_figure(evaluation), "hints.png"))
+    for figure, name in figures:
         with atomic_path(paths[name]) as tmp:
             viz.save_figure(figure, tmp)
     return paths
+
+
+def format_hint_table(sweep: HintSweep, measure: str = "psnr") -> str:
+    """The sweep as printed: one row per method, one column per number of hints."""
+    return format_sweep(sweep.results, sweep.counts, measure, digits=2 if measure == "psnr" else 1)
 
 
 def format_value(key: str, value: float) -> str:
@@ -351,6 +405,16 @@ def format_value(key: str, value: float) -> str:
 # ----------------------------------------------------------------------------------------------
 # Private workers
 # ----------------------------------------------------------------------------------------------
+def _check_hint_counts(counts) -> tuple:
+    """``counts`` as a tuple of distinct non-negative ints, in increasing order; else ChromaLabError."""
+    if isinstance(counts, (str, bytes)) or not hasattr(counts, "__iter__"):
+        raise ChromaLabError(f"hint_counts must be a sequence of numbers of hints, got {counts!r}")
+    counts = tuple(check_int(c, "hint_counts", low=0) for c in counts)
+    if not counts or len(set(counts)) != len(counts):
+        raise ChromaLabError(f"hint_counts must be distinct numbers of hints, at least one, got {counts}")
+    return tuple(sorted(counts))
+
+
 def _check_name(name, argument: str) -> None:
     if not isinstance(name, str) or not name.strip():
         raise ChromaLabError(f"{argument} must be keyed by non-empty method names, got {name!r}")
@@ -433,7 +497,48 @@ def _markdown(evaluation: Evaluation) -> str:
         lines.append(f"| {_markdown_escape(name)} | {cells} |")
     lines += ["", "| column | what | better |", "| --- | --- | --- |"]
     lines += [f"| {label} | {what} | {better} |" for _, label, what, better in METRICS]
+    if evaluation.hints is not None:
+        lines += _hints_markdown(evaluation.hints)
     return "\n".join(lines) + "\n"
+
+
+def _hints_csv(sweep: HintSweep) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["method", "hints", "psnr", "colorfulness", "seed"])
+    for name, values in sweep.results.items():
+        for count, psnr_value, colour in zip(sweep.counts, values["psnr"], values["colorfulness"]):
+            writer.writerow([name, count, repr(float(psnr_value)), repr(float(colour)), sweep.seed])
+    return buffer.getvalue()
+
+
+def _hints_figure(evaluation: Evaluation):
+    from chroma_lab.viz import plot_hint_sweep
+
+    any_method = next(iter(evaluation.summary.values()))
+    references = {"colorfulness": {"truth": any_method["colorfulness_true"]}}
+    if "gray" in evaluation.summary:
+        references["psnr"] = {"gray (no colour)": evaluation.summary["gray"]["psnr"]}
+    return plot_hint_sweep(evaluation.hints.results, evaluation.hints.counts, references,
+                           title=f"{len(evaluation.truth)} held-out images, hints simulated from the truth "
+                                 f"(seed {evaluation.hints.seed})")  # fmt: skip
+
+
+def _hints_text(sweep: HintSweep) -> str:
+    """What the hint table shows, one sentence (report.md and report.html)."""
+    return (f"PSNR (dB) with hints simulated from the truth by the paper's user (seed {sweep.seed}; "
+            "the hints of fewer points are the first of more), for the methods that take hints; "
+            "0 hints is the plain colorization above. See hints.csv (colourfulness too) and hints.png.")
+
+
+def _hints_markdown(sweep: HintSweep) -> list:
+    lines = ["", "## Against the number of hints", "", _hints_text(sweep), "",
+             "| method | " + " | ".join(f"{c} hints" for c in sweep.counts) + " |",
+             "| --- |" + " ---: |" * len(sweep.counts)]  # fmt: skip
+    for name, values in sweep.results.items():
+        cells = " | ".join(format_value("psnr", v) for v in values["psnr"])
+        lines.append(f"| {_markdown_escape(name)} | {cells} |")
+    return lines
 
 
 def _markdown_escape(text: str) -> str:
@@ -468,6 +573,15 @@ def _html(evaluation: Evaluation, max_images: int) -> str:
                         for key in METRIC_KEYS)  # fmt: skip
         parts.append(f'<tr data-method="{e(name, quote=True)}"><td>{e(name)}</td>{cells}</tr>')
     parts.append("</table>")
+    if evaluation.hints is not None:
+        sweep = evaluation.hints
+        parts.append(f"<h2>Against the number of hints</h2><p>{e(_hints_text(sweep))}</p>"
+                     '<table class="hints"><tr><th>method</th>' + "".join(f"<th>{c} hints</th>" for c in sweep.counts)
+                     + "</tr>")  # fmt: skip
+        for name, values in sweep.results.items():
+            cells = "".join(f"<td>{format_value('psnr', v)}</td>" for v in values["psnr"])
+            parts.append(f'<tr data-method="{e(name, quote=True)}"><td>{e(name)}</td>{cells}</tr>')
+        parts.append("</table>")
     shown = min(n, max_images)
     parts.append(f"<h2>Per image (the first {shown} of {n})</h2>")
     by_key = {(row["method"], row["index"]): row for row in evaluation.rows}

@@ -19,6 +19,7 @@ what a paired claim over seeds (:mod:`chroma_lab.compare`) needs.
 from __future__ import annotations
 
 import numpy as np
+from tqdm import tqdm
 
 from chroma_lab.color import rgb_to_gray, rgb_to_lab
 from chroma_lab.errors import ChromaLabError
@@ -30,7 +31,7 @@ PLACEMENTS = ("random", "error")
 
 
 def hint_sweep(colorizers: dict, images, counts=COUNTS, seed: int = 0, placement: str = "random",
-               patch_sizes=PATCH_SIZES, error_patch: int = 1) -> dict:  # fmt: skip
+               patch_sizes=PATCH_SIZES, error_patch: int = 1, progress: bool = False) -> dict:  # fmt: skip
     """PSNR and colourfulness of each colorizer for each number of hints.
 
     Parameters
@@ -48,6 +49,8 @@ def hint_sweep(colorizers: dict, images, counts=COUNTS, seed: int = 0, placement
     error_patch : int
         Side of the square revealed around the largest error (``"error"``): compare it with a random
         sweep of ``patch_sizes=(error_patch,)``, so that both users reveal as many pixels.
+    progress : bool
+        A tqdm bar (on stderr) over the colorizations with hints.
 
     Returns
     -------
@@ -61,16 +64,20 @@ def hint_sweep(colorizers: dict, images, counts=COUNTS, seed: int = 0, placement
     ab_true = rgb_to_lab(images)[..., 1:]
     counts = [int(c) for c in counts]
     results = {}
-    for name, colorizer in colorizers.items():
-        if not getattr(colorizer, "takes_hints", False):
-            out = colorizer.colorize(gray)
-            results[name] = {"psnr": [psnr(images, out)] * len(counts),
-                             "colorfulness": [colorfulness(out)] * len(counts)}  # fmt: skip
-            continue
-        outputs = (_random_outputs(colorizer, gray, ab_true, counts, seed, patch_sizes)
-                   if placement == "random" else _error_outputs(colorizer, gray, ab_true, counts, error_patch))  # fmt: skip
-        results[name] = {"psnr": [psnr(images, out) for out in outputs],
-                         "colorfulness": [colorfulness(out) for out in outputs]}  # fmt: skip
+    calls = (len(counts) if placement == "random" else max(counts) + 1) * sum(
+        bool(getattr(c, "takes_hints", False)) for c in colorizers.values())
+    with tqdm(total=calls, desc="hint sweep", unit="colorization", disable=not progress, leave=False) as bar:
+        for name, colorizer in colorizers.items():
+            if not getattr(colorizer, "takes_hints", False):
+                out = colorizer.colorize(gray)
+                results[name] = {"psnr": [psnr(images, out)] * len(counts),
+                                 "colorfulness": [colorfulness(out)] * len(counts)}  # fmt: skip
+                continue
+            colorize = _counted(colorizer, bar)
+            outputs = (_random_outputs(colorize, gray, ab_true, counts, seed, patch_sizes) if placement == "random"
+                       else _error_outputs(colorize, gray, ab_true, counts, error_patch))  # fmt: skip
+            results[name] = {"psnr": [psnr(images, out) for out in outputs],
+                             "colorfulness": [colorfulness(out) for out in outputs]}  # fmt: skip
     return results
 
 
@@ -83,15 +90,25 @@ def format_sweep(results: dict, counts=COUNTS, measure: str = "psnr", digits: in
     return "\n".join(lines)
 
 
-def _random_outputs(colorizer, gray, ab_true, counts, seed, patch_sizes):
+def _counted(colorizer, bar):
+    """``colorizer.colorize`` that advances the progress bar by one call."""
+    def colorize(gray, hints):
+        out = colorizer.colorize(gray, hints=hints)
+        bar.update(1)
+        return out
+
+    return colorize
+
+
+def _random_outputs(colorize, gray, ab_true, counts, seed, patch_sizes):
     points = draw_hint_points(gray.shape, max(counts), np.random.default_rng(seed), patch_sizes)
-    return [colorizer.colorize(gray, hints=render_hints(ab_true, points, count)) for count in counts]
+    return [colorize(gray, hints=render_hints(ab_true, points, count)) for count in counts]
 
 
-def _error_outputs(colorizer, gray, ab_true, counts, patch):
+def _error_outputs(colorize, gray, ab_true, counts, patch):
     """One point at a time where the current result is worst, results kept at each count."""
     hints = (np.zeros_like(ab_true), np.zeros(gray.shape, dtype=bool))
-    outputs, out = [], colorizer.colorize(gray, hints=hints)
+    outputs, out = [], colorize(gray, hints=hints)
     for step in range(max(counts) + 1):
         if step in counts:
             outputs.append(out)
@@ -99,5 +116,5 @@ def _error_outputs(colorizer, gray, ab_true, counts, patch):
             break
         ab_out = rgb_to_lab(out)[..., 1:]
         hints = hint_at_largest_error(ab_true, ab_out, hints, patch)
-        out = colorizer.colorize(gray, hints=hints)
+        out = colorize(gray, hints=hints)
     return [outputs[sorted(set(counts)).index(c)] for c in counts]

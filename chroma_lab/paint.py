@@ -5,10 +5,12 @@
 
 The page shows the photo in gray and its colorization. A click on the gray photo puts a dot of the
 colour picker's colour there (a 3x3 hint); the colorization is redone with all the dots at once and
-replaces the right-hand picture. A click on an existing dot removes it; "undo" removes the last,
-"clear" all. "Download" saves the current colorization as a PNG. Another photo can be opened from
-the page. The photo is worked on at ``--size`` pixels on its longer side (256 by default: Levin's
-solve and the small network both answer within about a second there on 2 cores, unloaded).
+replaces the right-hand picture. A dot can be dragged to another place (the colorization follows
+while it moves, one request at a time, and is redone where it is released); a click on a dot
+without moving it removes it; "undo" removes the last, "clear" all. "Download" saves the current
+colorization as a PNG. Another photo can be opened from the page. The photo is worked on at
+``--size`` pixels on its longer side (256 by default: Levin's solve and the small network both
+answer within about a second there on 2 cores, unloaded).
 
 The server listens on 127.0.0.1 only: one user, on this computer (the Turing test's page is the
 one for a classroom). Requests are bounded (16 MiB for a photo, 2,000 dots) and a malformed one
@@ -208,6 +210,7 @@ PAGE = """<!doctype html>
  .row { display: flex; gap: 16px; align-items: flex-start; }
  .panel { position: relative; }
  canvas, img { image-rendering: pixelated; border: 1px solid #999; }
+ canvas { touch-action: none; cursor: crosshair; }
  #tools { margin: 8px 0; display: flex; gap: 8px; align-items: center; }
  #status { color: #555; font-size: 90%; }
 </style></head><body>
@@ -217,7 +220,7 @@ PAGE = """<!doctype html>
  <button id="undo">undo</button> <button id="clear">clear</button>
  <a id="download" download="colorized.png" href="/result.png"><button>download</button></a>
  <label>open a photo <input type="file" id="file" accept="image/*"></label>
- <span id="status">click the gray photo to put a colour dot; click a dot to remove it</span>
+ <span id="status">click the gray photo to put a colour dot; drag a dot to move it, click it to remove it</span>
 </div>
 <div class="row">
  <div class="panel"><canvas id="gray"></canvas></div>
@@ -243,26 +246,59 @@ function load() {
     result.width = canvas.width; result.height = canvas.height; draw(); };
   photo.src = "/gray.png?" + Date.now();
   result.src = "/result.png?" + Date.now();
+  delete result.dataset.dots;  // whatever the server coloured last
 }
+// One request at a time: a change made while one is on its way is sent when it returns, so a drag
+// cannot pile up requests and the picture always ends with the last dots. result.dataset.dots holds
+// the dots the picture shows.
+let busy = false, again = false;
 async function update() {
+  if (busy) { again = true; return; }
+  const sent = JSON.stringify(dots), start = performance.now();
+  if (sent === result.dataset.dots) { delete result.dataset.busy; return; }  // the picture shows these dots
+  busy = true; again = false; result.dataset.busy = "1";
   status.textContent = "colorizing...";
-  const start = performance.now();
   const response = await fetch("/colorize", {method: "POST", headers: {"Content-Type": "application/json"},
-                                             body: JSON.stringify({dots: dots})});
-  if (!response.ok) { status.textContent = (await response.json()).error; return; }
-  const url = URL.createObjectURL(await response.blob());
-  result.src = url; document.getElementById("download").href = url;
-  updates += 1; result.dataset.updates = updates;
-  status.textContent = dots.length + " dot(s); updated in " + Math.round(performance.now() - start) + " ms";
+                                             body: JSON.stringify({dots: JSON.parse(sent)})});
+  if (response.ok) {
+    const url = URL.createObjectURL(await response.blob());
+    result.src = url; document.getElementById("download").href = url;
+    updates += 1; result.dataset.updates = updates; result.dataset.dots = sent;
+    status.textContent = dots.length + " dot(s); updated in " + Math.round(performance.now() - start) + " ms";
+  } else { status.textContent = (await response.json()).error; }
+  busy = false;
+  if (again) update(); else delete result.dataset.busy;
 }
-canvas.addEventListener("click", (event) => {
+function pixel(event) {
   const rect = canvas.getBoundingClientRect();
   const x = Math.floor((event.clientX - rect.left - canvas.clientLeft) / SCALE);
   const y = Math.floor((event.clientY - rect.top - canvas.clientTop) / SCALE);
-  const hit = dots.findIndex(d => Math.abs(d.x - x) <= 1 && Math.abs(d.y - y) <= 1);
-  if (hit >= 0) dots.splice(hit, 1); else dots.push({x: x, y: y, color: document.getElementById("color").value});
+  return {x: Math.max(0, Math.min(photo.width - 1, x)), y: Math.max(0, Math.min(photo.height - 1, y))};
+}
+let drag = null;  // the dot under the pointer since pointerdown, and whether it has moved
+canvas.addEventListener("pointerdown", (event) => {
+  const p = pixel(event);
+  let hit = -1;  // the dot drawn last (on top) wins
+  dots.forEach((d, i) => { if (Math.abs(d.x - p.x) <= 1 && Math.abs(d.y - p.y) <= 1) hit = i; });
+  drag = {dot: hit >= 0 ? dots[hit] : null, moved: false};
+  canvas.setPointerCapture(event.pointerId);
+});
+canvas.addEventListener("pointermove", (event) => {
+  if (!drag || !drag.dot) return;
+  const p = pixel(event);
+  if (p.x === drag.dot.x && p.y === drag.dot.y) return;
+  drag.dot.x = p.x; drag.dot.y = p.y; drag.moved = true;
   draw(); update();
 });
+canvas.addEventListener("pointerup", (event) => {
+  if (!drag) return;
+  const p = pixel(event), {dot, moved} = drag;
+  drag = null;
+  if (!dot) dots.push({x: p.x, y: p.y, color: document.getElementById("color").value});
+  else if (!moved) dots.splice(dots.indexOf(dot), 1);
+  draw(); update();
+});
+canvas.addEventListener("pointercancel", () => { drag = null; });
 document.getElementById("undo").onclick = () => { dots.pop(); draw(); update(); };
 document.getElementById("clear").onclick = () => { dots = []; draw(); update(); };
 document.getElementById("file").onchange = async (event) => {

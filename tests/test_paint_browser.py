@@ -82,6 +82,22 @@ def _click(browser, canvas, result, x, y, color):
     WebDriverWait(browser, 180).until(lambda d: result.get_attribute("data-updates") == str(int(updates) + 1))
 
 
+def _drag(browser, canvas, result, start, end, steps: int = 3):
+    """Press on photo pixel ``start`` of the 2x canvas, move to ``end`` in ``steps``, release; wait
+    until the picture shows the page's dots (the updates made while moving included)."""
+    (x0, y0), (x1, y1) = start, end
+    dx, dy = 1 + 2 * x0 + 1 - canvas.size["width"] // 2, 1 + 2 * y0 + 1 - canvas.size["height"] // 2
+    chain = ActionChains(browser).move_to_element_with_offset(canvas, dx, dy).click_and_hold()
+    done = (0, 0)
+    for step in range(1, steps + 1):
+        to = (2 * (x1 - x0) * step // steps, 2 * (y1 - y0) * step // steps)
+        chain = chain.move_by_offset(to[0] - done[0], to[1] - done[1])
+        done = to
+    chain.release().perform()
+    WebDriverWait(browser, 180).until(lambda d: not result.get_attribute("data-busy") and (
+        result.get_attribute("data-dots") == d.execute_script("return JSON.stringify(dots)")))  # fmt: skip
+
+
 def _screenshot(browser, tmp_path, target):
     """docs/paint.png: a bundled photo opened from the page at 256 pixels, six dots of its true colours."""
     from chroma_lab.data import bundled_photos
@@ -105,8 +121,6 @@ def _screenshot(browser, tmp_path, target):
         browser.get("about:blank")  # drop the page's keep-alive connections: server_close joins their threads
         server.shutdown()
         server.server_close()
-    if SCREENSHOT:
-        _screenshot(browser, tmp_path, Path(SCREENSHOT) / "paint.png")
 
 
 def test_a_click_colours_its_region_and_the_result_downloads(browser, tmp_path):
@@ -151,3 +165,35 @@ def test_a_click_colours_its_region_and_the_result_downloads(browser, tmp_path):
         server.server_close()
     if SCREENSHOT:
         _screenshot(browser, tmp_path, Path(SCREENSHOT) / "paint.png")
+
+
+def test_a_dragged_dot_moves_and_its_colour_follows_a_still_click_removes_it(browser):
+    server = serve(create_app(LevinColorizer.fitted(), two_regions(), size=64), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        browser.get(base + "/")
+        canvas, result = browser.find_element(By.ID, "gray"), browser.find_element(By.ID, "result")
+        WebDriverWait(browser, 20).until(lambda d: canvas.get_attribute("width") == "128")
+        for (x, y), color in (((10, 20), RED), ((50, 30), BLUE)):
+            _click(browser, canvas, result, x, y, color)
+        before = rgb_to_lab(np.asarray(Image.open(io.BytesIO(_get(base + "/result.png"))).convert("RGB")))[..., 1:]
+        assert before[40, 20, 0] > 20  # the left region is red before the drag
+        _drag(browser, canvas, result, (50, 30), (20, 40))  # the blue dot, into the left region
+        dots = browser.execute_script("return dots")
+        assert [(d["x"], d["y"], d["color"]) for d in dots] == [(10, 20, RED), (20, 40, BLUE)]  # moved, not added
+        after = rgb_to_lab(np.asarray(Image.open(io.BytesIO(_get(base + "/result.png"))).convert("RGB")))[..., 1:]
+        # at the new place, red (a*, b* > 0) turned blue (b* < 0; the light blue is out of gamut on the
+        # dark side, so it keeps its hue, not its exact a*, b*)
+        assert after[40, 20, 1] < -30 and after[40, 20, 0] < 5 and before[40, 20, 1] > 5
+        pixel = "return Array.from(ctx.getImageData(arguments[0], arguments[1], 1, 1).data.slice(0, 3))"
+        assert browser.execute_script(pixel, 2 * 20 + 1, 2 * 40 + 1) == [0x64, 0xB5, 0xF6]  # drawn at the new place
+        old = browser.execute_script(pixel, 2 * 50 + 1, 2 * 30 + 1)
+        assert old[0] == old[1] == old[2]  # and gone from the old one
+        assert int(result.get_attribute("data-updates")) >= 3  # the release's update, at least
+        _click(browser, canvas, result, 10, 20, RED)  # a press and release on a dot, without moving
+        assert [(d["x"], d["y"]) for d in browser.execute_script("return dots")] == [(20, 40)]
+    finally:
+        browser.get("about:blank")
+        server.shutdown()
+        server.server_close()

@@ -728,3 +728,13 @@ def test_hint_figures():
     fig = viz.plot_hinted_colorizations(gray, rgb, {0: (ab, mask * False), 1: (ab, mask)},
                                         {"levin": {0: rgb, 1: rgb}})  # fmt: skip
     assert isinstance(fig, Figure) and len(fig.axes) == 2 * 3
+
+
+def test_hint_sweep_figure_draws_both_measures_and_the_references():
+    results = {"levin": {"psnr": [20.0, 22.0, 25.0], "colorfulness": [0.0, 10.0, 30.0]}}
+    fig = viz.plot_hint_sweep(results, [0, 2, 10], {"psnr": {"gray": 19.5}, "colorfulness": {"truth": 40.0}})
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    for ax, curve, reference in zip(fig.axes, ([20, 22, 25], [0, 10, 30]), (19.5, 40.0)):
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), curve)
+        np.testing.assert_allclose(ax.lines[1].get_ydata(), [reference, reference])  # the flat reference
+    assert [t.get_text() for t in fig.axes[1].get_legend().get_texts()] == ["levin", "truth"]

@@ -9,6 +9,10 @@ training part, as ``chroma-lab demo`` does) and folders of trained models (``chr
 always measured first; naming one is allowed and changes nothing. A name wins over a folder of
 the same name: write ``./zhang`` for the folder.
 
+A model that takes user hints (``levin2004``, ``guided``, or a folder holding one) is also
+measured with 0, 1, 2, 5, 10 and 20 hints per image simulated from the truth (seeded by
+``--seed``): a second table, and ``hints.csv`` and ``hints.png`` in ``--out``.
+
 ``--data`` is ``photos``, ``scenes`` (``--n-scenes`` of them, with their true surfaces) or
 ``folder:PATH``, split by whole images (``--test-size``, seeded by ``--seed``). Prints the table
 as it goes and writes :func:`chroma_lab.evaluate.write_report`'s files into ``--out``.
@@ -44,6 +48,7 @@ def add_arguments(parser) -> None:
 def main(args) -> int:
     from chroma_lab.course import COURSE_MODELS, check_model_name, train_and_compare, load_split
     from chroma_lab.evaluate import write_report
+    from chroma_lab.hint_sweep import COUNTS
     from chroma_lab.models.registry import read_settings
 
     out = check_output_folder(args.out)
@@ -70,7 +75,8 @@ def main(args) -> int:
 
     trained = {name: load_colorizer(folder) for name, folder in folders.items()}
     split = load_split(args.data, size=args.size, n_scenes=args.n_scenes, test_size=test_size, seed=args.seed)
-    result = train_and_compare(split, [n for n in names if n in COURSE_MODELS], trained, seed=args.seed, scale=args.scale)
+    result = train_and_compare(split, [n for n in names if n in COURSE_MODELS], trained, seed=args.seed,
+                               scale=args.scale, hint_counts=COUNTS)  # fmt: skip
     written = write_report(result, out)
     print(f"\nwrote {', '.join(path.name for path in written.values())} in {out}")
     return 0

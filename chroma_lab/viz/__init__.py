@@ -25,7 +25,7 @@ module             what lives there
 ``coherent``       lesson 7, coherent and colorful: ``at_lightness_50``, ``bleeding_map``,
                    ``plot_coherence_views``, ``plot_ablation_bars``
 ``hints``          lesson 8, user hints: ``hints_image``, ``plot_hint_curves``,
-                   ``plot_hinted_colorizations``
+                   ``plot_hinted_colorizations``, ``plot_hint_sweep`` (the report's ``hints.png``)
 =================  ==========================================================================
 
 Imports flow one way: a lesson's module may use the shared helpers and an earlier lesson's
@@ -37,7 +37,7 @@ from chroma_lab.viz._common import save_figure
 from chroma_lab.viz.coherent import at_lightness_50, bleeding_map, plot_ablation_bars, plot_coherence_views
 from chroma_lab.viz.color_spaces import AB_SHOWN, ab_gamut_image, plot_ab_gamut, plot_bins, plot_lab_decomposition
 from chroma_lab.viz.evaluation import plot_claim_intervals, plot_metric_bars
-from chroma_lab.viz.hints import hints_image, plot_hint_curves, plot_hinted_colorizations
+from chroma_lab.viz.hints import hints_image, plot_hint_curves, plot_hint_sweep, plot_hinted_colorizations
 from chroma_lab.viz.iizuka2016 import plot_factor_grid, plot_loss_terms
 from chroma_lab.viz.palettes import (palette_swatches, plot_image_grid, plot_image_row, plot_palette,
                                      plot_quantization_error)  # fmt: skip
@@ -49,7 +49,7 @@ from chroma_lab.viz.zhang2016 import (RARE_PRIOR, plot_accuracy_curves, plot_pri
 
 __all__ = [
     # lesson 8: user hints
-    "hints_image", "plot_hint_curves", "plot_hinted_colorizations",
+    "hints_image", "plot_hint_curves", "plot_hinted_colorizations", "plot_hint_sweep",
     # _common
     "save_figure",
     # lesson 1: colour spaces

@@ -36,9 +36,41 @@ def plot_hint_curves(results: dict, counts, measure: str = "psnr", label: str | 
     counts : sequence of int
     measure : {"psnr", "colorfulness"}
     """
-    runs = results if isinstance(results, list) else [results]
     fig = _figure(figsize=(5.2, 3.4))
-    ax = fig.add_subplot()
+    _draw_hint_curves(fig.add_subplot(), results, counts, measure, label)
+    if title:
+        fig.axes[0].set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_hint_sweep(results: dict, counts, references: dict | None = None, title=None):
+    """PSNR and colourfulness against the number of hints, side by side (the evaluation report's
+    ``hints.png``).
+
+    Parameters
+    ----------
+    results : dict of name -> {"psnr": list, "colorfulness": list}
+        :func:`chroma_lab.hint_sweep.hint_sweep`'s output (one value per count).
+    counts : sequence of int
+    references : dict of measure -> dict of label -> float, optional
+        Flat dashed lines, e.g. ``{"psnr": {"gray": 21.3}, "colorfulness": {"truth": 40.2}}``:
+        what the curves are to be read against.
+    """
+    fig = _figure(figsize=(9.4, 3.4))
+    for ax, measure in zip(fig.subplots(1, 2), ("psnr", "colorfulness")):
+        _draw_hint_curves(ax, results, counts, measure)
+        for i, (name, value) in enumerate((references or {}).get(measure, {}).items()):
+            ax.axhline(value, color="0.4", linestyle=("--", ":", "-.")[i % 3], linewidth=1, label=name)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_hint_curves(ax, results, counts, measure, label=None):
+    runs = results if isinstance(results, list) else [results]
     for name in runs[0]:
         values = np.array([run[name][measure] for run in runs])
         ax.plot(counts, values.mean(axis=0), marker="o", label=name)
@@ -50,10 +82,6 @@ def plot_hint_curves(results: dict, counts, measure: str = "psnr", label: str | 
     ax.set_ylabel(label or {"psnr": "PSNR (dB)", "colorfulness": "colourfulness"}.get(measure, measure))
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    return fig
 
 
 def plot_hinted_colorizations(gray, truth, hints_by_count: dict, outputs: dict, title=None):

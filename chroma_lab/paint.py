@@ -7,8 +7,9 @@ The page shows the photo in gray and its colorization. A click on the gray photo
 colour picker's colour there (a 3x3 hint); the colorization is redone with all the dots at once and
 replaces the right-hand picture. A click on an existing dot removes it; "undo" removes the last,
 "clear" all. "Download" saves the current colorization as a PNG. Another photo can be opened from
-the page. The photo is worked on at ``--size`` pixels on its longer side (256 by default: Levin's
-solve and the small network both answer within about a second there on 2 cores, unloaded).
+the page. The photo is worked on at ``--size`` pixels on its longer side (256 by default, a size
+at which Levin's solve and the small network answer a click without a long wait; benchmarks/bench_hints.py
+times one update).
 
 The server listens on 127.0.0.1 only: one user, on this computer (the Turing test's page is the
 one for a classroom). Requests are bounded (16 MiB for a photo, 2,000 dots) and a malformed one

@@ -36,7 +36,7 @@ import numpy as np
 
 from chroma_lab._checks import check_int, check_number
 from chroma_lab.errors import ChromaLabError
-from chroma_lab.evaluate import (BASELINES, Evaluation, HintSweep, baselines, evaluate, format_hint_table,
+from chroma_lab.evaluate import (BASELINES, Evaluation, baselines, combine_evaluations, evaluate, format_hint_table,
                                  format_value)  # fmt: skip
 
 
@@ -301,52 +301,15 @@ def train_and_compare(split: Split, models=(), trained=None, *, seed: int = 0, s
         measure(name, model, started)
     for name, colorizer in trained.items():
         measure(name, colorizer, time.perf_counter())
-    result = combine(parts)
+    result = combine_evaluations(parts)
     if table:
         table.footer(result)
     return result
 
 
-def combine(parts) -> Evaluation:
-    """One :class:`~chroma_lab.evaluate.Evaluation` from evaluations of the same images by
-    different methods, in order (what one evaluation of them all would have given)."""
-    parts = list(parts)
-    if not parts or not all(isinstance(p, Evaluation) for p in parts):
-        raise ChromaLabError("parts must be a non-empty sequence of Evaluation objects")
-    first = parts[0]
-    predictions, summary, seconds, rows, hints = {}, {}, {}, [], None
-    for part in parts:
-        same = (part.truth.shape == first.truth.shape and np.array_equal(part.truth, first.truth)
-                and part.image_names == first.image_names and part.regions_source == first.regions_source
-                and part.prior_source == first.prior_source)  # fmt: skip
-        if not same:
-            raise ChromaLabError("parts must evaluate the same images with the same surfaces and prior")
-        clash = set(part.predictions) & set(predictions)
-        if clash:
-            raise ChromaLabError(f"method {sorted(clash)[0]!r} appears in more than one part")
-        hints = _merge_hints(hints, part.hints)
-        predictions.update(part.predictions)
-        summary.update(part.summary)
-        seconds.update(part.seconds)
-        rows += part.rows
-    return Evaluation(truth=first.truth, gray=first.gray, predictions=predictions, rows=rows,
-                      summary=summary, image_names=first.image_names,
-                      regions_source=first.regions_source, prior_source=first.prior_source,
-                      seconds=seconds, hints=hints)  # fmt: skip
-
-
 # ----------------------------------------------------------------------------------------------
 # Private workers
 # ----------------------------------------------------------------------------------------------
-def _merge_hints(done: HintSweep | None, new: HintSweep | None) -> HintSweep | None:
-    """Two parts' hint sweeps as one; they must count and draw the hints alike."""
-    if done is None or new is None:
-        return done or new
-    if (done.counts, done.seed) != (new.counts, new.seed):
-        raise ChromaLabError("parts must sweep the same numbers of hints with the same seed")
-    return HintSweep(counts=done.counts, seed=done.seed, results={**done.results, **new.results})
-
-
 def _fit(name, model, images, progress):
     """Fit ``model``, with a tqdm bar over the epochs of a Keras model (one step otherwise)."""
     from tqdm import tqdm

@@ -335,6 +335,46 @@ def evaluate_predictions(images, predictions, *, regions=None, prior=None,
                       prior_source=prior_source)  # fmt: skip
 
 
+def combine_evaluations(parts) -> Evaluation:
+    """One :class:`Evaluation` from evaluations of the same images by different methods, in order:
+    what one evaluation of them all would have given (every measure of a method depends only on
+    its own colorizations, the truth, the surfaces and the prior, which the parts must share).
+    :func:`chroma_lab.course.train_and_compare` measures each model as soon as it is trained and
+    combines the parts with it."""
+    parts = list(parts)
+    if not parts or not all(isinstance(p, Evaluation) for p in parts):
+        raise ChromaLabError("parts must be a non-empty sequence of Evaluation objects")
+    first = parts[0]
+    predictions, summary, seconds, rows, hints = {}, {}, {}, [], None
+    for part in parts:
+        same = (part.truth.shape == first.truth.shape and np.array_equal(part.truth, first.truth)
+                and part.image_names == first.image_names and part.regions_source == first.regions_source
+                and part.prior_source == first.prior_source)  # fmt: skip
+        if not same:
+            raise ChromaLabError("parts must evaluate the same images with the same surfaces and prior")
+        clash = set(part.predictions) & set(predictions)
+        if clash:
+            raise ChromaLabError(f"method {sorted(clash)[0]!r} appears in more than one part")
+        hints = _merge_hints(hints, part.hints)
+        predictions.update(part.predictions)
+        summary.update(part.summary)
+        seconds.update(part.seconds)
+        rows += part.rows
+    return Evaluation(truth=first.truth, gray=first.gray, predictions=predictions, rows=rows,
+                      summary=summary, image_names=first.image_names,
+                      regions_source=first.regions_source, prior_source=first.prior_source,
+                      seconds=seconds, hints=hints)  # fmt: skip
+
+
+def _merge_hints(done: HintSweep | None, new: HintSweep | None) -> HintSweep | None:
+    """Two parts' hint sweeps as one; they must count and draw the hints alike."""
+    if done is None or new is None:
+        return done or new
+    if (done.counts, done.seed) != (new.counts, new.seed):
+        raise ChromaLabError("parts must sweep the same numbers of hints with the same seed")
+    return HintSweep(counts=done.counts, seed=done.seed, results={**done.results, **new.results})
+
+
 def write_report(evaluation: Evaluation, out_dir, max_images: int = 12) -> dict:
     """Write the evaluation's files into ``out_dir`` (created if needed), each atomically.
 

@@ -14,7 +14,7 @@ notebook from a fresh one.
 
 Lessons call :func:`fast_mode` in a parameter cell near the top (``FAST = fast_mode()``): with the
 environment variable ``CHROMA_LAB_FAST=1`` they shrink their data and epochs, which is how the tests
-execute every notebook in about a minute.
+execute every notebook (``pytest --durations`` shows how long each takes).
 
 :func:`run_notebook` executes a notebook in a fresh kernel and returns its run time and printed
 lines; the tests, the timings in the lessons' README and the ``chroma-lab lessons`` command

@@ -9,8 +9,8 @@ replaces the right-hand picture. A dot can be dragged to another place (the colo
 while it moves, one request at a time, and is redone where it is released); a click on a dot
 without moving it removes it; "undo" removes the last, "clear" all. "Download" saves the current
 colorization as a PNG. Another photo can be opened from the page. The photo is worked on at
-``--size`` pixels on its longer side (256 by default: Levin's solve and the small network both
-answer within about a second there on 2 cores, unloaded).
+``--size`` pixels on its longer side (256 by default, a size at which Levin's solve and the small
+network answer a click without a long wait; benchmarks/bench_hints.py times one update).
 
 The server listens on 127.0.0.1 only: one user, on this computer (the Turing test's page is the
 one for a classroom). Requests are bounded (16 MiB for a photo, 2,000 dots) and a malformed one

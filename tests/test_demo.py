@@ -14,9 +14,9 @@ import pytest
 
 from chroma_lab import cli
 from chroma_lab.cli import demo
-from chroma_lab.course import BASELINES, COURSE_MODELS, MAX_EPOCHS, Split, build_model, check_model_name, combine
+from chroma_lab.course import BASELINES, COURSE_MODELS, MAX_EPOCHS, Split, build_model, check_model_name
 from chroma_lab.course import train_and_compare, load_split
-from chroma_lab.evaluate import METRIC_KEYS, evaluate_predictions, format_value
+from chroma_lab.evaluate import METRIC_KEYS, combine_evaluations, evaluate_predictions, format_value
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.scenes import synthetic_scenes
 
@@ -72,9 +72,9 @@ def test_combine_refuses_other_images_and_repeated_methods(split):
     a = evaluate_predictions(split.test, {"x": split.test}, regions=split.test_regions)
     b = evaluate_predictions(split.test[:2], {"y": split.test[:2]}, regions=split.test_regions[:2])
     with pytest.raises(ValueError, match="same images"):
-        combine([a, b])
+        combine_evaluations([a, b])
     with pytest.raises(ValueError, match="'x' appears in more than one part"):
-        combine([a, a])
+        combine_evaluations([a, a])
 
 
 def test_bad_model_names_list_the_valid_ones(split):

@@ -11,7 +11,8 @@ import pytest
 from chroma_lab import cli
 from chroma_lab.cli import demo
 from chroma_lab.color import lab_to_rgb, rgb_to_gray
-from chroma_lab.course import BASELINES, combine, load_split, train_and_compare
+from chroma_lab.course import BASELINES, load_split, train_and_compare
+from chroma_lab.evaluate import combine_evaluations
 from chroma_lab.evaluate import HintSweep, evaluate, format_value, write_report
 from chroma_lab.metrics import colorfulness, psnr
 from chroma_lab.models.base import GrayColorizer
@@ -109,9 +110,9 @@ def test_compare_prints_the_sweep_and_combine_merges_it():
                     image_names=split.test_names, progress=False)  # fmt: skip
     part.hints = other
     with pytest.raises(ValueError, match="same numbers of hints with the same seed"):
-        combine([result, part])
+        combine_evaluations([result, part])
     part.hints = HintSweep(counts=COUNTS, seed=4, results={"x": values})
-    assert list(combine([result, part]).hints.results) == ["levin2004", "x"]
+    assert list(combine_evaluations([result, part]).hints.results) == ["levin2004", "x"]
 
 
 @pytest.mark.slow  # imports Keras and builds a network (~5 s)

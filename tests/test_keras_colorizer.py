@@ -22,6 +22,13 @@ def images():
     return synthetic_scenes(12, size=16, seed=3)[0]
 
 
+@pytest.fixture(scope="module")
+def one_epoch(images):
+    """The palette CNN after one epoch, shared by the tests that only read it or save it (a fit
+    traces Keras' training step: about a second each)."""
+    return PaletteCNNColorizer(**CNN, epochs=1).fit(images)
+
+
 def _weights(colorizer):
     return [keras.ops.convert_to_numpy(w) for w in colorizer.model_.weights]
 
@@ -47,9 +54,9 @@ def test_save_load_round_trip(make, images, tmp_path):
     assert not [p.name for p in (tmp_path / "m").iterdir() if "tmp" in p.name]
 
 
-def test_cnn_resumed_run_equals_an_uninterrupted_one(images, tmp_path):
+def test_cnn_resumed_run_equals_an_uninterrupted_one(images, one_epoch, tmp_path):
     whole = PaletteCNNColorizer(**CNN, epochs=3).fit(images)
-    PaletteCNNColorizer(**CNN, epochs=1).fit(images).save(tmp_path / "m")
+    one_epoch.save(tmp_path / "m")
     resumed = PaletteCNNColorizer.load(tmp_path / "m")
     assert resumed.epochs_done_ == 1
     resumed.epochs = 3
@@ -62,8 +69,8 @@ def test_cnn_resumed_run_equals_an_uninterrupted_one(images, tmp_path):
     np.testing.assert_array_equal(resumed.colorize(gray), whole.colorize(gray))
 
 
-def test_continue_fit_stops_at_epochs_and_needs_the_same_data(images):
-    model = PaletteCNNColorizer(**CNN, epochs=1).fit(images)
+def test_continue_fit_stops_at_epochs_and_needs_the_same_data(images, one_epoch):
+    model = one_epoch
     before = _weights(model)
     model.continue_fit(images)  # already at epochs: nothing to do
     for a, b in zip(_weights(model), before):
@@ -86,9 +93,9 @@ def test_callbacks_see_the_history_of_the_epoch(images):
     assert seen == [1, 2]
 
 
-def test_history_is_trimmed_to_the_weights_on_load(images, tmp_path):
+def test_history_is_trimmed_to_the_weights_on_load(one_epoch, tmp_path):
     """A kill between colorizer.json (written first) and model.keras leaves a history one epoch ahead."""
-    model = PaletteCNNColorizer(**CNN, epochs=1).fit(images)
+    model = one_epoch
     model.save(tmp_path / "m")
     path = tmp_path / "m" / "colorizer.json"
     settings = json.loads(path.read_text())
@@ -97,11 +104,11 @@ def test_history_is_trimmed_to_the_weights_on_load(images, tmp_path):
     assert PaletteCNNColorizer.load(tmp_path / "m").history_ == model.history_
 
 
-def test_dropout_draws_on_where_the_saved_run_stopped(images, tmp_path):
+def test_dropout_draws_on_where_the_saved_run_stopped(one_epoch, tmp_path):
     """The random state of the dropout layer travels in colorizer.json (a .keras archive restarts
     it); a state saved for another step than the weights' (a kill between the two files) is left
     fresh rather than put back at the wrong step."""
-    model = PaletteCNNColorizer(**CNN, epochs=1).fit(images)
+    model = one_epoch
     model.save(tmp_path / "m")
     state = json.loads((tmp_path / "m" / "colorizer.json").read_text())["random_state"]
     assert state["step"] == model.optimizer_steps_ == 3 and len(state["values"]) == 1  # one Dropout

@@ -15,7 +15,6 @@ import base64
 import io
 import json
 import os
-import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -26,8 +25,6 @@ import pytest
 from PIL import Image
 
 pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -36,29 +33,9 @@ from chroma_lab.color import rgb_to_lab  # noqa: E402
 from chroma_lab.models.levin2004 import LevinColorizer  # noqa: E402
 from chroma_lab.paint import create_app, serve  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                       reason="no headless browser: apt-get install chromium chromium-driver"),  # fmt: skip
-]
+pytestmark = pytest.mark.slow  # the browser fixture (tests/conftest.py) skips without Chromium
 SCREENSHOT = os.environ.get("CHROMA_LAB_PAINT_SCREENSHOT")
 RED, BLUE = "#c62828", "#64b5f6"  # each about the lightness of its region, so in gamut there
-
-
-@pytest.fixture
-def browser(tmp_path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--window-size=900,520",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 def two_regions():

@@ -18,7 +18,6 @@ with the reason otherwise.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import threading
 import urllib.error
@@ -30,9 +29,7 @@ import pytest
 from PIL import Image
 
 pytest.importorskip("selenium", reason="selenium is not installed (pip install -e '.[dev]')")
-from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -44,31 +41,10 @@ from chroma_lab.turing.app import create_app, serve  # noqa: E402
 from chroma_lab.turing.prepare import prepare  # noqa: E402
 from chroma_lab.turing.store import Store  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
-                       reason="no headless browser: apt-get install chromium chromium-driver"),  # fmt: skip
-]
+pytestmark = pytest.mark.slow  # the browser fixture (tests/conftest.py) skips without Chromium
 TOKEN = "browser-test-session-token"
 RESULTS_TOKEN = "browser-test-instructor-token"
 SCREENSHOTS = os.environ.get("CHROMA_LAB_TURING_SCREENSHOTS")
-
-
-@pytest.fixture
-def browser(tmp_path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", "--window-size=900,560",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    yield driver
-    driver.quit()
 
 
 def running_server(out, **settings):

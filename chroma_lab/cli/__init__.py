@@ -147,9 +147,9 @@ def check_output_folder(path, option: str = "--out") -> Path:
 # Importing TensorFlow prints up to six lines of C++ notes (oneDNN, CPU features) that would bury
 # the one error line. TF_CPP_MIN_LOG_LEVEL=2 silences all but the oneDNN notice, which is logged
 # before TensorFlow reads that variable; only TF_ENABLE_ONEDNN_OPTS=0 stops it, and that turns
-# oneDNN off: training the small Zhang network took 5.1 s instead of 3.8 s (2 epochs of 64 images
-# at 64 px, 2 cores). So the commands filter those INFO lines out of stderr while Keras is
-# imported. A user's own TF_CPP_MIN_LOG_LEVEL wins: at 0 every note shows.
+# oneDNN off, which slows CPU training (compare `python3 benchmarks/train_throughput.py` with and
+# without TF_ENABLE_ONEDNN_OPTS=0). So the commands filter those INFO lines out of stderr while
+# Keras is imported. A user's own TF_CPP_MIN_LOG_LEVEL wins: at 0 every note shows.
 _TF_NOTES = re.compile(r"WARNING: All log messages before absl::InitializeLog\(\)"
                        r"|I\d{4} [\d:.]+ +\d+ \S+:\d+\] |To enable the following instructions: ")  # fmt: skip
 

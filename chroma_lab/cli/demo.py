@@ -38,10 +38,11 @@ SETS = ("scenes", "photos")
 IMAGE_SIZE = 64
 TEST_SIZE = 0.25  # 40 of 160 scenes, 3 of the 9 photos
 # names of COURSE_MODELS; "iizuka" and "coherent" are there too (chroma-lab evaluate --models iizuka
-# coherent) but not in the demo: on the 160 scenes alone they train for 18 s + 42 s, more than doubling
-# the models' share of the demo's time; "guided" (lesson 8's network) is there too but not here: the
-# demo's brief budget does not teach it to follow hints (bench_hints.py trains it for minutes).
-# "levin2004" trains nothing and its hint sweep takes seconds
+# coherent) but not in the demo: their training would more than double the models' share of the
+# demo's time (the "seconds" column that `chroma-lab evaluate --models ...` prints shows each one's);
+# "guided" (lesson 8's network) is there too but not here: the demo's brief budget does not teach it
+# to follow hints (benchmarks/bench_hints.py trains it for minutes). "levin2004" trains nothing and
+# its hint sweep is quick
 MODELS = ("som", "cnn", "zhang", "zhang-l2", "levin2004")
 
 

@@ -12,8 +12,8 @@ hinted pixels fixed makes every free pixel the weighted mean of its neighbours:
 
 a sparse linear system with 9 entries a row, solved once per channel (a*, then b*, same matrix).
 Moving the hinted pixels' known values to the right-hand side leaves (I - W)_ff u_f = W_fh u_h over
-the free pixels only, which SciPy's SuperLU factorises once for both channels (about a second at
-256x256 on one core; benchmarks/bench_hints.py).
+the free pixels only, which SciPy's SuperLU factorises once for both channels (benchmarks/bench_hints.py
+times one solve at 256x256).
 
 Two details from the authors' released code rather than the paper: σ_r^2 has a floor so that the
 most similar neighbour keeps a weight of at least 0.01 of the largest possible one (in a flat window

@@ -71,7 +71,7 @@ def variants(fast: bool = False) -> dict:
 def make_data(seed: int, fast: bool = False):
     """The labelled scenes of ``seed``, split: ``(train, test, y_train, y_test)``, stratified by class."""
     b = budget(fast)
-    scenes, kinds = synthetic_scenes(b.n_scenes, size=b.image_size, seed=seed)
+    scenes, kinds = synthetic_scenes(b.n_scenes, size=b.image_size, seed=seed, ambiguous_sunsets=True)
     labels = np.array([SCENE_CLASSES.index(kind) for kind in kinds])
     return train_test_split_images(scenes, labels, test_size=0.25, random_state=seed, stratify=labels)
 

@@ -330,18 +330,24 @@ print("weight: " + "".join(f"{lw[L]:>6.2f}" for L in (5, 15, 30, 50, 70, 85, 95)
 # logits upsampled bilinearly from a quarter of the resolution: across an edge they blend the two
 # surfaces over a few pixels, so the mode's colour edge falls where the blend tips over, not where
 # the lightness changes, and L_R then holds the refinement to that misplaced edge. The gray image
-# knows where the edges are. `coherent.EdgeAwareSmoothing` averages each pixel's logits over its
-# neighbourhood, each neighbour weighted by its distance and by how close its lightness is to the
-# pixel's (a *joint bilateral filter*, guided by the gray image): a pixel takes the logits of the
-# neighbours on its own side of an edge, so the colour edge moves onto the lightness edge, and an
-# isolated flip of the mode inside a flat surface is outvoted by its neighbours. The refinement
-# starts from, and L_R compares with, these smoothed logits.
+# knows where the edges are. `coherent.EdgeAwareSmoothing` is a *joint bilateral filter* guided
+# by the gray image: each pixel averages over its neighbourhood, each neighbour weighted by its
+# distance and by how close its lightness is to the pixel's, so a pixel listens to the neighbours
+# on its own side of an edge. What it averages matters. Averaged *logits* can tip to a third,
+# duller colour between two vivid ones; with `vote=True` it averages each neighbour's *mode*
+# (the one-hot of its most probable bin) instead, and the pixel takes the colour most of its
+# own-surface neighbours have: a weighted majority vote, twice over (`coherent.EDGE_VOTE`). The
+# colour edge moves onto the lightness edge, a lone flip of the mode inside a surface is
+# outvoted, and every colour the vote picks is one the base chose somewhere. The refinement
+# starts from, and L_R compares with, the log of these vote shares (`edge_aware="vote"`).
 #
-# `fixed` is the refinement with all four changes (`experiment.FIXED`), trained on the same base
-# and data as `naive` but for fewer epochs (`BUDGET.fixed_epochs`). It starts where the naive one
-# hopes to end, at a good colorization, and L_C + L_R keep pulling it towards smoothness: while
-# designing the lesson we saw longer training give back edge contrast, and in some seeds colour,
-# for coherence (try it: the `epochs` of `coherent.CoherentColorizer`).
+# `fixed` is the refinement with all four changes (`experiment.FIXED`), on the same base and data
+# as `naive`. It starts where the naive one hopes to end, at a good colorization, and L_C + L_R
+# keep pulling it towards smoothness: while designing the lesson we saw training give back the
+# edge contrast the start had gained, and in some seeds colour, for smoothness. So in full mode
+# `fixed` is measured at its start (`BUDGET.fixed_epochs` is 0): the claims of section 7 test the
+# edge-aware vote inside the refinement, not what L_C + L_R learn on top of it. Try training it
+# (the `epochs` of `coherent.CoherentColorizer`) and measure the difference the same way.
 
 # %%
 print("fixed:", experiment.FIXED)

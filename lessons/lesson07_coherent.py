@@ -387,26 +387,30 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
                      test_regions, max_images=3)
 
 # %% [markdown]
-# **Reading the claims.** None of this lesson's claims is `robust` in `lessons/claims.csv`: a
-# claim is marked `robust` only once it has held in every setting of
-# `benchmarks/claims_robustness.py` (other seeds, one thread, oneDNN on, JAX), and these have not,
-# so the lesson teaches no verdict; read the lines your run printed.
+# **Reading the claims.** None of this lesson's claims is `robust` in `lessons/claims.csv`: each
+# failed to hold in at least one setting of `benchmarks/claims_robustness.py` (other seeds, one
+# thread, oneDNN on; see `lessons/README.md`), so the lesson teaches no verdict; read the lines
+# your run printed. The numbers in the lines are your run's.
 #
-# `L7-naive-collapse` asks whether the report's recipe, a refined distribution learnt from scratch
-# with L_C + L_R, loses colour against the base's own mode. Section 5 gave three reasons to expect
-# it; a line that says `holds` is the collapse measured over seeds, a line that says
-# `unresolved` means the loss of colour varied too much between seeds to tell at this budget.
-#
-# The other three claims are what the report set out to do: beat the plain mode of the same base
-# on bleeding and on incoherence while keeping 90 % of its colourfulness. `fixed` is measured at
-# its edge-aware start (section 6), so the three lines test the vote, not what L_C + L_R learn.
-# Read them together. The vote puts colour edges on lightness edges (bleeding) and outvotes
-# flips of the mode inside a surface (incoherence); but the colourfulness measure also counts
-# those flips (speckle of vivid colours is colourful), and a surface whose lightness is close to
-# its neighbour's gives the vote no edge to keep. So the third line may go the
-# other way from the first two: coherence bought with colour, the trade-off of lesson 5 between
-# the mode and the mean in another form. If it does, that is this lesson's finding at this
-# budget, not a failure of the measurement.
+# * `L7-fixed-bleeding` and `L7-fixed-colour` ask whether the fixed refinement, at its
+#   edge-aware start, loses less of the truth's edge contrast than the plain mode of its own base
+#   while keeping 90 % of the mode's colourfulness: half of what the report set out to do. The
+#   mechanism to look for: the base predicts at a quarter of the resolution, the vote moves each
+#   colour edge onto the lightness edge of the gray image, and since it only picks among colours
+#   the base chose, the colour can stay. If your lines say `holds`, it is the gray image's edges
+#   that did it, not L_C + L_R: `fixed` is measured before they train it (section 6). At this
+#   budget the intervals come close to zero in some settings, so five seeds do not settle them.
+# * `L7-fixed-incoherence`: whether it also varies less inside the true surfaces. A reason to
+#   doubt it: the base's mode is decoded at a quarter of the resolution and blurred back up,
+#   which already smooths it inside surfaces, while the vote decides every pixel at full
+#   resolution, and where a surface's lightness varies (shading, texture) its neighbours on the
+#   same surface count less, so flips can survive. Coherence inside surfaces is the other half of
+#   the report's goal and the natural next experiment: a vote over whole regions, or L_C trained
+#   on top of this start, each measured the same way.
+# * `L7-naive-collapse`: whether the refinement learnt from scratch loses colour against the
+#   base's mode. At this budget it has not fallen to one colour per image as in the report's much
+#   longer run, and how far it gets varies so much from seed to seed that five seeds do not
+#   settle it in every setting.
 #
 # *In fast mode the claims rest on one epoch on a few tiny scenes and two seeds: the lines still
 # print, but their verdicts mean nothing. Run in full mode (`CHROMA_LAB_FAST` unset) to read them.*
@@ -420,13 +424,13 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
 #   trained with a gradient loss L_C that never names a colour and a regulariser L_R that keeps
 #   the new mode likely under the old distribution; a stop-gradient keeps the base network out of
 #   it.
-# * Learnt from scratch, it can lose the base's colour (`L7-naive-collapse`): the loss is
-#   dominated by flat pixels, the T = 0.01 softmax passes little gradient, and a random start has
-#   no colour to keep.
+# * Learnt from scratch, it can lose the base's colour (`L7-naive-collapse`, unresolved at this
+#   budget): the loss is dominated by flat pixels, the T = 0.01 softmax passes little gradient,
+#   and a random start has no colour to keep.
 # * The report's fixes (rebalancing by gradient magnitude, lightness weights) and ours (a
 #   residual start, an edge-aware vote of the base's modes as the start) are measured against the
 #   base's own mode on bleeding, incoherence and 90 % of its colour (`L7-fixed-bleeding`,
-#   `L7-fixed-incoherence`, `L7-fixed-colour`); read your lines, and `lessons/claims.csv` for
-#   where each stands.
+#   `L7-fixed-incoherence`, `L7-fixed-colour`); none is settled in every setting at this budget,
+#   so read your own lines.
 # * Compare a refinement with the plain decoding of its own base, over seeds: a gain measured
 #   against the annealed mean may be the mode's, not the refinement's.

@@ -39,6 +39,8 @@ _SKIES = {  # (top, horizon) colours
     "night": ((8, 12, 40), (35, 50, 95)),
 }
 _SUNSET_SKY = ((60, 55, 125), (225, 115, 110), (250, 175, 75))  # top, middle (pink), horizon
+# a*b* of a sunset sky drawn at a day sky's lightness (``ambiguous_sunsets``): top, middle, horizon
+SUNSET_HUES = ((22.0, -32.0), (38.0, 12.0), (22.0, 50.0))
 _GRASS = (65, 125, 40)
 _DARK_GRASS = {"sunset": (70, 75, 30), "night": (18, 32, 26)}
 _SAND = (222, 196, 145)
@@ -54,7 +56,7 @@ _WINDOW_DAY, _WINDOW_NIGHT = (150, 180, 210), (255, 215, 110)
 
 
 def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = False,
-                     return_regions: bool = False):  # fmt: skip
+                     return_regions: bool = False, ambiguous_sunsets: bool = False):  # fmt: skip
     """Generate ``n`` labelled landscapes.
 
     Parameters
@@ -70,6 +72,12 @@ def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = 
     return_regions : bool
         Also return the region map of every image. The images and labels are the same bytes
         either way (tracking the surfaces draws no random numbers).
+    ambiguous_sunsets : bool
+        Draw each sunset sky as a day sky (gradient, clouds, sun) and then give it the sunset's
+        hues at the *same* lightness (:data:`SUNSET_HUES`): a patch of sky then cannot tell a
+        sunset from a day, only the rest of the scene can (the darker grass, the objects against
+        the light). Lesson 6 uses it to show what Iizuka et al.'s global stream is for. The
+        other classes are the same bytes either way.
 
     Returns
     -------
@@ -90,8 +98,8 @@ def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = 
 
         indices = tqdm(indices, desc="Drawing scenes", unit="image")
     for i in indices:
-        drawn = render_scene(np.random.default_rng([seed, i]), size, labels[i],
-                             return_regions=return_regions)  # fmt: skip
+        drawn = render_scene(np.random.default_rng([seed, i]), size, labels[i], return_regions=return_regions,
+                             ambiguous_sunset=ambiguous_sunsets)  # fmt: skip
         if return_regions:
             images[i], regions[i] = drawn
         else:
@@ -101,7 +109,8 @@ def synthetic_scenes(n: int, size: int = 64, seed: int = 0, *, progress: bool = 
     return images, np.array(labels, dtype=str)
 
 
-def render_scene(rng: np.random.Generator, size: int, kind: str, return_regions: bool = False):
+def render_scene(rng: np.random.Generator, size: int, kind: str, return_regions: bool = False,
+                 ambiguous_sunset: bool = False):  # fmt: skip
     """Draw one scene of class ``kind``.
 
     Parameters
@@ -114,6 +123,8 @@ def render_scene(rng: np.random.Generator, size: int, kind: str, return_regions:
         One of :data:`SCENE_CLASSES`.
     return_regions : bool
         Also return the region map.
+    ambiguous_sunset : bool
+        A sunset's sky is a day sky recoloured at the same lightness (see :func:`synthetic_scenes`).
 
     Returns
     -------
@@ -134,7 +145,11 @@ def render_scene(rng: np.random.Generator, size: int, kind: str, return_regions:
     c = _Canvas(size, track_surfaces=return_regions)
     horizon = rng.uniform(0.38, 0.55)
     time = {"sunset": "sunset", "night": "night", "snow": "snow"}.get(kind, "day")
-    _draw_sky(c, rng, time, horizon)
+    if time == "sunset" and ambiguous_sunset:
+        _draw_sky(c, rng, "day", horizon)
+        _recolor_sky_as_sunset(c, horizon)
+    else:
+        _draw_sky(c, rng, time, horizon)
     _draw_ground(c, rng, kind, horizon)
     _draw_objects(c, rng, kind, time, horizon)
     c.img += rng.normal(0.0, 1.5, c.img.shape)  # a little sensor noise everywhere
@@ -245,6 +260,17 @@ def _draw_sky(c, rng, time, horizon):
         r = rng.uniform(0.04, 0.07)
         c.paint(0.3 * c.disc(cy, cx, 1.8 * r), (255, 250, 215), "sky")
         c.paint(c.disc(cy, cx, r), (255, 240, 170), "sun")
+
+
+def _recolor_sky_as_sunset(c, horizon):
+    """Keep the drawn sky's L*, replace its a*b* by the sunset's, by height (:data:`SUNSET_HUES`)."""
+    from chroma_lab.color import lab_to_rgb, rgb_to_lab
+
+    lab = rgb_to_lab(np.clip(c.img, 0, 255) / 255.0)
+    t = np.clip(c.y / horizon, 0, 1)
+    top, middle, low = (np.array(ab, dtype=float) for ab in SUNSET_HUES)
+    lab[..., 1:] = np.where((t < 0.55)[..., None], _lerp(top, middle, t / 0.55), _lerp(middle, low, (t - 0.55) / 0.45))
+    c.img = 255.0 * lab_to_rgb(lab)
 
 
 def _draw_ground(c, rng, kind, horizon):

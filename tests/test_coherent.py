@@ -278,6 +278,32 @@ def test_edge_aware_smoothing_matches_numpy_and_keeps_colour_edges_on_lightness_
         layer.get_config()
 
 
+def test_the_edge_aware_vote_takes_each_surfaces_majority_mode_and_keeps_its_colours():
+    # two surfaces (dark left, light right); the base's mode is bin 0 on the left and bin 1 on
+    # the right, with a few flipped pixels inside each, and the blur has moved the edge
+    rng = np.random.default_rng(1)
+    L = np.where(np.arange(12) < 6, 30.0, 70.0)[None, None, :].repeat(12, 1)
+    mode = (np.arange(12) >= 4).astype(int)[None, None, :].repeat(12, 1)
+    flips = rng.random(mode.shape) < 0.1
+    mode = np.where(flips, 1 - mode, mode)
+    logits = np.eye(3)[mode] * 4.0 + rng.normal(0, 0.1, (1, 12, 12, 3))
+    logits[..., 2] += 3.5  # bin 2, never anyone's mode, is second almost everywhere
+    assert np.array_equal(logits.argmax(-1), mode)
+    inputs = [logits.astype("float32"), ((L - 50) / 100)[..., None].astype("float32")]
+    voted = coherent.EdgeAwareSmoothing(radius=6, step=1, sigma_space=100.0, sigma_lightness=5.0, vote=True)
+    out = ops.convert_to_numpy(voted(inputs))
+    assert np.array_equal(out.argmax(-1)[0], (L[0] > 50).astype(int))  # one mode per surface, on its edge
+    # the vote shares are the filter applied to the one-hot modes, as the NumPy reference computes
+    shares = _edge_aware_reference(np.eye(3)[mode], L, 6, 1, 100.0, 5.0)
+    np.testing.assert_allclose(np.exp(out) - coherent.VOTE_FLOOR, shares, atol=1e-5)
+    # averaged logits can tip to bin 2, a colour no pixel had as its mode; the vote cannot
+    assert np.isin(out.argmax(-1), mode).all()
+    twice = coherent.EdgeAwareSmoothing(radius=6, step=1, sigma_space=100.0, sigma_lightness=5.0, vote=True,
+                                        passes=2)  # fmt: skip
+    assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(twice)).get_config() == \
+        twice.get_config()
+
+
 def test_an_edge_aware_refinement_starts_at_the_smoothed_mode_and_saves(base_folder, tmp_path):
     from chroma_lab.data import to_gray
     from chroma_lab.models.registry import load_colorizer
@@ -295,7 +321,8 @@ def test_an_edge_aware_refinement_starts_at_the_smoothed_mode_and_saves(base_fol
 
 @pytest.mark.parametrize("params, match", [
     ({"base": 3}, "base must be the folder"),
-    ({"edge_aware": 1}, "edge_aware must be True or False"),
+    ({"edge_aware": 1}, "edge_aware must be True or False or .vote."),
+    ({"edge_aware": "votes"}, "edge_aware must be True or False or .vote."),
     ({"residual": "yes"}, "residual must be True or False"),
     ({"loss_temperature": 0}, "loss_temperature"),
     ({"image_size": 20}, "multiple of 8"),

@@ -216,3 +216,22 @@ def test_ambiguous_scenes_bad_arguments(kwargs, match):
 
     with pytest.raises(ValueError, match=match):
         ambiguous_scenes(**{"n": 2, **kwargs})
+
+
+def test_ambiguous_sunsets_give_the_sunset_sky_a_day_skys_lightness_and_keep_its_hue(scenes):
+    images, labels = scenes
+    recoloured, same_labels, regions = synthetic_scenes(60, size=32, seed=0, ambiguous_sunsets=True,
+                                                         return_regions=True)  # fmt: skip
+    assert (same_labels == labels).all()
+    sunset = labels == "sunset"
+    assert (recoloured[~sunset] == images[~sunset]).all()  # the other classes: the same bytes
+    lab_new, lab_old = rgb_to_lab(recoloured), rgb_to_lab(images)
+    sky = regions == 0
+    day = (labels == "grass")[:, None, None] & sky
+    sunset_sky = sunset[:, None, None] & sky
+    # the usual sunset sky is darker than a day sky; the ambiguous one is as light as a day sky ...
+    assert lab_old[..., 0][sunset_sky].mean() < lab_old[..., 0][day].mean() - 8
+    assert abs(lab_new[..., 0][sunset_sky].mean() - lab_old[..., 0][day].mean()) < 3
+    # ... and keeps a sunset's hues: red-purple above, orange near the horizon, never a day's blue
+    assert lab_new[..., 1][sunset_sky].mean() > 15 and lab_old[..., 2][day].mean() < -15
+    assert lab_new[..., 2][sunset_sky].mean() > lab_old[..., 2][day].mean() + 25

@@ -3,7 +3,11 @@
 The small two-stream network (:class:`~chroma_lab.models.iizuka2016.IizukaColorizer`) is trained
 on the labelled synthetic landscapes several ways, all with the same data, epochs and batch, and
 scored on held-out scenes. Each seed draws new scenes, a new split, new initial weights and a new
-data order. The claims:
+data order. The scenes' sunsets are ``ambiguous_sunsets`` (:func:`~chroma_lab.scenes.synthetic_scenes`):
+the sky of a sunset has the lightness of a day sky and a sunset's hues, so a patch of sky cannot
+tell the two apart and only the whole scene can, the situation the global stream is built for
+(with the usual sunsets the local stream can read the sunset off the sky's own, darker, gradient).
+The claims:
 
 * ``L6-paper-weighting``: our alpha = 1/300 weighs the cross-entropy against the *mean* squared
   error; the paper's colour term is a squared Frobenius norm, a *sum* over the pixels, so its
@@ -71,7 +75,7 @@ def variants(fast: bool = False) -> dict:
 def make_data(seed: int, fast: bool = False):
     """The labelled scenes of ``seed``, split: ``(train, test, y_train, y_test)``, stratified by class."""
     b = budget(fast)
-    scenes, kinds = synthetic_scenes(b.n_scenes, size=b.image_size, seed=seed)
+    scenes, kinds = synthetic_scenes(b.n_scenes, size=b.image_size, seed=seed, ambiguous_sunsets=True)
     labels = np.array([SCENE_CLASSES.index(kind) for kind in kinds])
     return train_test_split_images(scenes, labels, test_size=0.25, random_state=seed, stratify=labels)
 

@@ -79,6 +79,10 @@ class StopGradient(layers.Layer):
         return ops.stop_gradient(x)
 
 
+# The vote shares' floor before the log (EdgeAwareSmoothing with vote=True).
+VOTE_FLOOR = 1e-4
+
+
 @keras.saving.register_keras_serializable(package="chroma_lab")
 class EdgeAwareSmoothing(layers.Layer):
     """Average logits over a window, each neighbour weighted by its distance and by how close its
@@ -102,17 +106,35 @@ class EdgeAwareSmoothing(layers.Layer):
     sigma_lightness : float
         Lightness scale of the weights, L* units: neighbours that differ by a few times this
         count for almost nothing.
+    vote : bool
+        Average each pixel's *mode* (the one-hot of its argmax) instead of its logits, and
+        return the log of the vote shares: the output's mode is the colour that most of the
+        pixel's neighbours on its own surface have as their mode (a weighted majority). Averaged
+        logits can tip to a third, duller colour between two vivid ones; a vote only picks among
+        colours the base already chose somewhere.
+    passes : int
+        Apply the filter this many times (each pass reaches ``radius`` further along a surface).
     """
 
-    def __init__(self, radius=8, step=2, sigma_space=6.0, sigma_lightness=5.0, **kwargs):
+    def __init__(self, radius=8, step=2, sigma_space=6.0, sigma_lightness=5.0, vote=False, passes=1, **kwargs):
         super().__init__(**kwargs)
         self.radius = check_int(radius, "radius", low=1)
         self.step = check_int(step, "step", low=1)
         self.sigma_space = check_number(sigma_space, "sigma_space", low=0, low_open=True)
         self.sigma_lightness = check_number(sigma_lightness, "sigma_lightness", low=0, low_open=True)
+        self.vote = bool(vote)
+        self.passes = check_int(passes, "passes", low=1)
 
     def call(self, inputs):
         logits, l_norm = inputs
+        if self.vote:
+            logits = ops.one_hot(ops.argmax(logits, axis=-1), ops.shape(logits)[-1], dtype=logits.dtype)
+        for _ in range(self.passes):
+            logits = self._filter(logits, l_norm)
+        # a share of 0 becomes a finite, very low logit, so that softmax and L_R stay finite
+        return ops.log(logits + VOTE_FLOOR) if self.vote else logits
+
+    def _filter(self, logits, l_norm):
         r = self.radius
         pad = [[0, 0], [r, r], [r, r], [0, 0]]
         logits_p, l_p = ops.pad(logits, pad, mode="symmetric"), ops.pad(l_norm, pad, mode="symmetric")
@@ -132,7 +154,12 @@ class EdgeAwareSmoothing(layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "radius": self.radius, "step": self.step,
-                "sigma_space": self.sigma_space, "sigma_lightness": self.sigma_lightness}  # fmt: skip
+                "sigma_space": self.sigma_space, "sigma_lightness": self.sigma_lightness, "vote": self.vote,
+                "passes": self.passes}  # fmt: skip
+
+
+# The edge-aware vote of ``edge_aware="vote"``: two passes widen the vote along a surface.
+EDGE_VOTE = {"vote": True, "passes": 2}
 
 
 def build(base_network: keras.Model, config: CoherentConfig | None = None, residual: bool = True,
@@ -147,9 +174,11 @@ def build(base_network: keras.Model, config: CoherentConfig | None = None, resid
     residual : bool
         Refined logits = upsampled base logits + a correction whose last layer starts at zero
         (True), or predicted from scratch as in the report (False).
-    edge_aware : bool
+    edge_aware : bool or "vote"
         Smooth the upsampled base logits along the gray image's surfaces
         (:class:`EdgeAwareSmoothing`): the residual starts from them and L_R compares with them.
+        ``"vote"``: instead, each pixel takes the mode most of its surface's neighbours have
+        (:data:`EDGE_VOTE`, two passes of the filter with ``vote=True``).
     name : str
 
     Returns
@@ -163,7 +192,9 @@ def build(base_network: keras.Model, config: CoherentConfig | None = None, resid
     l_norm = keras.Input(shape=(None, None, 1), name="l_norm")
     base_logits = StopGradient(name="stop_gradient")(base_network(l_norm))
     up_logits = layers.UpSampling2D(stride, interpolation="bilinear", name="upsample_313")(base_logits)
-    if edge_aware:
+    if edge_aware == "vote":
+        up_logits = EdgeAwareSmoothing(**EDGE_VOTE, name="edge_aware_313")([up_logits, l_norm])
+    elif edge_aware:
         up_logits = EdgeAwareSmoothing(name="edge_aware_313")([up_logits, l_norm])
     distribution = layers.Softmax(name="base_distribution")(up_logits)
     g = l_norm
@@ -206,10 +237,11 @@ class CoherentColorizer(KerasColorizer):
         Size of the base network when it is trained here.
     residual, gradient_rebalance, lightness_weighting : bool
         The changes to the report's recipe (module docstring); all False is the report's own.
-    edge_aware : bool
+    edge_aware : bool or "vote"
         Resample the base's logits along the gray image's surfaces (:class:`EdgeAwareSmoothing`)
-        before the refinement starts from them and L_R compares with them; False upsamples them
-        bilinearly, as the report does.
+        before the refinement starts from them and L_R compares with them; ``"vote"`` starts
+        from the mode most of each pixel's own-surface neighbours have instead; False upsamples
+        them bilinearly, as the report does.
     regularizer_weight : float
         Weight of L_R against L_C.
     loss_temperature : float
@@ -287,7 +319,8 @@ class CoherentColorizer(KerasColorizer):
     def _build_model(self):
         base_network = self._base_network
         base_network.trainable = False  # trained by its own loss already; BatchNorm in inference mode
-        network = build(base_network, residual=bool(self.residual), edge_aware=bool(self.edge_aware))
+        edge_aware = "vote" if self.edge_aware == "vote" else bool(self.edge_aware)
+        network = build(base_network, residual=bool(self.residual), edge_aware=edge_aware)
         del self._base_network
         weights = rebalance_weights(self.gradient_prior_, REBALANCE_LAMBDA) if self.gradient_rebalance else None
         model = build_training_model(network)
@@ -317,9 +350,11 @@ class CoherentColorizer(KerasColorizer):
             raise ChromaLabTypeError(f"base must be the folder of a trained Zhang model or None, got "
                                      f"{type(self.base).__name__}")  # fmt: skip
         ZhangColorizer(size=self.size, image_size=self.image_size).validate_params()  # size, image_size
-        for name in ("residual", "gradient_rebalance", "lightness_weighting", "edge_aware"):
+        for name in ("residual", "gradient_rebalance", "lightness_weighting"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ChromaLabTypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if not isinstance(self.edge_aware, (bool, np.bool_)) and self.edge_aware != "vote":
+            raise ChromaLabTypeError(f"edge_aware must be True or False or 'vote', got {self.edge_aware!r}")
         check_number(self.regularizer_weight, "regularizer_weight", low=0)
         check_number(self.loss_temperature, "loss_temperature", low=0, low_open=True)
         check_number(self.temperature, "temperature", low=0)

@@ -184,3 +184,10 @@ def test_cosine_training_ends_at_the_last_epochs_rate_and_saves_its_schedule(tmp
 def test_bad_schedule_is_refused():
     with pytest.raises(ValueError, match="schedule"):
         GuidedColorizer(**TINY, schedule="linear").fit(synthetic_scenes(2, size=16)[0])
+
+
+def test_train_command_takes_the_schedule(tmp_path):
+    from chroma_lab.cli import parse_args
+
+    args = parse_args(["train", "guided", "--schedule", "cosine", "--out", str(tmp_path / "g")])
+    assert args.schedule == "cosine"

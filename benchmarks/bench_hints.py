@@ -9,6 +9,7 @@ row per hint seed, then the mean over seeds. Train the model on the 176 (a folde
 or ``--train-epochs`` here). Then the time of one interactive update at 256x256 (a bundled photo,
 10 hints): the small network's forward pass and Levin's solve.
 
+    python3 benchmarks/bench_hints.py --link-train TRAIN                # the 176, as symlinks
     chroma-lab train guided --data folder:TRAIN --epochs 60 --out runs/guided
     python3 benchmarks/bench_hints.py --model runs/guided
     python3 benchmarks/bench_hints.py --train-epochs 60 --save runs/guided   # train here
@@ -36,9 +37,13 @@ def main(argv=None) -> int:
     parser.add_argument("--save", type=Path, help="where to save the model trained here")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="hint draws")
     parser.add_argument("--repeats", type=int, default=5, help="timed updates per method")
+    parser.add_argument("--link-train", type=Path, metavar="DIR",
+                        help="only write DIR: symlinks to the 176 training photos, for chroma-lab train")
     args = parser.parse_args(argv)
     if not args.photos.is_dir():
         parser.error(f"no photo folder at {args.photos}")
+    if args.link_train is not None:
+        return _link_train(args.photos, args.link_train)
     if (args.model is None) == (args.train_epochs == 0):
         parser.error("give --model DIR or --train-epochs N")
 
@@ -81,6 +86,29 @@ def main(argv=None) -> int:
     print(f"guided - levin2004, 10 hints: {_range(over_levin)} dB (target > 0)")
     print(f"levin2004 - all gray, 10 hints: {_range(levin_gray)} dB (target > 0)")
     _time_updates(guided, args.repeats)
+    return 0
+
+
+def _link_train(photos: Path, folder: Path) -> int:
+    """Symlink the training part of the split into ``folder``; checked by reading it back."""
+    from chroma_lab.data import load_folder, train_test_split_images
+
+    images, _ = load_folder(photos, size=64, progress=False)
+    train, _ = train_test_split_images(images, test_size=0.2, random_state=0)
+    files = sorted(p for p in photos.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    if len(files) != len(images):
+        raise SystemExit(f"{photos}: {len(files)} image files but load_folder read {len(images)}")
+    index = np.arange(len(files)).reshape(-1, 1, 1)  # split the indices as the images are split
+    keep = train_test_split_images(index, test_size=0.2, random_state=0)[0].ravel()
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in keep:
+        link = folder / files[i].name
+        if not link.exists():
+            link.symlink_to(files[i].resolve())
+    linked, _ = load_folder(folder, size=64, progress=False)
+    if not np.array_equal(linked, train):
+        raise SystemExit(f"{folder} does not hold exactly the {len(train)} training photos; empty it and rerun")
+    print(f"{folder}: the {len(train)} training photos (the other {len(images) - len(train)} are held out)")
     return 0
 
 

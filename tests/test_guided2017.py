@@ -160,3 +160,34 @@ def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
 def test_bad_image_size_is_refused(size):
     with pytest.raises(ValueError, match="image_size"):
         GuidedColorizer(image_size=size).fit(synthetic_scenes(2, size=16)[0])
+
+
+def test_cosine_schedule_decays_from_the_rate_to_a_hundredth():
+    model = GuidedColorizer(learning_rate=2e-3, epochs=5, schedule="cosine")
+    rates = [model.epoch_learning_rate(e) for e in range(5)]
+    np.testing.assert_allclose([rates[0], rates[2], rates[4]], [2e-3, 2e-3 * (0.01 + 0.99 / 2), 2e-5])
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+    assert GuidedColorizer(learning_rate=2e-3, epochs=5).epoch_learning_rate(4) == 2e-3
+
+
+@pytest.mark.slow
+def test_cosine_training_ends_at_the_last_epochs_rate_and_saves_its_schedule(tmp_path):
+    images = synthetic_scenes(8, size=16, seed=2)[0]
+    model = GuidedColorizer(**{**TINY, "epochs": 2}, schedule="cosine").fit(images)
+    rate = float(keras.ops.convert_to_numpy(model.model_.optimizer.learning_rate))
+    np.testing.assert_allclose(rate, model.epoch_learning_rate(1), rtol=1e-6)
+    assert rate < model.learning_rate / 50
+    model.save(tmp_path / "g")
+    assert load_colorizer(tmp_path / "g").schedule == "cosine"
+
+
+def test_bad_schedule_is_refused():
+    with pytest.raises(ValueError, match="schedule"):
+        GuidedColorizer(**TINY, schedule="linear").fit(synthetic_scenes(2, size=16)[0])
+
+
+def test_train_command_takes_the_schedule(tmp_path):
+    from chroma_lab.cli import parse_args
+
+    args = parse_args(["train", "guided", "--schedule", "cosine", "--out", str(tmp_path / "g")])
+    assert args.schedule == "cosine"

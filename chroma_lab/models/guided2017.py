@@ -67,6 +67,7 @@ from chroma_lab.hints import GEOMETRIC_P, LOCATION_SPREAD, PATCH_SIZES
 from chroma_lab.models.keras_colorizer import PREDICT_PIXELS, KerasColorizer, LightnessFromRGB, walk_layers
 
 SIZES = ("full", "small")
+SCHEDULES = ("constant", "cosine")
 MAX_POINTS = 48
 HUBER_DELTA = 1.0  # Lab units: the paper's delta = 1
 MASK_CENTRE = 0.5  # the released code feeds mask - 0.5
@@ -345,15 +346,18 @@ class GuidedColorizer(KerasColorizer):
     cli_options = {
         "--size": ("size", {"help": "network size: small (CPU, the default) or full (the paper's)"}),
         **KerasColorizer.cli_options,
+        "--schedule": ("schedule", {"help": "Adam's step over the epochs: constant (the default) or cosine "
+                                            "(decayed to a hundredth by the last epoch)"}),
     }  # fmt: skip
 
     def __init__(self, size="small", image_size=64, epochs=20, batch_size=16, learning_rate=1e-3,
-                 seed=0, verbose="auto"):  # fmt: skip
+                 schedule="constant", seed=0, verbose="auto"):  # fmt: skip
         self.size = size
         self.image_size = image_size
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.schedule = schedule
         self.seed = seed
         self.verbose = verbose
 
@@ -369,9 +373,21 @@ class GuidedColorizer(KerasColorizer):
                       loss=HintHuberLoss())  # fmt: skip
         return model
 
+    def continue_fit(self, images, y=None, callbacks=None):
+        # the step of epoch e depends only on e and self.epochs, so a resumed run follows it too
+        rate = keras.callbacks.LearningRateScheduler(lambda epoch, _: self.epoch_learning_rate(epoch))
+        return super().continue_fit(images, y, callbacks=[rate, *(callbacks or [])])
+
+    def epoch_learning_rate(self, epoch: int) -> float:
+        """Adam's step in epoch ``epoch``: constant, or cosine-decayed from ``learning_rate`` to
+        ``learning_rate`` / 100 at the last of ``epochs``."""
+        if self.schedule == "constant":
+            return float(self.learning_rate)
+        progress = min(epoch / max(self.epochs - 1, 1), 1.0)
+        return float(self.learning_rate * (0.01 + 0.99 * 0.5 * (1.0 + np.cos(np.pi * progress))))
+
     def _training_data(self, images):
         return images, images  # hints and targets are made from the RGB inside the graph
-
     def _decode(self, output):
         return denormalize_ab(ops.cast(output, "float32"))
 
@@ -398,6 +414,7 @@ class GuidedColorizer(KerasColorizer):
     def validate_params(self):
         super().validate_params()
         check_choice(self.size, "size", SIZES)
+        check_choice(self.schedule, "schedule", SCHEDULES)
         multiple = GuidedConfig.input_multiple
         check_int(self.image_size, "image_size", low=multiple)
         if self.image_size % multiple:
@@ -424,5 +441,6 @@ def resize_hints(hint_ab, hint_mask, side) -> tuple:
                      for c in range(2)], axis=-1)  # fmt: skip
     ab = np.divide(sums, counts[:, None], out=np.zeros_like(sums), where=counts[:, None] > 0)
     return ab.reshape(n, h, w, 2).astype(np.float32), (counts > 0).reshape(n, h, w).astype(np.float32)
+
 
 

@@ -239,6 +239,16 @@ def _torch_module(name, args):
     return importlib.import_module(name)
 
 
+def _time_and_report(steps: dict, args, gflop: float, load_before: float, batch: str) -> int:
+    """Alternate ``steps``, then print the batch (``batch`` and each contender's last loss), each
+    one's figures with its ratio to PyTorch eager, and the load (the Iizuka and palette runs)."""
+    times, losses = alternate(steps, args.steps, args.warmup, args.repeats)
+    print(f"batch              {batch}, last loss " + ", ".join(f"{name} {loss:.4f}" for name, loss in losses.items()))
+    _report_all(times, args, gflop)
+    _print_load(load_before)
+    return 0
+
+
 def _report_all(times: dict, args, gflop: float) -> None:
     rates = {name: _report(name, t, args, gflop) for name, t in times.items()}
     if "torch eager" in rates:
@@ -287,13 +297,8 @@ def _iizuka(args, load_before) -> int:
         print(f"torch reference    eager, {count:,} weights and biases (= Keras)")
         steps["torch eager"] = torch_iizuka.make_step(images, labels, config, num_classes,
                                                       args.mixed_bfloat16)  # fmt: skip
-    times, losses = alternate(steps, args.steps, args.warmup, args.repeats)
-    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 RGB + "
-          f"scene labels, {args.optimizer}, last loss "
-          + ", ".join(f"{name} {loss:.4f}" for name, loss in losses.items()))
-    _report_all(times, args, gflop)
-    _print_load(load_before)
-    return 0
+    return _time_and_report(steps, args, gflop, load_before, f"{args.batch_size} x {args.image_size}x"
+                            f"{args.image_size} uint8 RGB + scene labels, {args.optimizer}")  # fmt: skip
 
 
 def _palette(args, load_before) -> int:
@@ -324,13 +329,8 @@ def _palette(args, load_before) -> int:
         torch_palette = _torch_module("torch_palette", args)
         torch_palette.check_lightness()
         steps["torch eager"] = torch_palette.make_step(rgb_to_gray(images, method="cie"), classes)
-    times, losses = alternate(steps, args.steps, args.warmup, args.repeats)
-    print(f"batch              {args.batch_size} x {args.image_size}x{args.image_size} uint8 gray, "
-          f"32 palette classes, Adadelta, last loss "
-          + ", ".join(f"{name} {loss:.4f}" for name, loss in losses.items()))
-    _report_all(times, args, gflop)
-    _print_load(load_before)
-    return 0
+    return _time_and_report(steps, args, gflop, load_before, f"{args.batch_size} x {args.image_size}x"
+                            f"{args.image_size} uint8 gray, 32 palette classes, Adadelta")  # fmt: skip
 
 
 def iizuka_flops(config, height: int, width: int, num_classes: int) -> int:

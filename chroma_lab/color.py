@@ -335,16 +335,16 @@ def lightness_ops(rgb, dtype: str = "float32"):
     Notes
     -----
     Only Y is needed, and a uint8 pixel has 256 possible values: the table and the one row of the
-    XYZ matrix cut the lightness of a training batch (16 x 64x64) from 7-9 to about 3 ms of
-    a 90-120 ms step (1 thread) (``benchmarks/train_throughput.py``); L* agrees with :func:`rgb_to_lab_ops`
-    to float32 round-off (``tests/test_color.py``).
+    XYZ matrix make the lightness a small part of a training step where the full conversion was
+    a noticeable one (``benchmarks/train_throughput.py`` measures the step); L* agrees with
+    :func:`rgb_to_lab_ops` to float32 round-off (``tests/test_color.py``).
     """
     from keras import backend, ops
 
     x = ops.convert_to_tensor(rgb)
     kind = backend.standardize_dtype(x.dtype)
     if "int" in kind:
-        if kind != "uint8":  # a uint8 is in range already, and clipping it cost 1.5 ms a step
+        if kind != "uint8":  # a uint8 is in range already; the clip showed in the step's profile
             x = ops.clip(x, 0, 255)
         linear = ops.take(ops.convert_to_tensor(_LINEAR_LUT, dtype), ops.cast(x, "int32"))
     else:

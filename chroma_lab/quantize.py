@@ -12,8 +12,8 @@ The bins lie on a regular grid with step 10, so the k nearest bins of a point ar
 bins listed once per grid cell (``chroma_lab._bin_search``): the same bins and distances as a search
 over all 313, with equally near bins in bin-index order. The training targets of Zhang's losses use
 the same lists in the graph (``_soft_encode_srgb_ops``): with the distances one coordinate at a
-time, that took the targets of a 16 x 64x64 training step of the small network from about 30 ms
-to 7 (1 thread; ``benchmarks/train_throughput.py``, issue 24), bit for bit the same targets.
+time, that made the targets a small part of a training step of the small network
+(``benchmarks/train_throughput.py``), bit for bit the same targets.
 
 The module is longer than most because quantisation has one home; its four
 sections (bins and encodings, prior and decoding, ``keras.ops`` versions, palettes) read apart.
@@ -307,8 +307,8 @@ def _squared_distances_ops(ab):
     bins = _bins()
     # |x - c|^2 = |x|^2 - 2 x.c + |c|^2 loses precision in float32 near a bin, so the difference
     # form, one coordinate at a time: the same float32 numbers as summing an (..., 313, 2)
-    # difference over its last axis, which TensorFlow's reduction over an axis of 2 made cost 16-27
-    # ms instead of 2 for a training batch (16 x 16x16 targets; benchmarks/train_throughput.py).
+    # difference over its last axis, without TensorFlow's reduction over an axis of 2, which cost
+    # several times as much in a training step (benchmarks/train_throughput.py).
     da = ab[..., 0:1] - ops.convert_to_tensor(bins[:, 0], "float32")
     db = ab[..., 1:2] - ops.convert_to_tensor(bins[:, 1], "float32")
     return da * da + db * db
@@ -364,8 +364,8 @@ def _soft_encode_srgb_ops(ab, k: int = SOFT_K, sigma: float = SOFT_SIGMA):
 
     The same numbers, bit for bit: the k-th smallest distance is taken among the few candidate
     bins of the value's cell of ``chroma_lab._bin_search`` (at most 12 for k = 5) instead of a
-    top-k over all 313 bins, which was 7 to 9 ms of a 100 ms training step of the small Zhang
-    network (16 x 16x16 targets, 1 thread; ``benchmarks/train_throughput.py``). The candidate
+    top-k over all 313 bins, which was a visible share of a training step of the small Zhang
+    network (``benchmarks/train_throughput.py``). The candidate
     lists hold the k nearest bins of every point of the grid (a in -100..110, b in -120..110),
     which contains the ab of every sRGB colour (what :func:`chroma_lab.losses.target_ab` gives);
     values off the grid are clamped to its border cells and their encoding is then not exact,

@@ -400,20 +400,21 @@ for result in lab8.run_claims(SEEDS, fast=FAST, sweeps=sweeps):
 # * **L8-guided-vs-levin**: with the same ten dots, Levin beats our guided network. This is the
 #   question of the lesson, what learning buys over the classical method, and at this budget the
 #   answer is: not yet. Levin reproduces every hint exactly and stops it at lightness edges; our
-#   network is small, trained for 30 short epochs on 64 scenes, and has first to learn what every scene
-#   looks like before it learns to follow a dot. Zhang et al. train for days on a million
+#   network is small, trained for 30 short epochs on 64 scenes, and has first to learn what every
+#   scene looks like before it learns to follow a dot. Zhang et al. train on over a million ImageNet
 #   photos; the claim is about this course's budget, not about the paper. Look at the pictures of
 #   section 4: where does each method go wrong?
 # * **L8-worst-first**: after ten dots, a user who puts each dot on the largest remaining error
-#   beats a user who puts the same 3x3 dots at random, for Levin. The first dot is the exception
+#   beats a user who puts the same 3x3 dots at random, for Levin. The first dot can be the exception
 #   (section 6): on the all-gray start the largest error is the most saturated pixel, and one dot
 #   colours the whole image; the later dots bound it, and by ten the worst-first user is ahead.
-# * **L8-hints-help** (does the network with ten dots beat itself with none?) and
-#   **L8-few-points** (do the first five dots bring more than half the gain of twenty?) are open
-#   at this budget. Whether the small network learns to follow its hint channels in 30 epochs
-#   varies from seed to seed: in some seeds the dots help it clearly, in others hardly at all, and five seeds do not settle it. The curves of section 5 show the spread.
-#   With ten epochs (an earlier version of this lesson) the network hardly used its hints in any
-#   seed; longer training, or the paper's data, is what the mechanism needs.
+# * **L8-hints-help** (does the network with ten dots beat itself with none?) and **L8-few-points**
+#   (do the first five dots bring more than half the gain of twenty?) are open at this budget.
+#   Whether the small network learns to follow its hint channels in 30 epochs varies from seed to
+#   seed: in some seeds the dots help it clearly, in others hardly at all, and five seeds do not
+#   settle it. The curves of section 5 show the spread. With ten epochs (an earlier version of this
+#   lesson) the network hardly used its hints in any seed; longer training, or the paper's data, is
+#   what the mechanism needs.
 #
 # *In fast mode (one epoch on a dozen tiny scenes, two seeds sharing the first seed's networks) the
 # network has barely trained and the verdicts are noise; run in full mode (`CHROMA_LAB_FAST` unset)

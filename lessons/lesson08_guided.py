@@ -292,8 +292,8 @@ for size in ("full", "small"):
 # network and, with the same budget, lesson 5's small automatic network, on the scenes of section
 # 2 (the seed of this section is the first seed of section 7, so its models are reused there;
 # in fast mode, where the tests only check that the lesson runs, they serve every seed). The
-# other seeds train the guided network only: no claim reads the automatic one, and its CPU goes to
-# the guided network's epochs, which it needs before its hints make a difference.
+# other seeds train the guided network only: no claim reads the automatic one, and the CPU it would
+# take pays for more epochs of the guided network.
 
 # %%
 start = time.perf_counter()

@@ -56,9 +56,9 @@ class Budget:
     learning_rate: float = 2e-3  # Adam, as lesson 5
 
 
-# the lesson within 5 minutes of CPU on 2 cores. At 10 epochs (80 steps) the guided network was barely
-# above gray and ignored its hints (the robustness check: +0.2 dB from 10 hints, interval across
-# zero); the epochs come from training the automatic network on the first seed only.
+# the lesson within 5 minutes of CPU on 2 cores. At 10 epochs (80 steps) the guided network stayed near
+# gray and hardly used its hints (lessons/README.md, lesson 8's robustness paragraph); the 30 epochs
+# are paid for by training the automatic network on the first seed only.
 FULL = Budget(n_scenes=80, image_size=32, epochs=30, photo_size=64)
 FAST = Budget(n_scenes=16, image_size=16, epochs=1, photo_size=32)
 SEEDS = (0, 1, 2, 3, 4)  # full mode; the tests' fast mode runs two

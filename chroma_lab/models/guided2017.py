@@ -68,7 +68,8 @@ from chroma_lab.models.keras_colorizer import PREDICT_PIXELS, KerasColorizer, Li
 
 SIZES = ("full", "small")
 SCHEDULES = ("constant", "cosine")
-MAX_POINTS = 48
+MAX_POINTS = 48  # the cap for the paper's p = 1/8 (see points_cap)
+TRUNCATION = 0.0015  # the largest chance that a geometric count exceeds the cap
 HUBER_DELTA = 1.0  # Lab units: the paper's delta = 1
 MASK_CENTRE = 0.5  # the released code feeds mask - 0.5
 BN_EPSILON = 1e-5
@@ -168,6 +169,13 @@ def network_input(l_norm, hint_ab, mask):
     return ops.concatenate([ops.cast(l_norm, "float32"), hint, mask - MASK_CENTRE], axis=-1)
 
 
+def points_cap(p: float) -> int:
+    """The most hint points :class:`SimulatedHints` draws for a geometric count with ``p``: the
+    largest K whose chance of being exceeded, (1 - p)^(K + 1), is at least ``TRUNCATION`` (48 for the
+    paper's 1/8, exceeded 0.14 % of the time; 100 for 1/16)."""
+    return int(np.floor(np.log(TRUNCATION) / np.log(1.0 - p)))
+
+
 def conv_parameters(model: keras.Model) -> int:
     """Weights and biases of the convolutions (BatchNorm not counted)."""
     convs = [la for la in walk_layers(model) if isinstance(la, (layers.Conv2D, layers.Conv2DTranspose))]
@@ -189,10 +197,11 @@ class SimulatedHints(layers.Layer):
     """
 
     def __init__(self, p=GEOMETRIC_P, patch_sizes=PATCH_SIZES, spread=LOCATION_SPREAD,
-                 max_points=MAX_POINTS, seed=None, **kwargs):  # fmt: skip
+                 max_points=None, seed=None, **kwargs):  # fmt: skip
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        self.p, self.spread, self.max_points = float(p), float(spread), int(max_points)
+        self.p, self.spread = float(p), float(spread)
+        self.max_points = points_cap(self.p) if max_points is None else int(max_points)
         self.patch_sizes, self.seed = tuple(int(s) for s in patch_sizes), seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -274,12 +283,13 @@ class HintHuberLoss(keras.losses.Loss):
         return {**super().get_config(), "delta": self.delta}
 
 
-def build_training_model(network: keras.Model, seed: int = 0) -> keras.Model:
-    """uint8 RGB (n, H, W, 3) -> L and hints simulated from its colours -> ``network``'s ab."""
+def build_training_model(network: keras.Model, seed: int = 0, p: float = GEOMETRIC_P) -> keras.Model:
+    """uint8 RGB (n, H, W, 3) -> L and hints simulated from its colours (a geometric number of
+    points with ``p``) -> ``network``'s ab."""
     rgb = keras.Input(shape=(None, None, 3), dtype="uint8", name="rgb")
     l_norm = LightnessFromRGB(name="rgb_to_l")(rgb)
     ab_true = TrueAb(name="rgb_to_ab")(rgb)
-    hint_ab, mask = SimulatedHints(seed=seed, name="simulated_hints")(ab_true)
+    hint_ab, mask = SimulatedHints(p=p, seed=seed, name="simulated_hints")(ab_true)
     x = NetworkInput(name="network_input")([l_norm, hint_ab, mask])
     return keras.Model(rgb, network(x), name=f"{network.name}_train")
 
@@ -348,16 +358,19 @@ class GuidedColorizer(KerasColorizer):
         **KerasColorizer.cli_options,
         "--schedule": ("schedule", {"help": "Adam's step over the epochs: constant (the default) or cosine "
                                             "(decayed to a hundredth by the last epoch)"}),
+        "--hint-p": ("hint_p", {"type": float, "help": "the simulated user's geometric p: a training image "
+                                                       "gets k hint points with chance (1 - p)^k p"}),
     }  # fmt: skip
 
     def __init__(self, size="small", image_size=64, epochs=20, batch_size=16, learning_rate=1e-3,
-                 schedule="constant", seed=0, verbose="auto"):  # fmt: skip
+                 schedule="constant", hint_p=GEOMETRIC_P, seed=0, verbose="auto"):  # fmt: skip
         self.size = size
         self.image_size = image_size
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.schedule = schedule
+        self.hint_p = hint_p
         self.seed = seed
         self.verbose = verbose
 
@@ -368,7 +381,7 @@ class GuidedColorizer(KerasColorizer):
         self.setup_sample_ = 0  # nothing is learnt from a sample of the files
 
     def _build_model(self):
-        model = build_training_model(build(config=CONFIGS[self.size]), seed=self.seed)
+        model = build_training_model(build(config=CONFIGS[self.size]), seed=self.seed, p=self.hint_p)
         model.compile(optimizer=keras.optimizers.Adam(self.learning_rate, beta_1=0.9, beta_2=0.99),
                       loss=HintHuberLoss())  # fmt: skip
         return model
@@ -409,12 +422,15 @@ class GuidedColorizer(KerasColorizer):
             if side != (height, width):
                 ab = ops.image.resize(ab, (height, width), interpolation="bilinear")
             parts.append(ops.convert_to_numpy(ab))
-        return np.concatenate(parts).astype(np.float64)
+        ab = np.concatenate(parts).astype(np.float64)
+        # a hinted pixel shows its hint, at the photo's own resolution (as Levin's constraints do)
+        return np.where(np.asarray(hint_mask, dtype=bool)[..., None], hint_ab, ab)
 
     def validate_params(self):
         super().validate_params()
         check_choice(self.size, "size", SIZES)
         check_choice(self.schedule, "schedule", SCHEDULES)
+        check_number(self.hint_p, "hint_p", low=0, high=1, low_open=True, high_open=True)
         multiple = GuidedConfig.input_multiple
         check_int(self.image_size, "image_size", low=multiple)
         if self.image_size % multiple:

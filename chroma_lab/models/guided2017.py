@@ -409,7 +409,7 @@ class GuidedColorizer(KerasColorizer):
         L = np.asarray(L, dtype=np.float64)
         n, height, width = L.shape
         side = self._prediction_side(height, width)
-        hint_ab, hint_mask = resize_hints(hint_ab, hint_mask, side)
+        small_ab, small_mask = resize_hints(hint_ab, hint_mask, side)
         step = max(1, PREDICT_PIXELS // (side[0] * side[1]))
         parts = []
         for start in range(0, n, step):
@@ -417,7 +417,7 @@ class GuidedColorizer(KerasColorizer):
             l_norm = ops.convert_to_tensor(normalize_l(L[part, ..., None]), "float32")
             if side != (height, width):
                 l_norm = ops.image.resize(l_norm, side, antialias=True)
-            x = network_input(l_norm, hint_ab[part], hint_mask[part, ..., None])
+            x = network_input(l_norm, small_ab[part], small_mask[part, ..., None])
             ab = self._decode(self.network_(x, training=False))
             if side != (height, width):
                 ab = ops.image.resize(ab, (height, width), interpolation="bilinear")

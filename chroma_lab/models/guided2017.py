@@ -37,8 +37,8 @@ colorizer), each a square patch of side 1..9 around a Gaussian location near the
 the patch's mean true colour. The loss is the paper's smooth-L1 (Huber, delta 1 Lab unit) on ab
 (:class:`HintHuberLoss`). Departures, and why:
 
-* at most ``MAX_POINTS`` = 48 points per image (the geometric draw exceeds it 0.14 % of the time):
-  the points are drawn as one fixed-size tensor, so the graph has static shapes;
+* at most :func:`points_cap` points per image (48 for p = 1/8, which the geometric draw exceeds
+  0.14 % of the time): the points are drawn as one fixed-size tensor, so the graph has static shapes;
 * the patch sides stay the paper's 1..9 pixels although the small model trains at 64x64, where a
   9x9 patch covers 16 times more of the image than at 256x256: a dot a user clicks on a 256x256
   photo shrinks by 4 per side when the colorizer resizes it to 64x64 (see ``_predict_ab``),
@@ -49,7 +49,11 @@ the patch's mean true colour. The loss is the paper's smooth-L1 (Huber, delta 1 
 
 Colorizing: like the 2016 model, the lightness is resized to the training square and the ab back.
 Hints are resized with it: a low-resolution pixel is hinted when any pixel it covers is, with the
-mean of their hint colours.
+mean of their hint colours. Then each hinted pixel of the photo shows its hint exactly (the
+network's ab is replaced there, at the photo's own resolution): what a user expects of a dot, and
+what Levin's constraints give by construction. The paper shows the network's output as it is; a
+trained network already returns a hint's colour on a hint's pixels, so this changes little there,
+but no upsampling or untrained corner can move a user's dot.
 """
 
 from __future__ import annotations
@@ -379,6 +383,11 @@ class GuidedColorizer(KerasColorizer):
 
     def _setup_stream(self, stream):
         self.setup_sample_ = 0  # nothing is learnt from a sample of the files
+
+    def _restore(self, settings):
+        # the simulated user a saved model was trained with is its own graph's (model.keras); a
+        # folder written before hint_p existed was trained with the paper's p, say so
+        self.hint_p = settings.get("hint_p", GEOMETRIC_P)
 
     def _build_model(self):
         model = build_training_model(build(config=CONFIGS[self.size]), seed=self.seed, p=self.hint_p)

@@ -176,6 +176,17 @@ def test_hint_p_trains_the_simulated_user_and_is_saved(tmp_path):
         GuidedColorizer(**TINY, hint_p=1.0).fit(images)
 
 
+def test_folder_saved_before_hint_p_loads_with_the_papers_p(tmp_path):
+    import json
+
+    GuidedColorizer(**{**TINY, "epochs": 0}).fit(synthetic_scenes(4, size=16, seed=2)[0]).save(tmp_path / "g")
+    settings = json.loads((tmp_path / "g" / "colorizer.json").read_text())
+    del settings["hint_p"]
+    (tmp_path / "g" / "colorizer.json").write_text(json.dumps(settings))
+    loaded = load_colorizer(tmp_path / "g")
+    assert loaded.hint_p == GEOMETRIC_P == loaded.model_.get_layer("simulated_hints").p
+
+
 @pytest.mark.slow
 def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
     """The simulated hints draw once per step, so a resumed run re-draws the same ones."""

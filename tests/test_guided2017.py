@@ -167,11 +167,14 @@ def test_hinted_pixels_come_back_at_their_hint(side):
 
 
 def test_hint_p_trains_the_simulated_user_and_is_saved(tmp_path):
+    """The default user gives 15 points on average (p = 1/16); the paper's 1/8 stays one option away."""
     images = synthetic_scenes(4, size=16, seed=2)[0]
-    model = GuidedColorizer(**{**TINY, "epochs": 0}, hint_p=1 / 16).fit(images)
-    assert model.model_.get_layer("simulated_hints").p == 1 / 16
+    default = GuidedColorizer(**{**TINY, "epochs": 0}).fit(images)
+    assert default.hint_p == 1 / 16 == default.model_.get_layer("simulated_hints").p
+    model = GuidedColorizer(**{**TINY, "epochs": 0}, hint_p=GEOMETRIC_P).fit(images)
+    assert model.model_.get_layer("simulated_hints").p == GEOMETRIC_P
     model.save(tmp_path / "g")
-    assert load_colorizer(tmp_path / "g").hint_p == 1 / 16
+    assert load_colorizer(tmp_path / "g").hint_p == GEOMETRIC_P
     with pytest.raises(ValueError, match="hint_p"):
         GuidedColorizer(**TINY, hint_p=1.0).fit(images)
 
@@ -179,7 +182,8 @@ def test_hint_p_trains_the_simulated_user_and_is_saved(tmp_path):
 def test_folder_saved_before_hint_p_loads_with_the_papers_p(tmp_path):
     import json
 
-    GuidedColorizer(**{**TINY, "epochs": 0}).fit(synthetic_scenes(4, size=16, seed=2)[0]).save(tmp_path / "g")
+    images = synthetic_scenes(4, size=16, seed=2)[0]
+    GuidedColorizer(**{**TINY, "epochs": 0}, hint_p=GEOMETRIC_P).fit(images).save(tmp_path / "g")  # as before
     settings = json.loads((tmp_path / "g" / "colorizer.json").read_text())
     del settings["hint_p"]
     (tmp_path / "g" / "colorizer.json").write_text(json.dumps(settings))

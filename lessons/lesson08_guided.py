@@ -106,6 +106,12 @@ plot_colorizations(gray_rooms, rooms, results, title="One click per object settl
 #   quarter of the side (people click near the centre), clipped into the image;
 # * the patch reveals the **mean true colour** under it (a user picks one colour, not a texture).
 #
+# `GuidedColorizer` departs from the paper in one place here: by default it trains with p = 1/16
+# (15 points on average, none one time in 16). Trained on a couple of hundred photos with p = 1/8,
+# the small network leaned on its automatic guess and gained less from 10 hints than Levin's
+# method below; with more hints per training image it follows them further
+# (`benchmarks/README.md`). `chroma-lab train guided --hint-p 0.125` trains with the paper's p.
+#
 # The counts first: `hints.draw_point_count` draws them; the histogram should follow (1 − p)^k p.
 
 # %%

@@ -7,7 +7,8 @@ import pytest
 from chroma_lab.color import rgb_to_gray, rgb_to_lab
 from chroma_lab.hints import GEOMETRIC_P, draw_point_count, sample_hints
 from chroma_lab.models.guided2017 import (MAX_POINTS, GuidedColorizer, SimulatedHints, build,
-                                          conv_parameters, hint_huber, network_input, resize_hints)
+                                          conv_parameters, hint_huber, network_input, points_cap,
+                                          resize_hints)
 from chroma_lab.models.registry import colorizer_class, load_colorizer
 from chroma_lab.scenes import synthetic_scenes
 
@@ -84,12 +85,13 @@ def _render(ab, active, side, top, left):
     return hint, mask
 
 
-def test_layer_draws_follow_the_paper():
-    layer = SimulatedHints(seed=4)
+@pytest.mark.parametrize("p", [GEOMETRIC_P, 1 / 16])
+def test_layer_draws_follow_the_paper(p):
+    layer = SimulatedHints(p=p, seed=4)
+    assert layer.max_points == points_cap(p) and (1 - p) ** (points_cap(p) + 1) < 0.0016
     active, side, top, left = (keras.ops.convert_to_numpy(t) for t in layer.draw(20_000, 64, 64))
     counts = active.sum(axis=1)
-    p = GEOMETRIC_P
-    truncated_mean = (1 - p) * (1 - (1 - p) ** MAX_POINTS) / p
+    truncated_mean = (1 - p) * (1 - (1 - p) ** layer.max_points) / p
     assert abs(counts.mean() - truncated_mean) < 4 * np.sqrt((1 - p) / p**2 / len(counts))
     assert abs(np.mean(counts == 0) - p) < 0.01
     assert set(np.unique(side)) == set(range(1, 10)) and abs(side.mean() - 5) < 0.05
@@ -143,6 +145,52 @@ def test_colorizer_trains_saves_and_takes_or_skips_hints(tmp_path):
     np.testing.assert_array_equal(loaded.colorize(gray, hints=hints), hinted)
 
 
+def test_points_cap_keeps_the_papers_48():
+    assert points_cap(GEOMETRIC_P) == MAX_POINTS == 48 and points_cap(1 / 16) == 100
+
+
+@pytest.mark.parametrize("side", [16, 40])
+def test_hinted_pixels_come_back_at_their_hint(side):
+    """What a user expects and what Levin's constraints give: a dot keeps its colour exactly, at
+    the training scale and on a larger photo (whose hints the network sees resized)."""
+    images = synthetic_scenes(4, size=side, seed=3)[0]
+    model = GuidedColorizer(**{**TINY, "epochs": 0}).fit(synthetic_scenes(4, size=16, seed=2)[0])
+    ab_true = rgb_to_lab(images)[..., 1:]
+    ab, mask = sample_hints(ab_true, 6, np.random.default_rng(5))
+    L = rgb_to_lab(images)[..., 0]
+    out = model._predict_ab(L, ab, mask)
+    np.testing.assert_array_equal(out[mask], ab[mask])
+    assert np.abs(out[~mask] - ab_true[~mask]).mean() > 1  # elsewhere the (untrained) network speaks
+    rgb = model.colorize(rgb_to_gray(images), hints=(ab, mask))
+    # through uint8 RGB: within a few Lab units where the hint's colour is inside the gamut
+    assert np.median(np.abs(rgb_to_lab(rgb)[..., 1:][mask] - ab[mask])) < 1.5
+
+
+def test_hint_p_trains_the_simulated_user_and_is_saved(tmp_path):
+    """The default user gives 15 points on average (p = 1/16); the paper's 1/8 stays one option away."""
+    images = synthetic_scenes(4, size=16, seed=2)[0]
+    default = GuidedColorizer(**{**TINY, "epochs": 0}).fit(images)
+    assert default.hint_p == 1 / 16 == default.model_.get_layer("simulated_hints").p
+    model = GuidedColorizer(**{**TINY, "epochs": 0}, hint_p=GEOMETRIC_P).fit(images)
+    assert model.model_.get_layer("simulated_hints").p == GEOMETRIC_P
+    model.save(tmp_path / "g")
+    assert load_colorizer(tmp_path / "g").hint_p == GEOMETRIC_P
+    with pytest.raises(ValueError, match="hint_p"):
+        GuidedColorizer(**TINY, hint_p=1.0).fit(images)
+
+
+def test_folder_saved_before_hint_p_loads_with_the_papers_p(tmp_path):
+    import json
+
+    images = synthetic_scenes(4, size=16, seed=2)[0]
+    GuidedColorizer(**{**TINY, "epochs": 0}, hint_p=GEOMETRIC_P).fit(images).save(tmp_path / "g")  # as before
+    settings = json.loads((tmp_path / "g" / "colorizer.json").read_text())
+    del settings["hint_p"]
+    (tmp_path / "g" / "colorizer.json").write_text(json.dumps(settings))
+    loaded = load_colorizer(tmp_path / "g")
+    assert loaded.hint_p == GEOMETRIC_P == loaded.model_.get_layer("simulated_hints").p
+
+
 @pytest.mark.slow
 def test_resumed_run_equals_an_uninterrupted_one(tmp_path):
     """The simulated hints draw once per step, so a resumed run re-draws the same ones."""
@@ -189,5 +237,6 @@ def test_bad_schedule_is_refused():
 def test_train_command_takes_the_schedule(tmp_path):
     from chroma_lab.cli import parse_args
 
-    args = parse_args(["train", "guided", "--schedule", "cosine", "--out", str(tmp_path / "g")])
-    assert args.schedule == "cosine"
+    args = parse_args(["train", "guided", "--schedule", "cosine", "--hint-p", "0.0625",
+                       "--out", str(tmp_path / "g")])  # fmt: skip
+    assert args.schedule == "cosine" and args.hint_p == 0.0625

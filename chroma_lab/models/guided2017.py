@@ -184,8 +184,8 @@ def network_input(l_norm, hint_ab, mask):
 
 def points_cap(p: float) -> int:
     """The most hint points :class:`SimulatedHints` draws for a geometric count with ``p``: the
-    largest K whose chance of being exceeded, (1 - p)^(K + 1), is at least ``TRUNCATION`` (48 for the
-    paper's 1/8, exceeded 0.14 % of the time; 100 for 1/16)."""
+    smallest K whose chance of being exceeded, (1 - p)^(K + 1), is at most ``TRUNCATION`` (48 for
+    the paper's 1/8, exceeded 0.14 % of the time; 100 for 1/16, 0.15 %)."""
     return int(np.floor(np.log(TRUNCATION) / np.log(1.0 - p)))
 
 

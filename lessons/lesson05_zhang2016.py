@@ -51,7 +51,7 @@ from chroma_lab.losses import rebalanced_crossentropy, zhang_targets
 from chroma_lab.metrics import accuracy_curve, image_scores
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.zhang2016 import build, conv_flops, conv_parameters  # imports Keras
-from chroma_lab.scenes import BALL_L, BALL_ODDS, BAND_L
+from chroma_lab.scenes import AMBIGUOUS_HUES, BALL_L, BALL_ODDS, BAND_L
 from chroma_lab.viz import (plot_accuracy_curves, plot_bins, plot_claim_intervals, plot_colorizations,
                             plot_image_grid, plot_loss_curves, plot_prior_and_weights, plot_rebalancing_effect,
                             plot_temperature_scores, plot_temperature_sweep)  # fmt: skip
@@ -507,6 +507,27 @@ plot_accuracy_curves(curves, rebalanced=rebalanced)
 plot_colorizations(gray_test[:5], test[:5], predictions, title="Held-out scenes")
 
 # %% [markdown]
+# What does each classifier *believe* about a ball? Below, the probability each network gives
+# to the bins near green, gray and magenta, averaged over the balls' pixels of the held-out
+# scenes, next to how often the balls' pixels of the training scenes really have each colour.
+# A network at its optimum would match the last row for class; full is trained to overweight
+# rare colours, so it should not. A class network that gives gray more than its share is
+# feeling the **prior**: early in training a network paints what is common over all pixels,
+# and here that is the gray background. That is the hedge rebalancing removes. One seed shows
+# it; the claim `[L5-prior-pull]` below measures it over seeds.
+
+# %%
+ball_cells = np.abs(L_test[:, ::4, ::4] - BALL_L) < 3  # section 7's L; output (i, j) is pixel (4i, 4j)
+L_train, ab_train_px = split_lab(train)
+truth = experiment.hue_shares(quantize.soft_encode(ab_train_px[np.abs(L_train - BALL_L) < 3]))
+print(f"{'':>22}" + "".join(f"{name:>9}" for name in AMBIGUOUS_HUES))
+for name in ("full", "class"):
+    p_net = ops.convert_to_numpy(ops.softmax(models[name].network_(l_norm, training=False)))
+    shares = experiment.hue_shares(p_net[ball_cells])
+    print(f"{name + ' believes':>22}" + "".join(f"{shares[h].mean():9.2f}" for h in AMBIGUOUS_HUES))
+print(f"{'balls (training data)':>22}" + "".join(f"{truth[h].mean():9.2f}" for h in AMBIGUOUS_HUES))
+
+# %% [markdown]
 # ### One seed is not enough
 #
 # 24 test scenes and one training run: is a gap of a few points a result or luck? And would your
@@ -559,21 +580,31 @@ plot_claim_intervals(results)
 # * `[L5-raw-price]`: **class beats full on the raw AuC**, the price the paper pays. The raw AuC
 #   counts pixels by their number, and most are gray: full's daring green is wrong on every gray
 #   and magenta ball, and its colour spills onto the gray around them.
+# * `[L5-prior-pull]`: **plain classification believes in gray more than the data does.** At
+#   the balls' pixels the class network gives the bins near gray more probability than the
+#   share of gray among the balls' colours in its training scenes (the line reads "the training
+#   data beats class ... lower is better": the data's gray share is the lower one). This is why
+#   rebalancing exists: without it, gray is the answer a network learns first and leaves last.
 #
 # The other two are open at this budget: their verdict was `unresolved` in our check, so the
 # lesson does not teach them as findings. Look at your own lines and at how wide their intervals
 # are.
 #
 # * `[L5-l2-dull]`, class more colourful than L2. At the optimum the squared error paints the
-#   faint mean and classification the likely green, and on average over seeds class does come out
-#   ahead; but a network trained for a few hundred steps is not at its optimum, and in some seeds
-#   the L2 network overshoots and paints patches of vivid green, so the interval still straddles
-#   zero.
+#   faint mean and classification the likely green. But neither network reaches its optimum in a
+#   few hundred steps, and each misses it its own way. Plain classification is pulled towards the
+#   **prior**: a network early in training paints what is common over all pixels, and here that
+#   is the gray background, so its balls stay grayer than their odds say (the hedge rebalancing
+#   removes). The L2 network stays near gray in some seeds and overshoots to vivid green in
+#   others (`[L5-prior-pull]`: class is held back by the gray prior). The scene's gray is
+#   what makes rebalancing matter (the two claims above), and the same gray is what holds plain
+#   classification back: with fewer gray pixels classification would dare more, and rebalancing
+#   would have less to discount.
 # * `[L5-full-vs-l2]`, the paper's headline: full ahead of L2 on the rebalanced AuC, where gray,
 #   green and magenta count the same. Full's green is right on half of the balls but wrong with
-#   conviction on the others, while L2's faint green is never right and never far off; at this
-#   budget the two come out even. On ImageNet, with a network trained for days, the paper
-#   measured the gain.
+#   conviction on the others, while L2's faint green is never right and never far off; the
+#   difference is the size of the spread between seeds. On ImageNet, with a network trained for
+#   days, the paper measured the gain.
 #
 # If a line reads differently on your machine, trust the line, and tell us: a robust claim is
 # meant to hold everywhere.

@@ -11,7 +11,11 @@ measure it over seeds (each seed: new scenes, a new split, new initial weights a
 * ``L5-l2-dull``: class beats L2 on colourfulness (the squared error's best answer is the mean of
   the hues, which cancel; classification picks one);
 * ``L5-full-vs-l2``: full beats L2 on the rebalanced AuC (where every colour counts the same);
-* ``L5-raw-price``: class beats full on the raw AuC (the price the paper pays for colour).
+* ``L5-raw-price``: class beats full on the raw AuC (the price the paper pays for colour);
+* ``L5-prior-pull``: the class network believes in gray at the balls more than the training data
+  says it should (the probability it gives the bins near gray, against the share of gray among
+  the balls' soft-encoded colours): plain classification is pulled towards the prior, the gray
+  that fills most pixels, which is the hedge rebalancing removes.
 
 The lesson and ``benchmarks/claims_robustness.py`` both call :func:`run_claims`.
 """
@@ -20,14 +24,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from keras import ops
+
+from chroma_lab import quantize
+from chroma_lab.color import normalize_l
 from chroma_lab.compare import over_seeds, paired_claim
-from chroma_lab.data import to_gray, train_test_split_images
+from chroma_lab.data import split_lab, to_gray, train_test_split_images
 from chroma_lab.metrics import image_scores
 from chroma_lab.models.base import GrayColorizer
 from chroma_lab.models.zhang2016 import ZhangColorizer
-from chroma_lab.scenes import ambiguous_scenes
+from chroma_lab.scenes import AMBIGUOUS_HUES, BALL_L, ambiguous_scenes
 
-CLAIM_IDS = ("L5-rebalance-colour", "L5-l2-dull", "L5-full-vs-l2", "L5-raw-price")
+CLAIM_IDS = ("L5-rebalance-colour", "L5-l2-dull", "L5-full-vs-l2", "L5-raw-price", "L5-prior-pull")
 METHODS = ("full", "class", "l2")  # the losses of ZhangColorizer, the rows of the paper's Table 1
 
 
@@ -68,8 +77,38 @@ def train_model(loss: str, train, seed: int, fast: bool = False, verbose=0) -> Z
                           verbose=verbose).fit(train)  # fmt: skip
 
 
+def hue_shares(probs, hues=AMBIGUOUS_HUES, radius: float = 15.0) -> dict:
+    """``{hue: probability mass on the bins within radius ab units of it}`` of probabilities (..., 313).
+
+    Every bin a scene colour's soft-encoding touches lies within 15 ab units of it, so the
+    shares of a soft-encoded colour sum to 1 over its own hue.
+    """
+    near = {name: np.linalg.norm(quantize.ab_bins() - np.asarray(ab), axis=1) < radius for name, ab in hues.items()}
+    return {name: probs[..., mask].sum(axis=-1) for name, mask in near.items()}
+
+
+def _on_balls(L) -> np.ndarray:
+    return np.abs(L - BALL_L) < 3  # the balls are the only thing of this lightness
+
+
+def gray_belief(model: ZhangColorizer, test) -> float:
+    """The mean probability a classification model gives the bins near gray at the balls of ``test``."""
+    L = split_lab(test)[0]
+    logits = model.network_(normalize_l(L[..., None]).astype("float32"), training=False)
+    probs = ops.convert_to_numpy(ops.softmax(logits))
+    stride = L.shape[1] // probs.shape[1]  # output position (i, j) predicts pixel (s i, s j)
+    return float(hue_shares(probs[_on_balls(L[:, ::stride, ::stride])])["gray"].mean())
+
+
+def gray_share(train) -> float:
+    """The share of gray among the soft-encoded colours of the balls' pixels of ``train``."""
+    L, ab = split_lab(train)
+    return float(hue_shares(quantize.soft_encode(ab[_on_balls(L)]))["gray"].mean())
+
+
 def seed_scores(seed: int, fast: bool = False, models: dict | None = None) -> dict:
-    """``{method: image_scores(...)}`` for all gray and the three losses on the held-out scenes of ``seed``.
+    """``{method: image_scores(...)}`` for all gray and the three losses on the held-out scenes of ``seed``,
+    with the class network's :func:`gray_belief` and, as ``"training data"``, :func:`gray_share`.
 
     ``models`` maps a method to a model already trained on this seed's data (the lesson's own),
     which is then scored instead of trained again.
@@ -80,6 +119,9 @@ def seed_scores(seed: int, fast: bool = False, models: dict | None = None) -> di
     for loss in METHODS:
         model = (models or {}).get(loss) or train_model(loss, train, seed, fast)
         scores[loss] = image_scores(test, model.colorize(gray))
+        if loss == "class":
+            scores[loss]["gray_belief"] = gray_belief(model, test)
+    scores["training data"] = {"gray_belief": gray_share(train)}
     return scores
 
 
@@ -93,7 +135,10 @@ def claims_from_scores(by_seed: dict) -> list:
         pair("L5-l2-dull", "class", "l2", "colourfulness", "colorfulness"),
         pair("L5-full-vs-l2", "full", "l2", "rebalanced AuC", "auc_rebalanced"),
         pair("L5-raw-price", "class", "full", "raw AuC", "auc_raw"),
-    ]
+        paired_claim("L5-prior-pull", "the training data", "class", "gray probability at the balls",
+                     by_seed["training data"]["gray_belief"], by_seed["class"]["gray_belief"],
+                     lower_is_better=True, digits=2),
+    ]  # fmt: skip
 
 
 def run_claims(seeds=None, *, fast: bool = False, models: dict | None = None) -> list:

@@ -111,6 +111,8 @@ plot_colorizations(gray_rooms, rooms, results, title="One click per object settl
 # the small network leaned on its automatic guess and gained less from 10 hints than Levin's
 # method below; with more hints per training image it follows them further
 # (`benchmarks/README.md`). `chroma-lab train guided --hint-p 0.125` trains with the paper's p.
+# This lesson's experiments train with the paper's p = 1/8 (`hint_p=GEOMETRIC_P`): that is the user
+# its claims were checked with.
 #
 # The counts first: `hints.draw_point_count` draws them; the histogram should follow (1 − p)^k p.
 

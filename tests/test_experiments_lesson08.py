@@ -1,5 +1,7 @@
 """Lesson 8's claims read the right numbers of the sweeps: hand-made sweeps, known verdicts."""
 
+import pytest
+
 from chroma_lab.experiments import experiment
 from chroma_lab.hint_sweep import COUNTS
 
@@ -28,3 +30,20 @@ def test_claims_follow_the_sweeps():
     # the sweeps' guided network beats Levin, so "Levin beats guided" is reversed
     assert verdicts == {"L8-hints-help": "holds", "L8-guided-vs-levin": "reversed", "L8-levin-vs-gray": "holds",
                         "L8-few-points": "holds", "L8-worst-first": "holds", "L8-photos": "reversed"}  # fmt: skip
+
+
+@pytest.mark.slow  # builds and trains the guided network (fast budget)
+def test_the_lesson_trains_the_papers_simulated_user():
+    # the lesson's claims went through the robustness check with the paper's p = 1/8; the library's
+    # default user (more hints per image, for photos) must not change them unnoticed
+    pytest.importorskip("keras")
+    from chroma_lab.experiments import lesson08
+    from chroma_lab.hints import GEOMETRIC_P
+    from chroma_lab.models.guided2017 import TRAINING_P
+
+    train, _ = lesson08.make_data(0, fast=True)
+    guided = lesson08.train_models(train[:4], 0, fast=True, automatic=False)["guided"]
+    assert GEOMETRIC_P == 1 / 8 and TRAINING_P != GEOMETRIC_P
+    assert guided.hint_p == GEOMETRIC_P
+    simulated = [la for la in guided.model_.layers if la.name == "simulated_hints"]
+    assert len(simulated) == 1 and simulated[0].p == GEOMETRIC_P

@@ -17,6 +17,9 @@ own mode decoding measures what the refinement adds. The claims:
 
 * ``L7-naive-collapse``: the base's mode beats ``naive`` on colourfulness (the refinement from
   scratch loses the colour);
+* ``L7-naive-edges``: the base's mode beats ``naive`` on bleeding (the refinement from scratch
+  loses the colour edges: the symptom of the report's collapse to one colour per image, which
+  loses every edge whether that colour is dull or vivid);
 * ``L7-fixed-bleeding`` and ``L7-fixed-incoherence``: ``fixed`` beats the base's mode on the
   bleeding across true edges and on the incoherence inside true surfaces;
 * ``L7-fixed-colour``: ``fixed`` keeps at least 90 % of the base mode's colourfulness (it beats
@@ -37,7 +40,7 @@ from chroma_lab.models.coherent import CoherentColorizer
 from chroma_lab.models.zhang2016 import ZhangColorizer
 from chroma_lab.scenes import synthetic_scenes
 
-CLAIM_IDS = ("L7-naive-collapse", "L7-fixed-bleeding", "L7-fixed-incoherence", "L7-fixed-colour")
+CLAIM_IDS = ("L7-naive-collapse", "L7-naive-edges", "L7-fixed-bleeding", "L7-fixed-incoherence", "L7-fixed-colour")
 
 NAIVE = {"residual": False, "gradient_rebalance": False, "lightness_weighting": False}
 FIXED = {"residual": True, "gradient_rebalance": True, "lightness_weighting": True, "edge_aware": "vote"}
@@ -133,6 +136,8 @@ def claims_from_scores(by_seed: dict) -> list:
     return [
         paired_claim("L7-naive-collapse", "the base's mode", "naive", "colourfulness",
                      mode["colorfulness"], naive["colorfulness"]),
+        paired_claim("L7-naive-edges", "the base's mode", "naive", "bleeding", mode["bleeding"], naive["bleeding"],
+                     lower_is_better=True, digits=3),
         paired_claim("L7-fixed-bleeding", "fixed", "the base's mode", "bleeding", fixed["bleeding"],
                      mode["bleeding"], lower_is_better=True, digits=3),
         paired_claim("L7-fixed-incoherence", "fixed", "the base's mode", "incoherence", fixed["incoherence"],

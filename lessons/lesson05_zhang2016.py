@@ -571,7 +571,7 @@ plot_claim_intervals(results)
 # **On our scenes.** Read the lines printed above, not a table of one seed. We reran these
 # claims under settings that stand in for other machines (five other seeds, one thread instead
 # of two, TensorFlow's oneDNN kernels on, and JAX instead of TensorFlow; `benchmarks/claims_robustness.py`, the table and the
-# settings in `lessons/README.md`). Two of them held in every setting we ran, and they are this lesson's
+# settings in `lessons/README.md`). Three of them held in every setting we ran, and they are this lesson's
 # findings (`lessons/claims.csv` marks them `robust`):
 #
 # * `[L5-rebalance-colour]`: **full is more colourful than class.** Without rebalancing, gray is
@@ -673,8 +673,10 @@ else:
 #   better rebalanced accuracy and colourfulness; raw accuracy alone rewards gray. On scenes built
 #   around the ambiguity, two of its comparisons held in every setting we tried: rebalancing
 #   makes the network more colourful than plain classification, and pays for it in raw accuracy.
-#   Whether classification is more colourful than L2, and whether full beats L2 when every colour
-#   counts the same, is open at this budget.
+#   A third held too, and it says why rebalancing is needed: plain classification gives gray more
+#   probability at the balls than the data does (the prior's pull). Whether classification is
+#   more colourful than L2, and whether full beats L2 when every colour counts the same, is open
+#   at this budget.
 # * A claim is a measurement with its uncertainty: a paired interval over seeds and a verdict
 #   (holds, reversed, unresolved), printed by the run with the claim's id. One seed would have
 #   let us claim almost anything.

@@ -56,6 +56,17 @@ def test_lesson06_data_holds_out_the_scenes_after_the_training_ones(fast):
     assert not any((t == train).all(axis=(1, 2, 3)).any() for t in test)
 
 
+@pytest.mark.slow
+def test_lesson06_trains_with_adam_unless_told_otherwise():
+    import keras
+
+    train, _, y_train, _ = lesson06.make_data(0, fast=True)
+    model = lesson06.train_model(train, y_train, 0, fast=True)
+    assert isinstance(model.model_.optimizer, keras.optimizers.Adam)
+    paper = lesson06.train_model(train, y_train, 0, fast=True, optimizer="adadelta")
+    assert isinstance(paper.model_.optimizer, keras.optimizers.Adadelta)
+
+
 def test_lesson07_claims_compare_with_the_bases_own_mode():
     mode = {"colorfulness": (60, 70, 65), "bleeding": (0.82, 0.68, 0.75), "incoherence": (12, 18, 15)}
     by_seed = _scores({

@@ -483,18 +483,17 @@ for result in results:
     print(result)
 
 # %% [markdown]
-# **Reading the claims.** `lessons/claims.csv` marks both claims `unresolved` for now: the
-# lesson's experiment changed (Adam, more held-out scenes) and `benchmarks/claims_robustness.py`
-# has not yet run it in every setting, so this lesson teaches no verdict; read the lines your run
-# printed. The numbers in the lines are your run's.
+# **Reading the claims.** `lessons/claims.csv` marks both claims `robust`: each held in every
+# setting of `benchmarks/claims_robustness.py` (other seeds, one thread, oneDNN on, JAX), so your
+# run should print `holds` for both. The numbers in the lines are your run's.
 #
 # * `L6-paper-weighting`: weighed as the paper weighs it, alpha = 1/300 against a *sum* over the
-#   pixels, the cross-entropy would hardly move the layers both terms train, and the class head
-#   would name fewer held-out scenes than with alpha = 1/300 against the mean: see your line. The paper chose its alpha for its
+#   pixels, the cross-entropy hardly moves the layers both terms train, and the class head names
+#   fewer held-out scenes than with alpha = 1/300 against the mean. The paper chose its alpha for its
 #   own normalisation; carried over to a mean, the same number is a much stronger weight. Neither
 #   is wrong, but "alpha = 1/300" means nothing until one says against what.
 # * `L6-global-stream`: with the batch size, epochs, data and seed held fixed, the two models
-#   differ only in the global stream: which makes the smaller held-out ab error is your line's. On
+#   differ only in the global stream, and the one with it makes the smaller held-out ab error. On
 #   these scenes some colours (a sunset's sky at a day sky's lightness) can be told only from the
 #   whole picture, which is what the global stream fuses into every pixel; the per-class table of
 #   section 8 shows where your run's difference comes from. This does not test the report's own
@@ -529,11 +528,11 @@ for result in results:
 #   the labelled images (exercise 3). Keras logs the two terms apart, which is how one sees their
 #   scales.
 # * "alpha = 1/300" depends on what the colour term is normalised by: the paper's sum over pixels
-#   makes the classification much weaker than the same alpha against a mean
-#   (`L6-paper-weighting` measures what that does to the class head).
-# * `L6-global-stream` compares the two streams with nothing else changed, on scenes where only
-#   the whole picture tells a colour; to test an explanation that names one of two factors
-#   changed together, change one at a time and measure over seeds.
+#   makes the classification much weaker than the same alpha against a mean, and the class head
+#   learns less (`L6-paper-weighting`).
+# * With nothing else changed, the global stream lowers the held-out colour error on scenes where
+#   only the whole picture tells a colour (`L6-global-stream`); to test an explanation that names
+#   one of two factors changed together, change one at a time and measure over seeds.
 # * A budget of a few dozen steps is why this lesson trains with Adam: Adadelta's tiny first steps
 #   left our comparison of the two streams to the initial weights, which differ between machines.
 #

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("keras")
@@ -37,6 +38,33 @@ def test_lesson06_claims_follow_the_scores():
 
 def test_lesson06_paper_alpha_is_ours_over_the_number_of_ab_values():
     assert lesson06.paper_alpha(32) == pytest.approx(1 / 300 / (2 * 32 * 32))
+
+
+@pytest.mark.parametrize("fast", [True, pytest.param(False, marks=pytest.mark.slow)])
+def test_lesson06_data_holds_out_the_scenes_after_the_training_ones(fast):
+    # the reference: synthetic_scenes itself, drawn here in one go; the first n_train train
+    from chroma_lab.scenes import SCENE_CLASSES, synthetic_scenes
+
+    b = lesson06.budget(fast)
+    train, test, y_train, y_test = lesson06.make_data(3, fast)
+    scenes, kinds = synthetic_scenes(b.n_train + b.n_test, size=b.image_size, seed=3, ambiguous_sunsets=True)
+    assert (train == scenes[: b.n_train]).all() and (test == scenes[b.n_train :]).all()
+    assert [SCENE_CLASSES[k] for k in [*y_train, *y_test]] == list(kinds)
+    # every class equally often on both sides, and no held-out scene is a training one
+    assert np.bincount(y_train, minlength=6).tolist() == [b.n_train // 6] * 6
+    assert np.bincount(y_test, minlength=6).tolist() == [b.n_test // 6] * 6
+    assert not any((t == train).all(axis=(1, 2, 3)).any() for t in test)
+
+
+@pytest.mark.slow
+def test_lesson06_trains_with_adam_unless_told_otherwise():
+    import keras
+
+    train, _, y_train, _ = lesson06.make_data(0, fast=True)
+    model = lesson06.train_model(train, y_train, 0, fast=True)
+    assert isinstance(model.model_.optimizer, keras.optimizers.Adam)
+    paper = lesson06.train_model(train, y_train, 0, fast=True, optimizer="adadelta")
+    assert isinstance(paper.model_.optimizer, keras.optimizers.Adadelta)
 
 
 def test_lesson07_claims_compare_with_the_bases_own_mode():

@@ -397,11 +397,11 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
                      test_regions, max_images=3)
 
 # %% [markdown]
-# **Reading the claims.** `lessons/claims.csv` marks `L7-fixed-bleeding` and `L7-fixed-colour`
-# `robust`: each held in every setting of `benchmarks/claims_robustness.py` that ran (see
-# `lessons/README.md`), so your run should print `holds` for both. `L7-naive-collapse`,
-# `L7-naive-edges` and `L7-fixed-incoherence` are `unresolved`: the lesson teaches no verdict for
-# them; read the lines your run printed. The numbers in the lines are your run's.
+# **Reading the claims.** `lessons/claims.csv` marks `L7-naive-edges`, `L7-fixed-bleeding` and
+# `L7-fixed-colour` `robust`: each held in every setting of `benchmarks/claims_robustness.py` that
+# ran (see `lessons/README.md`), so your run should print `holds` for all three.
+# `L7-naive-collapse` and `L7-fixed-incoherence` are `unresolved`: the lesson teaches no verdict
+# for them; read the lines your run printed. The numbers in the lines are your run's.
 #
 # * `L7-fixed-bleeding` and `L7-fixed-colour`: the fixed refinement, at its edge-aware start,
 #   loses less of the truth's edge contrast than the plain mode of its own base, and keeps at
@@ -431,10 +431,10 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
 #   the same way in every seed. In some it falls to a dull colour, as in the report; in others it
 #   stays near its random start, with vivid blotches, and in our trials neither more epochs nor a
 #   larger learning rate moved those seeds to a dull colour within this lesson's budget. So the
-#   colourfulness does not settle the collapse across the seeds of the check. Both kinds of
-#   failure can lose the truth's colour edges, which is what `L7-naive-edges` measures; it is newer
-#   than the last robustness check (`lessons/README.md`), so the lesson teaches no verdict for it
-#   yet.
+#   colourfulness does not settle the collapse across the seeds of the check. What both kinds of
+#   failure share is that they ignore the truth's colour edges: **the naive refinement loses more
+#   of the edge contrast than the base's own mode** (`L7-naive-edges`, robust). One colour per
+#   image has no edge at all, and blotches from a random start do not follow the gray image's.
 #
 # *In fast mode the claims rest on one epoch on a few tiny scenes and two seeds: the lines still
 # print, but their verdicts mean nothing. Run in full mode (`CHROMA_LAB_FAST` unset) to read them.*
@@ -449,7 +449,8 @@ plot_coherence_views(test, {k: colorized[k] for k in ("annealed T=0.38", "mode T
 #   the new mode likely under the old distribution; a stop-gradient keeps the base network out of
 #   it.
 # * Learnt from scratch, it can lose the base's colour, or stay at the vivid blotches of its
-#   random start (`L7-naive-collapse`, `L7-naive-edges`, both unresolved at this budget): the loss
+#   random start (`L7-naive-collapse`, unresolved at this budget); either way it loses the truth's
+#   colour edges, more than the base's own mode (`L7-naive-edges`, robust): the loss
 #   is dominated by flat pixels, the T = 0.01 softmax passes little gradient, and a random start
 #   has no colour to keep.
 # * The report's fixes (rebalancing by gradient magnitude, lightness weights) and ours (a

@@ -424,7 +424,10 @@ def test_the_terminal_shows_the_addresses_and_the_stop_line_only(model_dir, phot
     out = tmp_path / "out"
     command = [sys.executable, "-m", "chroma_lab.cli", "turing", "--models", str(model_dir), "--images",
                str(photos_dir), "--out", str(out), "--port", "0"]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # Ctrl-C's default in the child, as in a terminal: a child inherits an ignored SIGINT, and Python
+    # then raises no KeyboardInterrupt at all (a pytest worker may be ignoring it by the time this runs)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     try:
         lines = []
         while not lines or not lines[-1].startswith("listening on this computer only"):
